@@ -1,0 +1,3 @@
+module github.com/damselfly-db/damselfly
+
+go 1.26
