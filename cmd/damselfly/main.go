@@ -1,0 +1,56 @@
+// Command damselfly runs the Damselfly server: flags in, server out.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/damselfly-db/damselfly/internal/config"
+	"github.com/damselfly-db/damselfly/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	cfg, err := config.Load(os.Args[1:], os.Environ(), os.Stdout, version)
+	if errors.Is(err, config.ErrExit) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "damselfly:", err)
+		return 1
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	log.Info("starting damselfly", "version", version, "pid", os.Getpid())
+	cfg.LogAccepted(log)
+	srv := server.New(cfg, log, version)
+	if err := srv.Listen(); err != nil {
+		log.Error("cannot listen", "err", err)
+		return 1
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sig:
+			log.Info("received signal, shutting down", "signal", s.String())
+			srv.Close()
+		case <-srv.Done():
+		}
+	}()
+	if err := srv.Serve(); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	log.Info("damselfly is now ready to exit, bye bye")
+	return 0
+}

@@ -1,0 +1,144 @@
+package command
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Client is the state of one connection that commands read and change.
+// Fields without a lock are touched only by the connection's own goroutine;
+// the ones other clients read (CLIENT LIST, CLIENT KILL) are behind infoMu or
+// atomic.
+type Client struct {
+	ID       int64
+	Addr     string // peer "ip:port"
+	LAddr    string // local "ip:port"
+	FD       int
+	Created  time.Time
+	Listener string // "main" or "admin", for metrics
+
+	DB     int
+	Proto  int
+	Authed bool
+	User   string
+
+	// ReplyMode: 0 on, 1 off, 2 skip the next reply (CLIENT REPLY).
+	ReplyMode int
+	NoEvict   bool
+	NoTouch   bool
+
+	infoMu  sync.Mutex
+	name    string
+	libName string
+	libVer  string
+
+	lastCmd    atomic.Pointer[string]
+	lastActive atomic.Int64 // unix ns
+	dbShared   atomic.Int32 // copy of DB for other goroutines
+	flags      atomic.Uint32
+	// Close asks the connection to close after the current batch (QUIT,
+	// CLIENT KILL, protocol errors). The server watches it.
+	closeReq atomic.Bool
+	// Kill is called by CLIENT KILL from another goroutine to interrupt the
+	// connection's blocking read. The server sets it.
+	Kill func()
+
+	// Stats for CLIENT LIST / INFO, owned by the connection goroutine but
+	// read racily-safe through atomics.
+	QueryBufLen atomic.Int64
+	OutBufLen   atomic.Int64
+	TotNetIn    atomic.Int64
+	TotNetOut   atomic.Int64
+	Cmds        atomic.Int64
+}
+
+// Client flag bits visible to CLIENT LIST.
+const (
+	ClientMonitor uint32 = 1 << iota
+	ClientPubSub
+	ClientMulti
+	ClientBlocked
+)
+
+// SetName changes the connection name (CLIENT SETNAME, HELLO SETNAME).
+func (c *Client) SetName(n string) {
+	c.infoMu.Lock()
+	c.name = n
+	c.infoMu.Unlock()
+}
+
+// Name returns the connection name.
+func (c *Client) Name() string {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	return c.name
+}
+
+// SetLib records CLIENT SETINFO LIB-NAME/LIB-VER.
+func (c *Client) SetLib(name, ver *string) {
+	c.infoMu.Lock()
+	if name != nil {
+		c.libName = *name
+	}
+	if ver != nil {
+		c.libVer = *ver
+	}
+	c.infoMu.Unlock()
+}
+
+// Lib returns the library name and version.
+func (c *Client) Lib() (string, string) {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	return c.libName, c.libVer
+}
+
+// Select changes the current database.
+func (c *Client) Select(db int) {
+	c.DB = db
+	c.dbShared.Store(int32(db))
+}
+
+// SharedDB is the current database as seen from other goroutines.
+func (c *Client) SharedDB() int { return int(c.dbShared.Load()) }
+
+// Touch records a command for idle time and CLIENT LIST's cmd field.
+func (c *Client) Touch(cmd *string, now time.Time) {
+	c.lastCmd.Store(cmd)
+	c.lastActive.Store(now.UnixNano())
+}
+
+// LastCmd is the last command's name.
+func (c *Client) LastCmd() string {
+	if p := c.lastCmd.Load(); p != nil {
+		return *p
+	}
+	return "NULL"
+}
+
+// LastActive is when the last command arrived.
+func (c *Client) LastActive() time.Time { return time.Unix(0, c.lastActive.Load()) }
+
+// SetFlag sets or clears a flag bit.
+func (c *Client) SetFlag(f uint32, on bool) {
+	for {
+		old := c.flags.Load()
+		nw := old &^ f
+		if on {
+			nw |= f
+		}
+		if c.flags.CompareAndSwap(old, nw) {
+			return
+		}
+	}
+}
+
+// HasFlag reports a flag bit.
+func (c *Client) HasFlag(f uint32) bool { return c.flags.Load()&f != 0 }
+
+// RequestClose asks the server to close the connection after this batch.
+func (c *Client) RequestClose() { c.closeReq.Store(true) }
+
+// CloseRequested reports whether the connection must close.
+func (c *Client) CloseRequested() bool { return c.closeReq.Load() }

@@ -1,0 +1,79 @@
+package command
+
+import (
+	"github.com/damselfly-db/damselfly/internal/keyspace"
+	"github.com/damselfly-db/damselfly/internal/resp"
+	"github.com/damselfly-db/damselfly/internal/shard"
+)
+
+// Ctx is what a handler gets: the command's arguments, the client, where
+// to write the reply, and the server's state.
+type Ctx struct {
+	Env    *Env
+	Client *Client
+	W      *resp.Writer
+	Args   [][]byte
+	Spec   *Spec
+	Now    int64 // unix ms, fixed for the whole command
+
+	failed bool
+}
+
+// DB returns the current database's table in the shard that owns key. The
+// dispatcher has locked that shard.
+func (c *Ctx) DB(key []byte) *keyspace.DB {
+	return c.Env.Store.Shard(c.Env.Store.Of(key)).DB(c.Client.DB)
+}
+
+// ShardOf returns the shard that owns key.
+func (c *Ctx) ShardOf(key []byte) *shard.Shard {
+	return c.Env.Store.Shard(c.Env.Store.Of(key))
+}
+
+// Err writes an error reply and counts it.
+func (c *Ctx) Err(msg string) {
+	c.failed = true
+	c.Env.Errors.Add(msg)
+	c.W.Error(msg)
+}
+
+// WrongArgs replies with the arity error for the current command.
+func (c *Ctx) WrongArgs() { c.Err(errWrongArgs(c.Spec.Name)) }
+
+// EachShard runs fn on every shard in turn, each under its own lock. It is
+// for NoLock commands that visit the whole keyspace without stopping it.
+func (c *Ctx) EachShard(fn func(sh *shard.Shard)) {
+	for i := 0; i < c.Env.Store.N(); i++ {
+		sh := c.Env.Store.Shard(i)
+		sh.Lock(c.Now)
+		fn(sh)
+		sh.Unlock()
+	}
+}
+
+// Lookup finds key in the client's database and counts a keyspace hit or
+// miss, like Redis's lookupKeyRead.
+func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
+	sh := c.ShardOf(key)
+	db := sh.DB(c.Client.DB)
+	var r keyspace.Ref
+	var ok bool
+	if c.Client.NoTouch {
+		r, ok = db.Peek(key)
+	} else {
+		r, ok = db.Find(key)
+	}
+	if ok {
+		sh.Hits++
+	} else {
+		sh.Misses++
+	}
+	return db, r, ok
+}
+
+// LookupWrite finds key for a write, without touching hit/miss counters.
+func (c *Ctx) LookupWrite(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
+	db := c.DB(key)
+	r, ok := db.Find(key)
+	return db, r, ok
+}

@@ -1,0 +1,134 @@
+package command
+
+import (
+	"strings"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/shard"
+)
+
+// Exec runs one command (c.Args) for c.Client and writes its reply to c.W.
+func (e *Env) Exec(c *Ctx) {
+	args := c.Args
+	spec := e.Table.Lookup(args[0])
+	if spec == nil {
+		c.Spec = nil
+		e.unknownCommand(c)
+		return
+	}
+	c.Spec = spec
+	if !arityOK(spec.Arity, len(args)) {
+		spec.stats.rejected.Add(1)
+		c.Err(errWrongArgs(spec.Name))
+		return
+	}
+	if !c.Client.Authed && !spec.Has(NoAuth) && e.Config.RequirePass.Get() != "" {
+		spec.stats.rejected.Add(1)
+		c.Err(ErrNoAuth)
+		return
+	}
+	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
+		spec.stats.rejected.Add(1)
+		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	if e.Pause.Active() && spec.Name != "client" {
+		e.Pause.Wait(spec.Flags)
+	}
+	start := time.Now()
+	c.Now = start.UnixMilli()
+	if e.Monitor.Active() && !spec.Has(SkipMonitor) && !spec.Has(Admin) {
+		e.Monitor.Feed(c.Client, args, start)
+	}
+	c.failed = false
+	e.run(c, spec)
+	dur := time.Since(start)
+	us := dur.Microseconds()
+	spec.stats.calls.Add(1)
+	spec.stats.usec.Add(us)
+	if c.failed {
+		spec.stats.failed.Add(1)
+	}
+	if !spec.Has(SkipSlowlog) {
+		if th := e.Config.SlowlogSlowerThan.Get(); th >= 0 && us >= th {
+			e.Slowlog.Add(args, us, c.Client, start, int(e.Config.SlowlogMaxLen.Get()))
+		}
+	}
+}
+
+// run locks what the command touches and calls its handler.
+func (e *Env) run(c *Ctx, spec *Spec) {
+	st := e.Store
+	switch {
+	case spec.Has(NoLock):
+		spec.Handler(c)
+		return
+	case spec.Has(AllShards):
+		all := st.All()
+		st.LockSet(&all, c.Now)
+		spec.Handler(c)
+		st.UnlockSet(&all)
+		return
+	}
+	pos := spec.KeyPositions(c.Args)
+	if len(pos) == 0 {
+		spec.Handler(c)
+		return
+	}
+	if len(pos) == 1 || st.N() == 1 {
+		sh := st.Shard(st.Of(c.Args[pos[0]]))
+		sh.Lock(c.Now)
+		spec.Handler(c)
+		sh.Unlock()
+		return
+	}
+	var set shard.Set
+	for _, p := range pos {
+		set.Add(st.Of(c.Args[p]))
+	}
+	st.LockSet(&set, c.Now)
+	spec.Handler(c)
+	st.UnlockSet(&set)
+}
+
+func arityOK(arity, n int) bool {
+	if arity >= 0 {
+		return n == arity
+	}
+	return n >= -arity
+}
+
+func allowedInPubSub(name string) bool {
+	switch name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// unknownCommand writes Redis 7's text: the name (at most 128 bytes) and
+// the first arguments, each quoted and followed by a space, cut once the
+// argument list reaches 128 bytes.
+func (e *Env) unknownCommand(c *Ctx) {
+	var args strings.Builder
+	for _, a := range c.Args[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		n := 128 - args.Len()
+		args.WriteByte('\'')
+		args.WriteString(truncate(string(a), n))
+		args.WriteString("' ")
+	}
+	c.Err("ERR unknown command '" + truncate(string(c.Args[0]), 128) + "', with args beginning with: " + args.String())
+}
+
+func truncate(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,124 @@
+package command
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/config"
+	"github.com/damselfly-db/damselfly/internal/shard"
+)
+
+// Env is the server-wide state that handlers reach through their Ctx. The
+// server package builds one per process; nothing here is a package global.
+type Env struct {
+	Config  *config.Config
+	Store   *shard.Store
+	Table   *Table
+	Clients *Registry
+	Log     *slog.Logger
+	Version string
+	Start   time.Time
+	Stats   Stats
+	Monitor MonitorHub
+	Slowlog Slowlog
+	Latency Latency
+
+	// Hooks the server fills in.
+	Shutdown func(save bool) error
+	// ResetHook undoes connection state the server owns (MONITOR, pub/sub)
+	// for RESET.
+	ResetHook func(c *Client)
+	Pause       Pause
+	// SubCounts reports a client's channel, pattern and shard-channel
+	// subscriptions for CLIENT LIST (set when pub/sub lands).
+	SubCounts func(c *Client) (int64, int64, int64)
+	// Listeners describes the bound addresses for INFO/CLIENT.
+	TCPPort int
+	RunID   string
+	Errors  ErrorStats
+	// ActiveExpire switches the background expiry cycle (DEBUG
+	// SET-ACTIVE-EXPIRE).
+	ActiveExpire *atomic.Bool
+}
+
+// Stats are server-wide counters. They are atomics updated at connection
+// and batch granularity, not per command, so they are not contended.
+type Stats struct {
+	ConnectionsReceived atomic.Int64
+	RejectedConnections atomic.Int64
+	CommandsProcessed   atomic.Int64
+	NetInput            atomic.Int64
+	NetOutput           atomic.Int64
+	ExpiredKeysActive   atomic.Int64
+	ProtocolErrors      atomic.Int64
+	AuthFailures        atomic.Int64
+}
+
+// ErrorStats counts error replies by their first word (INFO errorstats).
+type ErrorStats struct {
+	mu     sync.Mutex
+	counts map[string]int64
+	total  int64
+}
+
+// Add records one error reply.
+func (e *ErrorStats) Add(msg string) {
+	code := msg
+	for i := 0; i < len(msg); i++ {
+		if msg[i] == ' ' {
+			code = msg[:i]
+			break
+		}
+	}
+	e.mu.Lock()
+	if e.counts == nil {
+		e.counts = map[string]int64{}
+	}
+	e.counts[code]++
+	e.total++
+	e.mu.Unlock()
+}
+
+// Snapshot returns a copy of the counts and the total.
+func (e *ErrorStats) Snapshot() (map[string]int64, int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]int64, len(e.counts))
+	for k, v := range e.counts {
+		out[k] = v
+	}
+	return out, e.total
+}
+
+// Reset clears the counts (CONFIG RESETSTAT).
+func (e *ErrorStats) Reset() {
+	e.mu.Lock()
+	e.counts = nil
+	e.total = 0
+	e.mu.Unlock()
+}
+
+// cmdStats are INFO commandstats counters for one command.
+type cmdStats struct {
+	calls, usec, failed, rejected atomic.Int64
+}
+
+// CommandStats is a read of one command's counters.
+type CommandStats struct {
+	Calls, Usec, Failed, Rejected int64
+}
+
+// Stats reads s's counters.
+func (s *Spec) Stats() CommandStats {
+	return CommandStats{s.stats.calls.Load(), s.stats.usec.Load(), s.stats.failed.Load(), s.stats.rejected.Load()}
+}
+
+// ResetStats clears s's counters.
+func (s *Spec) ResetStats() {
+	s.stats.calls.Store(0)
+	s.stats.usec.Store(0)
+	s.stats.failed.Store(0)
+	s.stats.rejected.Store(0)
+}

@@ -1,0 +1,99 @@
+package command
+
+import (
+	"math"
+	"strconv"
+)
+
+// parseInt parses a signed 64-bit integer with Redis's string2ll rules: an
+// optional '-', no '+', no leading zeros, no blanks, at most 20 characters.
+func parseInt(b []byte) (int64, bool) {
+	n := len(b)
+	if n == 0 || n > 20 {
+		return 0, false
+	}
+	if n == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if n == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for ; i < n; i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// parseFloat parses a double like Redis's string2d/string2ld: no leading
+// blanks, no trailing garbage, no NaN.
+func parseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || isBlank(b[0]) || isBlank(b[len(b)-1]) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// intArg parses argument i as an integer, replying with Redis's error on
+// failure.
+func (c *Ctx) intArg(i int) (int64, bool) {
+	v, ok := parseInt(c.Args[i])
+	if !ok {
+		c.Err(ErrNotInt)
+	}
+	return v, ok
+}
+
+// lower returns an ASCII-lowercased copy of b as a string, for option
+// matching.
+func lower(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		out[i] = c
+	}
+	return string(out)
+}
+
+// formatFloat renders an INCRBYFLOAT result the way Redis's "human" long
+// double format reads: no exponent and no trailing zeros. Redis computes in
+// long double; the shortest round-trip form of the float64 result matches
+// its output for the values people use.
+func formatFloat(f float64) []byte {
+	return strconv.AppendFloat(nil, f, 'f', -1, 64)
+}

@@ -1,0 +1,3 @@
+package command
+
+func registerServer(t *Table) {}

@@ -1,0 +1,499 @@
+package command
+
+import (
+	"math"
+
+	"github.com/damselfly-db/damselfly/internal/keyspace"
+	"github.com/damselfly-db/damselfly/internal/value"
+)
+
+func registerStrings(t *Table) {
+	str := func(name string, arity int, flags Flag, first, last, step int, h func(*Ctx), since, summary string) *Spec {
+		return &Spec{Name: name, Arity: arity, Flags: flags, First: first, Last: last, Step: step, Handler: h,
+			Group: "string", Since: since, Summary: summary, Categories: []string{"string"}}
+	}
+	w, r := Write|DenyOOM, ReadOnly
+	t.add(
+		str("get", 2, r|Fast, 1, 1, 1, cmdGet, "1.0.0", "Returns the string value of a key."),
+		str("set", -3, w, 1, 1, 1, cmdSet, "1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."),
+		str("setnx", 3, w|Fast, 1, 1, 1, cmdSetNX, "1.0.0", "Set the string value of a key only when the key doesn't exist."),
+		str("setex", 4, w, 1, 1, 1, func(c *Ctx) { setWithTTL(c, 1000) }, "2.0.0", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist."),
+		str("psetex", 4, w, 1, 1, 1, func(c *Ctx) { setWithTTL(c, 1) }, "2.6.0", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist."),
+		str("getex", -2, Write|Fast, 1, 1, 1, cmdGetEx, "6.2.0", "Returns the string value of a key after setting its expiration time."),
+		str("getdel", 2, Write|Fast, 1, 1, 1, cmdGetDel, "6.2.0", "Returns the string value of a key after deleting the key."),
+		str("getset", 3, w|Fast, 1, 1, 1, cmdGetSet, "1.0.0", "Returns the previous string value of a key after setting it to a new value."),
+		str("mget", -2, r|Fast, 1, -1, 1, cmdMGet, "1.0.0", "Atomically returns the string values of one or more keys."),
+		str("mset", -3, w, 1, -1, 2, cmdMSet, "1.0.1", "Atomically creates or modifies the string values of one or more keys."),
+		str("msetnx", -3, w, 1, -1, 2, cmdMSetNX, "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist."),
+		str("append", 3, w|Fast, 1, 1, 1, cmdAppend, "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist."),
+		str("strlen", 2, r|Fast, 1, 1, 1, cmdStrlen, "2.2.0", "Returns the length of a string value."),
+		str("getrange", 4, r, 1, 1, 1, cmdGetRange, "2.4.0", "Returns a substring of the string stored at a key."),
+		str("substr", 4, r, 1, 1, 1, cmdGetRange, "1.0.0", "Returns a substring from a string value."),
+		str("setrange", 4, w, 1, 1, 1, cmdSetRange, "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist."),
+		str("incr", 2, w|Fast, 1, 1, 1, func(c *Ctx) { incrBy(c, 1) }, "1.0.0", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+		str("decr", 2, w|Fast, 1, 1, 1, func(c *Ctx) { incrBy(c, -1) }, "1.0.0", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+		str("incrby", 3, w|Fast, 1, 1, 1, cmdIncrBy, "1.0.0", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+		str("decrby", 3, w|Fast, 1, 1, 1, cmdDecrBy, "1.0.0", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist."),
+		str("incrbyfloat", 3, w|Fast, 1, 1, 1, cmdIncrByFloat, "2.6.0", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+		str("lcs", -3, r, 1, 2, 1, cmdLCS, "7.0.0", "Finds the longest common substring."),
+	)
+}
+
+// getString looks key up for reading and checks it holds a string. ok is
+// false when the reply has been written (nil or WRONGTYPE).
+func (c *Ctx) getString(key []byte) (val []byte, found, ok bool) {
+	db, ref, exists := c.Lookup(key)
+	if !exists {
+		return nil, false, true
+	}
+	if db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return nil, true, false
+	}
+	return db.Str(ref), true, true
+}
+
+func cmdGet(c *Ctx) {
+	v, found, ok := c.getString(c.Args[1])
+	if !ok {
+		return
+	}
+	if !found {
+		c.W.Null()
+		return
+	}
+	c.W.Bulk(v)
+}
+
+// expireArg converts an EX/PX/EXAT/PXAT amount to an absolute unix ms time,
+// with Redis's checks: positive, and no overflow.
+func (c *Ctx) expireArg(arg []byte, unitMs int64, absolute bool, cmd string) (int64, bool) {
+	n, ok := parseInt(arg)
+	if !ok {
+		c.Err(ErrNotInt)
+		return 0, false
+	}
+	if n <= 0 || (unitMs == 1000 && n > math.MaxInt64/1000) {
+		c.Err(errInvalidExpire(cmd))
+		return 0, false
+	}
+	ms := n * unitMs
+	if !absolute {
+		if ms > math.MaxInt64-c.Now {
+			c.Err(errInvalidExpire(cmd))
+			return 0, false
+		}
+		ms += c.Now
+	}
+	return ms, true
+}
+
+func cmdSet(c *Ctx) {
+	const (
+		nx = 1 << iota
+		xx
+		get
+		keepTTL
+		hasExpire
+	)
+	flags := 0
+	var expireAt int64
+	args := c.Args
+	for i := 3; i < len(args); i++ {
+		opt := lower(args[i])
+		next := i + 1 < len(args)
+		switch {
+		case opt == "nx" && flags&xx == 0:
+			flags |= nx
+		case opt == "xx" && flags&nx == 0:
+			flags |= xx
+		case opt == "get":
+			flags |= get
+		case opt == "keepttl" && flags&hasExpire == 0:
+			flags |= keepTTL
+		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && flags&(keepTTL|hasExpire) == 0 && next:
+			unit := int64(1000)
+			if opt[0] == 'p' {
+				unit = 1
+			}
+			var ok bool
+			if expireAt, ok = c.expireArg(args[i+1], unit, len(opt) == 4, "set"); !ok {
+				return
+			}
+			flags |= hasExpire
+			i++
+		default:
+			c.Err(ErrSyntax)
+			return
+		}
+	}
+	key := args[1]
+	db := c.DB(key)
+	ref, exists := db.Find(key)
+	if flags&get != 0 {
+		if exists && db.Kind(ref) != value.String {
+			c.Err(ErrWrongType)
+			return
+		}
+		if exists {
+			c.W.Bulk(db.Str(ref))
+		} else {
+			c.W.Null()
+		}
+	}
+	if (flags&nx != 0 && exists) || (flags&xx != 0 && !exists) {
+		if flags&get == 0 {
+			c.W.Null()
+		}
+		return
+	}
+	if flags&hasExpire != 0 && expireAt <= c.Now {
+		// An expiry already in the past: the key would vanish at once.
+		if exists {
+			db.DeleteRef(ref)
+		}
+	} else {
+		db.SetString(key, args[2], expireAt, flags&keepTTL != 0)
+	}
+	if flags&get == 0 {
+		c.W.OK()
+	}
+}
+
+func cmdSetNX(c *Ctx) {
+	db := c.DB(c.Args[1])
+	if _, exists := db.Find(c.Args[1]); exists {
+		c.W.Int(0)
+		return
+	}
+	db.SetString(c.Args[1], c.Args[2], 0, false)
+	c.W.Int(1)
+}
+
+func setWithTTL(c *Ctx, unit int64) {
+	at, ok := c.expireArg(c.Args[2], unit, false, c.Spec.Name)
+	if !ok {
+		return
+	}
+	c.DB(c.Args[1]).SetString(c.Args[1], c.Args[3], at, false)
+	c.W.OK()
+}
+
+func cmdGetEx(c *Ctx) {
+	var expireAt int64
+	persist, set := false, false
+	for i := 2; i < len(c.Args); i++ {
+		opt := lower(c.Args[i])
+		switch {
+		case opt == "persist" && !set:
+			persist, set = true, true
+		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && !set && i+1 < len(c.Args):
+			unit := int64(1000)
+			if opt[0] == 'p' {
+				unit = 1
+			}
+			var ok bool
+			if expireAt, ok = c.expireArg(c.Args[i+1], unit, len(opt) == 4, "getex"); !ok {
+				return
+			}
+			set = true
+			i++
+		default:
+			c.Err(ErrSyntax)
+			return
+		}
+	}
+	key := c.Args[1]
+	db, ref, found := c.Lookup(key)
+	if !found {
+		c.W.Null()
+		return
+	}
+	if db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return
+	}
+	c.W.Bulk(db.Str(ref))
+	switch {
+	case persist:
+		db.SetExpireAt(ref, 0)
+	case set && expireAt <= c.Now:
+		db.DeleteRef(ref)
+	case set:
+		db.SetExpireAt(ref, expireAt)
+	}
+}
+
+func cmdGetDel(c *Ctx) {
+	db, ref, found := c.Lookup(c.Args[1])
+	if !found {
+		c.W.Null()
+		return
+	}
+	if db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return
+	}
+	c.W.Bulk(db.Str(ref))
+	db.DeleteRef(ref)
+}
+
+func cmdGetSet(c *Ctx) {
+	db, ref, found := c.Lookup(c.Args[1])
+	if found && db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return
+	}
+	if found {
+		c.W.Bulk(db.Str(ref))
+	} else {
+		c.W.Null()
+	}
+	db.SetString(c.Args[1], c.Args[2], 0, false)
+}
+
+func cmdMGet(c *Ctx) {
+	keys := c.Args[1:]
+	c.W.Array(len(keys))
+	for _, k := range keys {
+		db, ref, found := c.Lookup(k)
+		if !found || db.Kind(ref) != value.String {
+			c.W.Null()
+			continue
+		}
+		c.W.Bulk(db.Str(ref))
+	}
+}
+
+func cmdMSet(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.WrongArgs()
+		return
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		c.DB(c.Args[i]).SetString(c.Args[i], c.Args[i+1], 0, false)
+	}
+	c.W.OK()
+}
+
+func cmdMSetNX(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.WrongArgs()
+		return
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		if _, exists := c.DB(c.Args[i]).Find(c.Args[i]); exists {
+			c.W.Int(0)
+			return
+		}
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		c.DB(c.Args[i]).SetString(c.Args[i], c.Args[i+1], 0, false)
+	}
+	c.W.Int(1)
+}
+
+// checkStringLength enforces proto-max-bulk-len on values built by the
+// server (APPEND, SETRANGE), as Redis's checkStringLength does.
+func (c *Ctx) checkStringLength(size int64) bool {
+	if size > c.Env.Config.ProtoMaxBulkLen.Get() {
+		c.Err(ErrStringTooLong)
+		return false
+	}
+	return true
+}
+
+func cmdAppend(c *Ctx) {
+	key := c.Args[1]
+	db := c.DB(key)
+	ref, exists := db.Find(key)
+	if !exists {
+		db.SetString(key, c.Args[2], 0, false)
+		c.W.Int(int64(len(c.Args[2])))
+		return
+	}
+	if db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return
+	}
+	if !c.checkStringLength(int64(len(db.Str(ref)) + len(c.Args[2]))) {
+		return
+	}
+	db.AppendString(ref, c.Args[2])
+	c.W.Int(int64(len(db.Str(ref))))
+}
+
+func cmdStrlen(c *Ctx) {
+	v, _, ok := c.getString(c.Args[1])
+	if ok {
+		c.W.Int(int64(len(v)))
+	}
+}
+
+func cmdGetRange(c *Ctx) {
+	start, ok := c.intArg(2)
+	if !ok {
+		return
+	}
+	end, ok := c.intArg(3)
+	if !ok {
+		return
+	}
+	v, _, ok := c.getString(c.Args[1])
+	if !ok {
+		return
+	}
+	n := int64(len(v))
+	if start < 0 && end < 0 && start > end {
+		c.W.BulkString("")
+		return
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end = 0
+	}
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		c.W.BulkString("")
+		return
+	}
+	c.W.Bulk(v[start : end+1])
+}
+
+func cmdSetRange(c *Ctx) {
+	key := c.Args[1]
+	off, ok := c.intArg(2)
+	if !ok {
+		return
+	}
+	if off < 0 {
+		c.Err(ErrOffsetRange)
+		return
+	}
+	val := c.Args[3]
+	db := c.DB(key)
+	ref, exists := db.Find(key)
+	if exists && db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return
+	}
+	if len(val) == 0 {
+		if exists {
+			c.W.Int(int64(len(db.Str(ref))))
+		} else {
+			c.W.Int(0)
+		}
+		return
+	}
+	if !c.checkStringLength(off + int64(len(val))) {
+		return
+	}
+	if !exists {
+		ref = db.SetString(key, nil, 0, false)
+	}
+	buf := db.MutableString(ref, int(off)+len(val))
+	copy(buf[off:], val)
+	c.W.Int(int64(len(buf)))
+}
+
+// incrTarget finds key for INCR-style commands: its current integer value,
+// or 0 when absent.
+func (c *Ctx) incrTarget(key []byte) (db *keyspace.DB, ref keyspace.Ref, exists bool, cur int64, ok bool) {
+	db = c.DB(key)
+	ref, exists = db.Find(key)
+	if !exists {
+		return db, ref, false, 0, true
+	}
+	if db.Kind(ref) != value.String {
+		c.Err(ErrWrongType)
+		return db, ref, true, 0, false
+	}
+	cur, ok = parseInt(db.Str(ref))
+	if !ok {
+		c.Err(ErrNotInt)
+	}
+	return db, ref, true, cur, ok
+}
+
+func incrBy(c *Ctx, by int64) {
+	key := c.Args[1]
+	db, ref, exists, cur, ok := c.incrTarget(key)
+	if !ok {
+		return
+	}
+	if (by < 0 && cur < 0 && by < math.MinInt64-cur) || (by > 0 && cur > 0 && by > math.MaxInt64-cur) {
+		c.Err(ErrOverflow)
+		return
+	}
+	n := cur + by
+	var tmp [24]byte
+	b := appendInt(tmp[:0], n)
+	if exists {
+		db.ReplaceString(ref, b)
+	} else {
+		db.SetString(key, b, 0, false)
+	}
+	c.W.Int(n)
+}
+
+func cmdIncrBy(c *Ctx) {
+	if by, ok := c.intArg(2); ok {
+		incrBy(c, by)
+	}
+}
+
+func cmdDecrBy(c *Ctx) {
+	by, ok := c.intArg(2)
+	if !ok {
+		return
+	}
+	if by == math.MinInt64 {
+		c.Err("ERR decrement would overflow")
+		return
+	}
+	incrBy(c, -by)
+}
+
+func cmdIncrByFloat(c *Ctx) {
+	key := c.Args[1]
+	by, ok := parseFloat(c.Args[2])
+	if !ok {
+		c.Err(ErrNotFloat)
+		return
+	}
+	db := c.DB(key)
+	ref, exists := db.Find(key)
+	cur := 0.0
+	if exists {
+		if db.Kind(ref) != value.String {
+			c.Err(ErrWrongType)
+			return
+		}
+		if cur, ok = parseFloat(db.Str(ref)); !ok {
+			c.Err(ErrNotFloat)
+			return
+		}
+	}
+	n := cur + by
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		c.Err(ErrIncrNaNOrInf)
+		return
+	}
+	b := formatFloat(n)
+	if exists {
+		db.ReplaceString(ref, b)
+	} else {
+		db.SetString(key, b, 0, false)
+	}
+	c.W.Bulk(b)
+}

@@ -1,0 +1,74 @@
+package command
+
+import (
+	"sort"
+	"strings"
+)
+
+// Table is the set of commands the server knows.
+type Table struct {
+	byName map[string]*Spec
+}
+
+// NewTable builds the table from every command family.
+func NewTable() *Table {
+	t := &Table{byName: map[string]*Spec{}}
+	for _, register := range []func(*Table){
+		registerConnection,
+		registerStrings,
+		registerKeys,
+		registerServer,
+	} {
+		register(t)
+	}
+	return t
+}
+
+func (t *Table) add(specs ...*Spec) {
+	for _, s := range specs {
+		s.Name = strings.ToLower(s.Name)
+		if s.Step == 0 && s.First > 0 {
+			s.Step = 1
+		}
+		if _, dup := t.byName[s.Name]; dup {
+			panic("command: duplicate " + s.Name)
+		}
+		t.byName[s.Name] = s
+	}
+}
+
+// Lookup finds a command by name, case-insensitively, without allocating
+// for names up to 32 bytes.
+func (t *Table) Lookup(name []byte) *Spec {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return t.byName[strings.ToLower(string(name))]
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		buf[i] = c
+	}
+	return t.byName[string(buf[:len(name)])]
+}
+
+// All returns the specs sorted by name.
+func (t *Table) All() []*Spec {
+	out := make([]*Spec, 0, len(t.byName))
+	for _, s := range t.byName {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Sub finds a subcommand of s by name.
+func (s *Spec) Sub(name []byte) *Spec {
+	for _, sub := range s.Subcommands {
+		if strings.EqualFold(sub.Name, string(name)) {
+			return sub
+		}
+	}
+	return nil
+}

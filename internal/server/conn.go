@@ -1,0 +1,291 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/command"
+	"github.com/damselfly-db/damselfly/internal/resp"
+)
+
+const (
+	initialReadBuf = 16 * 1024
+	// flushAt bounds the reply bytes buffered within one batch, so a long
+	// pipeline of big replies streams instead of piling up in memory.
+	flushAt = 64 * 1024
+)
+
+type conn struct {
+	s   *Server
+	nc  net.Conn
+	cl  *command.Client
+	buf []byte
+	end int
+	w   resp.Writer
+	ctx command.Ctx
+
+	// wmu serialises writes to nc between the reply path and asynchronous
+	// pushes (MONITOR lines, pub/sub messages).
+	wmu sync.Mutex
+
+	amu          sync.Mutex
+	pending      [][]byte
+	pendingBytes int
+	notify       chan struct{}
+	asyncOn      bool
+	closed       chan struct{}
+	monitoring   bool
+}
+
+func (s *Server) newConn(nc net.Conn, listener string) *conn {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		if ka := s.cfg.TCPKeepalive.Get(); ka > 0 {
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
+		}
+	}
+	cl := &command.Client{
+		ID:       s.env.Clients.NextID(),
+		Addr:     nc.RemoteAddr().String(),
+		LAddr:    nc.LocalAddr().String(),
+		Created:  time.Now(),
+		Listener: listener,
+		Proto:    2,
+		User:     "default",
+	}
+	cl.Authed = s.cfg.RequirePass.Get() == ""
+	cl.FD = fdOf(nc)
+	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{})}
+	c.w.Proto = 2
+	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
+	cl.Kill = func() { nc.Close() }
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	s.nconns.Add(1)
+	s.env.Clients.Add(cl)
+	return c
+}
+
+func fdOf(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+func (c *conn) serve() {
+	defer c.cleanup()
+	env := c.s.env
+	var args [][]byte
+	for {
+		if t := c.s.cfg.Timeout.Get(); t > 0 && !c.cl.HasFlag(command.ClientPubSub|command.ClientMonitor|command.ClientBlocked) {
+			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		}
+		if c.end == len(c.buf) {
+			if !c.grow() {
+				return
+			}
+		}
+		n, err := c.nc.Read(c.buf[c.end:])
+		if n > 0 {
+			c.end += n
+			env.Stats.NetInput.Add(int64(n))
+			c.cl.TotNetIn.Add(int64(n))
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.s.log.Debug("client read error", "addr", c.cl.Addr, "err", err)
+			}
+			return
+		}
+		pos := 0
+		cmds := 0
+		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
+		for pos < c.end {
+			var used int
+			args, used, err = resp.ParseCommand(c.buf[pos:c.end], args, lim)
+			if err != nil {
+				env.Stats.ProtocolErrors.Add(1)
+				c.s.log.Debug("protocol error", "addr", c.cl.Addr, "err", err)
+				c.w.Error(err.Error())
+				c.flush()
+				return
+			}
+			if used == 0 {
+				break
+			}
+			pos += used
+			if len(args) == 0 {
+				continue
+			}
+			c.exec(args)
+			cmds++
+			lim.Unauthenticated = !c.cl.Authed
+			if c.cl.CloseRequested() {
+				c.flush()
+				return
+			}
+			if c.w.Len() >= flushAt {
+				if !c.flush() {
+					return
+				}
+			}
+		}
+		if cmds > 0 {
+			env.Stats.CommandsProcessed.Add(int64(cmds))
+			c.cl.Cmds.Add(int64(cmds))
+		}
+		if c.w.Len() > 0 && !c.flush() {
+			return
+		}
+		// Keep the unparsed tail at the front of the buffer.
+		if pos > 0 {
+			c.end = copy(c.buf, c.buf[pos:c.end])
+		}
+		c.cl.QueryBufLen.Store(int64(c.end))
+		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
+			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
+		}
+	}
+}
+
+// grow enlarges the read buffer for a command that does not fit, to the
+// size its header announces when known, and enforces the query-buffer limit.
+func (c *conn) grow() bool {
+	need := resp.BulkNeeded(c.buf[:c.end])
+	size := 2 * len(c.buf)
+	if need > size {
+		size = need
+	}
+	if limit := c.s.cfg.QueryBufferLimit.Get(); limit > 0 && int64(size) > limit {
+		if int64(len(c.buf)) >= limit {
+			c.s.log.Warn("closing client that reached max query buffer length", "addr", c.cl.Addr, "qbuf", c.end, "limit", limit)
+			return false
+		}
+		size = int(limit)
+	}
+	nb := make([]byte, size)
+	copy(nb, c.buf[:c.end])
+	c.buf = nb
+	return true
+}
+
+// exec runs one command, honouring CLIENT REPLY OFF/SKIP.
+func (c *conn) exec(args [][]byte) {
+	mark := c.w.Len()
+	mode := c.cl.ReplyMode
+	c.ctx.Args = args
+	c.s.env.Exec(&c.ctx)
+	switch {
+	case mode == 2:
+		c.w.Buf = c.w.Buf[:mark]
+		if c.cl.ReplyMode == 2 {
+			c.cl.ReplyMode = 0
+		}
+	case mode == 1 && c.cl.ReplyMode != 0:
+		c.w.Buf = c.w.Buf[:mark]
+	}
+	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
+		// Register only after +OK is on the wire, so no MONITOR line can
+		// overtake it.
+		c.monitoring = true
+		c.flush()
+		c.s.env.Monitor.Add(c.cl, func(line []byte) { c.push(line, monitorLimit) })
+	}
+	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
+		c.monitoring = false
+		c.s.env.Monitor.Remove(c.cl)
+	}
+}
+
+// flush writes the buffered replies with one write call.
+func (c *conn) flush() bool {
+	if c.w.Len() == 0 {
+		return true
+	}
+	c.wmu.Lock()
+	n, err := c.nc.Write(c.w.Buf)
+	c.wmu.Unlock()
+	c.s.env.Stats.NetOutput.Add(int64(n))
+	c.cl.TotNetOut.Add(int64(n))
+	if cap(c.w.Buf) > 1<<20 {
+		c.w.Buf = make([]byte, 0, 16*1024)
+	} else {
+		c.w.Reset()
+	}
+	return err == nil
+}
+
+// push queues bytes to send outside the request/reply flow (MONITOR,
+// pub/sub). It never blocks the caller; a client whose queue passes its
+// hard limit is disconnected, as Redis does with client-output-buffer-limit.
+func (c *conn) push(b []byte, hardLimit int) {
+	c.amu.Lock()
+	if !c.asyncOn {
+		c.asyncOn = true
+		c.notify = make(chan struct{}, 1)
+		go c.asyncWriter()
+	}
+	c.pending = append(c.pending, b)
+	c.pendingBytes += len(b)
+	over := hardLimit > 0 && c.pendingBytes > hardLimit
+	c.cl.OutBufLen.Store(int64(c.pendingBytes))
+	c.amu.Unlock()
+	if over {
+		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "bytes", c.pendingBytes)
+		c.cl.RequestClose()
+		c.nc.Close()
+		return
+	}
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) asyncWriter() {
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-c.notify:
+		}
+		c.amu.Lock()
+		bufs := net.Buffers(c.pending)
+		c.pending = nil
+		c.pendingBytes = 0
+		c.cl.OutBufLen.Store(0)
+		c.amu.Unlock()
+		c.wmu.Lock()
+		n, err := bufs.WriteTo(c.nc)
+		c.wmu.Unlock()
+		c.s.env.Stats.NetOutput.Add(n)
+		if err != nil {
+			c.nc.Close()
+			return
+		}
+	}
+}
+
+func (c *conn) cleanup() {
+	close(c.closed)
+	c.nc.Close()
+	c.s.env.Monitor.Remove(c.cl)
+	c.s.env.Clients.Remove(c.cl)
+	c.s.mu.Lock()
+	delete(c.s.conns, c)
+	c.s.mu.Unlock()
+	c.s.nconns.Add(-1)
+}

@@ -1,0 +1,80 @@
+package shard
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// Active expiry follows Redis's "slow cycle": sample keys with a TTL, delete
+// the expired ones, and go on while more than a quarter of a sample was
+// expired, within a time budget of a quarter of the tick.
+const (
+	expireSample  = 20
+	expireRepeat  = expireSample / 4
+	rehashPerTick = 100
+)
+
+// Heartbeat runs the background work of every shard every 1000/hz ms until
+// ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
+func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
+	for {
+		h := hz()
+		if h < 1 {
+			h = 1
+		}
+		period := time.Second / time.Duration(h)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(period):
+		}
+		budget := period / 4
+		for _, sh := range st.shards {
+			if activeExpire == nil || activeExpire.Load() {
+				n := sh.expireCycle(budget / time.Duration(len(st.shards)))
+				if expired != nil {
+					expired.Add(int64(n))
+				}
+			}
+			sh.rehash()
+		}
+	}
+}
+
+// expireCycle reclaims expired keys of every database of the shard. It
+// releases the lock between rounds so writers are never held up for more
+// than one sample's worth of work.
+func (sh *Shard) expireCycle(budget time.Duration) int {
+	start := time.Now()
+	deadline := start.Add(budget)
+	total := 0
+	for db := 0; db < len(sh.dbs); db++ {
+		for {
+			sh.Lock(time.Now().UnixMilli())
+			d := sh.dbs[db]
+			if d.ExpiresLen() == 0 {
+				sh.Unlock()
+				break
+			}
+			_, deleted := d.ActiveExpire(expireSample)
+			sh.Unlock()
+			total += deleted
+			if deleted <= expireRepeat || time.Now().After(deadline) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	return total
+}
+
+func (sh *Shard) rehash() {
+	sh.Lock(time.Now().UnixMilli())
+	for _, d := range sh.dbs {
+		d.RehashSome(rehashPerTick)
+	}
+	sh.Unlock()
+}

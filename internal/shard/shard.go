@@ -1,0 +1,138 @@
+// Package shard partitions the keyspace. Each shard owns the keys that hash
+// to it, in every logical database, behind one mutex; commands run on the
+// connection's goroutine while holding the locks of the shards their keys
+// live in, taken in ascending shard order so that multi-key commands are
+// atomic and cannot deadlock (see LOCKORDER.md at the repository root).
+package shard
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/keyspace"
+)
+
+// MaxShards bounds the shard count so a shard set fits in a small bitmap.
+const MaxShards = 128
+
+// Shard is one partition of the keyspace.
+type Shard struct {
+	mu    sync.Mutex
+	ID    int
+	clock keyspace.Clock
+	dbs   []*keyspace.DB
+
+	// Stats, guarded by mu and summed across shards when read.
+	Hits, Misses  int64
+	EvictedKeys   int64
+	ExpireCycleMs int64 // time spent in active expiry
+}
+
+// Lock acquires the shard and sets its clock to now (unix ms).
+func (s *Shard) Lock(now int64) {
+	s.mu.Lock()
+	s.clock.Ms = now
+}
+
+// Unlock releases the shard.
+func (s *Shard) Unlock() { s.mu.Unlock() }
+
+// DB returns logical database i. The shard must be locked.
+func (s *Shard) DB(i int) *keyspace.DB { return s.dbs[i] }
+
+// NumDBs is the number of logical databases.
+func (s *Shard) NumDBs() int { return len(s.dbs) }
+
+// SwapDB exchanges two logical databases. The shard must be locked.
+func (s *Shard) SwapDB(a, b int) { s.dbs[a], s.dbs[b] = s.dbs[b], s.dbs[a] }
+
+// Store is the set of shards.
+type Store struct {
+	shards []*Shard
+	seed   maphash.Seed
+}
+
+// NewStore creates n shards of dbs databases each.
+func NewStore(n, dbs int) *Store {
+	if n < 1 {
+		n = 1
+	}
+	if n > MaxShards {
+		n = MaxShards
+	}
+	st := &Store{seed: maphash.MakeSeed()}
+	for i := 0; i < n; i++ {
+		sh := &Shard{ID: i}
+		for j := 0; j < dbs; j++ {
+			sh.dbs = append(sh.dbs, keyspace.New(st.seed, &sh.clock))
+		}
+		st.shards = append(st.shards, sh)
+	}
+	return st
+}
+
+// N is the number of shards.
+func (st *Store) N() int { return len(st.shards) }
+
+// Shard returns shard i.
+func (st *Store) Shard(i int) *Shard { return st.shards[i] }
+
+// Of returns the index of the shard that owns key. It uses the high half of
+// the hash; the tables inside a shard index buckets with the low half, so the
+// two choices are independent.
+func (st *Store) Of(key []byte) int {
+	if len(st.shards) == 1 {
+		return 0
+	}
+	return int((maphash.Bytes(st.seed, key) >> 32) % uint64(len(st.shards)))
+}
+
+// Set is a set of shard indexes.
+type Set [MaxShards / 64]uint64
+
+// Add puts shard i in the set.
+func (s *Set) Add(i int) { s[i>>6] |= 1 << (uint(i) & 63) }
+
+// Has reports whether shard i is in the set.
+func (s *Set) Has(i int) bool { return s[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// Empty reports whether the set has no shard.
+func (s *Set) Empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// All returns the set of every shard of st.
+func (st *Store) All() Set {
+	var s Set
+	for i := range st.shards {
+		s.Add(i)
+	}
+	return s
+}
+
+// LockSet locks the shards of s in ascending order.
+func (st *Store) LockSet(s *Set, now int64) {
+	for i, sh := range st.shards {
+		if s.Has(i) {
+			sh.Lock(now)
+		}
+	}
+}
+
+// UnlockSet unlocks the shards of s.
+func (st *Store) UnlockSet(s *Set) {
+	for i, sh := range st.shards {
+		if s.Has(i) {
+			sh.Unlock()
+		}
+	}
+}
+
+// NowMs is the clock commands use.
+func NowMs() int64 { return time.Now().UnixMilli() }
