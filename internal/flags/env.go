@@ -1,0 +1,47 @@
+package flags
+
+import (
+	"fmt"
+	"strings"
+)
+
+// EnvPrefix starts the environment variables that set flags, as in
+// Dragonfly: DFLY_port=6380 is --port=6380.
+const EnvPrefix = "DFLY_"
+
+// environ gathers DFLY_<name>=value variables. The name is matched like a
+// flag name (any case, dash or underscore). Unknown DFLY_ variables are an
+// error, as they are in Dragonfly, because a misspelt setting silently
+// ignored is worse than a refusal to start.
+func (c *collector) environ(environ []string) error {
+	for _, kv := range environ {
+		key, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		name, ours := strings.CutPrefix(key, EnvPrefix)
+		if !ours || name == "" || c.set.envSkip[Normalize(name)] {
+			continue
+		}
+		origin := "environment variable " + key
+		if Normalize(name) == "flagfile" {
+			if err := c.flagfile(value); err != nil {
+				return fmt.Errorf("%s: %w", origin, err)
+			}
+			continue
+		}
+		f := c.set.byName[Normalize(name)]
+		if f == nil {
+			if near := c.set.suggest(name); near != "" {
+				return fmt.Errorf("unknown environment variable %s; did you mean %s%s?", key, EnvPrefix, near)
+			}
+			return fmt.Errorf("unknown environment variable %s", key)
+		}
+		if f.Bool {
+			c.addBool(f, name, value, origin)
+		} else {
+			c.add(f, name, value, origin)
+		}
+	}
+	return nil
+}
