@@ -34,11 +34,13 @@ func defaultOutputBufferLimits() OutputBufferLimits {
 // Update applies Redis's syntax, "<class> <hard> <soft> <seconds>"
 // repeated, to l. Classes not named keep their limits, as in Redis; the
 // classes are normal, replica (or slave) and pubsub. Sizes take units as in
-// ParseMemory. Reason texts are Redis's.
+// ParseMemory. Reason texts are Redis's. On error l is returned unchanged:
+// like Redis, no class changes unless all are valid.
 func (l OutputBufferLimits) Update(s string) (OutputBufferLimits, error) {
+	orig := l
 	f := strings.Fields(s)
 	if len(f)%4 != 0 {
-		return l, errors.New("Wrong number of arguments in buffer limit configuration.")
+		return orig, errors.New("Wrong number of arguments in buffer limit configuration.")
 	}
 	for i := 0; i < len(f); i += 4 {
 		var dst *BufferLimit
@@ -50,13 +52,13 @@ func (l OutputBufferLimits) Update(s string) (OutputBufferLimits, error) {
 		case "pubsub":
 			dst = &l.PubSub
 		default:
-			return l, errors.New("Invalid client class specified in buffer limit configuration.")
+			return orig, errors.New("Invalid client class specified in buffer limit configuration.")
 		}
 		hard, err1 := ParseMemory(f[i+1])
 		soft, err2 := ParseMemory(f[i+2])
 		secs, err3 := strconv.ParseInt(f[i+3], 10, 64)
 		if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
-			return l, errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+			return orig, errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 		}
 		*dst = BufferLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
 	}

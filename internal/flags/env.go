@@ -13,7 +13,11 @@ const EnvPrefix = "DFLY_"
 // flag name (any case, dash or underscore). Unknown DFLY_ variables are an
 // error, as they are in Dragonfly, because a misspelt setting silently
 // ignored is worse than a refusal to start.
+//
+// The environment has no meaningful order, so DFLY_flagfile is read first
+// and the more specific DFLY_<name> variables override what it says.
 func (c *collector) environ(environ []string) error {
+	var vars [][3]string // key, name, value
 	for _, kv := range environ {
 		key, value, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -23,13 +27,17 @@ func (c *collector) environ(environ []string) error {
 		if !ours || name == "" || c.set.envSkip[Normalize(name)] {
 			continue
 		}
-		origin := "environment variable " + key
 		if Normalize(name) == "flagfile" {
 			if err := c.flagfile(value); err != nil {
-				return fmt.Errorf("%s: %w", origin, err)
+				return fmt.Errorf("environment variable %s: %w", key, err)
 			}
 			continue
 		}
+		vars = append(vars, [3]string{key, name, value})
+	}
+	for _, v := range vars {
+		key, name, value := v[0], v[1], v[2]
+		origin := "environment variable " + key
 		f := c.set.byName[Normalize(name)]
 		if f == nil {
 			if near := c.set.suggest(name); near != "" {

@@ -314,6 +314,16 @@ func TestFlagfilePrecedence(t *testing.T) {
 	if fmt.Sprint(fx.got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", fx.got, want)
 	}
+
+	// The environment has no order: DFLY_<name> beats DFLY_flagfile
+	// wherever each appears.
+	fx = newFixture(t)
+	if _, err := fx.parse(nil, "DFLY_requirepass=env", "DFLY_flagfile="+envFile); err != nil {
+		t.Fatal(err)
+	}
+	if fx.got["requirepass"] != "env" || fx.got["port"] != "3" {
+		t.Errorf("got %v", fx.got)
+	}
 }
 
 func TestFlagfileErrors(t *testing.T) {
