@@ -12,7 +12,8 @@ import (
 // any time and are safe to read concurrently without a lock.
 //
 // The registry_*.go files say what each field means, its names, default
-// and limits.
+// and limits. Obtain a Config from Load or Default; the zero value has no
+// registry and its holders read as zero.
 type Config struct {
 	// Listening and threads (start-only).
 	Port            int

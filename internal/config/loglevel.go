@@ -1,9 +1,6 @@
 package config
 
-import (
-	"log/slog"
-	"time"
-)
+import "log/slog"
 
 // logLevels are the accepted log_level words: Damselfly's four, plus
 // Redis's loglevel words so that "loglevel notice" carries over.
@@ -47,15 +44,4 @@ func (c *Config) SlogLevel() slog.Level {
 		}
 	}
 	return slogLevelOf(c.LogLevel)
-}
-
-// TickInterval is the period of background work for the current hz: 1s/hz,
-// but no shorter than a millisecond, as in Dragonfly. It is zero when hz is
-// 0, which Dragonfly takes to mean no periodic background work.
-func (c *Config) TickInterval() time.Duration {
-	hz := c.HZ.Get()
-	if hz <= 0 {
-		return 0
-	}
-	return max(time.Second/time.Duration(hz), time.Millisecond)
 }

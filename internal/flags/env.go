@@ -28,7 +28,7 @@ func (c *collector) environ(environ []string) error {
 			continue
 		}
 		if Normalize(name) == "flagfile" {
-			if err := c.flagfile(value); err != nil {
+			if err := c.flagfiles(value); err != nil {
 				return fmt.Errorf("environment variable %s: %w", key, err)
 			}
 			continue

@@ -7,6 +7,17 @@ import (
 	"strings"
 )
 
+// flagfiles reads a comma-separated list of flagfiles, as absl's
+// --flagfile takes.
+func (c *collector) flagfiles(list string) error {
+	for _, path := range strings.Split(list, ",") {
+		if err := c.flagfile(path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // flagfile reads one flag per line, like gflags' --flagfile. Lines are
 // trimmed; blank lines and lines starting with # are skipped. "--name=value"
 // takes everything after "=" literally, spaces and quotes included, as absl

@@ -297,6 +297,19 @@ func TestFlagfile(t *testing.T) {
 	}
 }
 
+func TestFlagfileList(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a", "--port=1\n--bind=a\n")
+	b := writeFile(t, dir, "b", "--port=2\n")
+	fx := newFixture(t)
+	if _, err := fx.parse([]string{"--flagfile=" + a + "," + b}); err != nil {
+		t.Fatal(err)
+	}
+	if fx.got["port"] != "2" || fx.got["bind"] != "a" {
+		t.Errorf("got %v", fx.got)
+	}
+}
+
 func TestFlagfilePrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "f", "--port=2\n--bind=file\n")

@@ -25,7 +25,7 @@ set in the environment as ` + EnvPrefix + `<name>=value; the command line wins.
 `)
 	entries := append([]*Flag(nil), s.flags...)
 	entries = append(entries,
-		&Flag{Name: "flagfile", Type: "path", Usage: "Read more flags from this file, one per line (# starts a comment); may repeat and nest."},
+		&Flag{Name: "flagfile", Type: "path", Usage: "Read more flags from these files (comma-separated), one per line; # starts a comment. May repeat and nest."},
 		&Flag{Name: "help", Aliases: []string{"h", "helpfull"}, Type: "bool", Bool: true, Usage: "Print this help and exit."},
 		&Flag{Name: "version", Type: "bool", Bool: true, Usage: "Print the version and exit."},
 	)

@@ -186,7 +186,7 @@ func (c *collector) occurrence(body string, following []string, origin string) (
 		if err := takeValue(); err != nil {
 			return 0, err
 		}
-		if err := c.flagfile(value); err != nil {
+		if err := c.flagfiles(value); err != nil {
 			return 0, fmt.Errorf("%s%w", where, err)
 		}
 		return taken, nil
