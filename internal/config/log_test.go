@@ -9,7 +9,7 @@ import (
 )
 
 func TestLogAccepted(t *testing.T) {
-	c := load(t, []string{"--port=7000", "--requirepass=secret", "--prometheus_port=9999", "--logtostderr", "--maxmemory=1gb"},
+	c := load(t, []string{"--port=7000", "--requirepass=secret", "--prometheus_port=9999", "--logtostderr", "--proto-max-bulk-len=1gb"},
 		"DFLY_hz=50")
 	var buf bytes.Buffer
 	c.LogAccepted(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
@@ -24,7 +24,7 @@ func TestLogAccepted(t *testing.T) {
 	for _, want := range []string{
 		`level=INFO msg=setting setting=hz value=50 from="environment variable DFLY_hz"`,
 		`level=INFO msg=setting setting=port value=7000 from="command line"`,
-		`msg=setting setting=maxmemory value=1073741824 from="command line"`,
+		`msg=setting setting=proto-max-bulk-len value=1073741824 from="command line"`,
 		`setting=requirepass value=(hidden)`,
 		`msg="setting accepted, but not implemented yet" setting=prometheus_port value=9999`,
 		`msg="setting accepted for compatibility; it has no effect" setting=logtostderr value=true`,

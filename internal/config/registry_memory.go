@@ -12,7 +12,7 @@ func evictionPolicies() []string {
 // memorySettings: the memory limit and what happens when it is reached.
 func (c *Config) memorySettings() []*setting {
 	return []*setting{
-		newSetting(spec{name: "maxmemory", mutable: true,
+		newSetting(spec{name: "maxmemory", mutable: true, status: pending,
 			help: "Memory limit for the data, e.g. 2GB, 512mb, 1.5GiB (units are binary: 1GB = 1GiB); 0 means no explicit limit."},
 			memoryCodec(0, math.MaxInt64), 0, memoryHolder(&c.MaxMemory)),
 		newSetting(spec{name: "cache_mode", mutable: true, status: pending,
