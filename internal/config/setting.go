@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/damselfly-db/damselfly/internal/flags"
+	"github.com/damselfly-db/damselfly/internal/glob"
 )
 
 // status says whether a setting does anything yet, for help and for
@@ -101,7 +102,7 @@ func (s *setting) names() []string {
 func (s *setting) globName(pattern string) string {
 	for _, n := range s.names() {
 		for _, form := range []string{n, strings.ReplaceAll(n, "_", "-"), strings.ReplaceAll(n, "-", "_")} {
-			if globMatch(pattern, form) {
+			if glob.MatchString(pattern, form, true) {
 				return n
 			}
 		}
