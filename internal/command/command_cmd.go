@@ -1,6 +1,7 @@
 package command
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -91,6 +92,7 @@ func writeCommandInfo(w *resp.Writer, s, parent *Spec) {
 	if s.KeysFn != nil && !s.Has(MovableKeys) {
 		flags = append(flags, "movablekeys")
 	}
+	sort.SliceStable(flags, func(i, j int) bool { return flagRank(flags[i]) < flagRank(flags[j]) })
 	w.Set(len(flags))
 	for _, f := range flags {
 		w.Simple(f)
@@ -121,6 +123,22 @@ func writeCommandInfo(w *resp.Writer, s, parent *Spec) {
 	for _, sub := range s.Subcommands {
 		writeCommandInfo(w, sub, s)
 	}
+}
+
+// redisFlagOrder is the order in which Redis 7 lists command flags.
+var redisFlagOrder = []string{
+	"write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking",
+	"loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth",
+	"no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
+}
+
+func flagRank(f string) int {
+	for i, x := range redisFlagOrder {
+		if x == f {
+			return i
+		}
+	}
+	return len(redisFlagOrder)
 }
 
 // aclCategories is Redis's category table, in the order COMMAND INFO
@@ -393,7 +411,7 @@ func commandGetKeys(c *Ctx, withFlags bool) {
 		for p := range resolveKeySpecs(redisSpecs, args) {
 			pos = append(pos, p)
 		}
-		sortInts(pos)
+		sort.Ints(pos)
 	}
 	c.W.Array(len(pos))
 	var flagsAt map[int][]string
@@ -441,14 +459,6 @@ func variableKeyFlags(name string, args [][]byte, flags map[int][]string) {
 			}
 		}
 		flags[1] = f
-	}
-}
-
-func sortInts(a []int) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
 	}
 }
 

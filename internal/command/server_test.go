@@ -89,3 +89,22 @@ func TestTableCommandDocsConsistent(t *testing.T) {
 		}
 	}
 }
+
+// MEMORY USAGE belongs to the keys family; the server family adds its
+// subcommands to whichever MEMORY container exists.
+func TestMemoryContainerMerge(t *testing.T) {
+	tb := &Table{byName: map[string]*Spec{}}
+	usage := &Spec{Name: "usage", Arity: -3, Handler: func(*Ctx) {}}
+	tb.add(&Spec{Name: "memory", Arity: -2, Subcommands: []*Spec{usage}, Handler: runSub})
+	registerMemory(tb, func(name string, arity int, flags Flag, h func(*Ctx), since, summary string, cats ...string) *Spec {
+		return &Spec{Name: name, Arity: arity, Flags: flags, Handler: h}
+	})
+	m := tb.Lookup([]byte("MEMORY"))
+	if m.Sub([]byte("usage")) != usage || m.Sub([]byte("stats")) == nil || m.Sub([]byte("purge")) == nil {
+		t.Fatalf("subcommands after merge: %v", m.Subcommands)
+	}
+	fresh := NewTable().Lookup([]byte("memory"))
+	if fresh == nil || fresh.Sub([]byte("doctor")) == nil {
+		t.Fatal("no MEMORY container in the table")
+	}
+}
