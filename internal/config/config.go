@@ -15,6 +15,9 @@ import (
 // and limits. Obtain a Config from Load or Default; the zero value has no
 // registry and its holders read as zero.
 type Config struct {
+	// ConfigFile is the first --flagfile given, reported as INFO config_file.
+	ConfigFile string
+
 	// Listening and threads (start-only).
 	Port            int
 	Bind            []string // empty: all interfaces

@@ -48,6 +48,7 @@ func Load(args []string, environ []string, out io.Writer, version string) (*Conf
 		c.order = append(c.order, s)
 	}
 
+	c.ConfigFile = flagfileArg(args)
 	c.passwordFromEnv(environ)
 	if c.SaveSchedule != nil && c.SnapshotCron != nil {
 		return nil, errors.New("save_schedule and snapshot_cron cannot both be set; use snapshot_cron")
@@ -72,4 +73,24 @@ func (c *Config) passwordFromEnv(environ []string) {
 			return
 		}
 	}
+}
+
+// flagfileArg returns the first --flagfile named on the command line, which
+// INFO reports as config_file.
+func flagfileArg(args []string) string {
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if flags.Normalize(name) != "flagfile" || !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if hasVal {
+			first, _, _ := strings.Cut(val, ",")
+			return first
+		}
+		if i+1 < len(args) {
+			first, _, _ := strings.Cut(args[i+1], ",")
+			return first
+		}
+	}
+	return ""
 }
