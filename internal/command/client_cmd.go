@@ -307,11 +307,11 @@ func clientKill(c *Ctx) {
 		return
 	}
 	var (
-		id             int64 = -1
-		addr, laddr    string
-		user, typ      string
-		skipMe         = true
-		maxAge   int64 = -1
+		id          int64 = -1
+		addr, laddr string
+		user, typ   string
+		skipMe            = true
+		maxAge      int64 = -1
 	)
 	for i := 0; i < len(args); i += 2 {
 		v := string(args[i+1])

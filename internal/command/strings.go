@@ -101,7 +101,7 @@ func cmdSet(c *Ctx) {
 	args := c.Args
 	for i := 3; i < len(args); i++ {
 		opt := lower(args[i])
-		next := i + 1 < len(args)
+		next := i+1 < len(args)
 		switch {
 		case opt == "nx" && flags&xx == 0:
 			flags |= nx
