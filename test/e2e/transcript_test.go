@@ -57,6 +57,16 @@ type transcriptRun struct {
 	conns  map[int]*tconn
 }
 
+// serverGone reports that the server stopped answering (crashed).
+type serverGone struct {
+	err error
+	log string
+}
+
+func (e serverGone) Error() string {
+	return fmt.Sprintf("%v\n    the server is gone; stopping this transcript. Server log (tail):\n%s", e.err, e.log)
+}
+
 // dialError means the server could not be reached at all.
 type dialError struct{ err error }
 
@@ -151,7 +161,7 @@ func runTranscript(tr *transcript, srv *Server, target string, update bool) []ou
 		o.ok = err == nil && st.exp != nil && st.exp.match(v, st.unordered)
 		out = append(out, o)
 		if de, ok := err.(dialError); ok {
-			o.err = fmt.Errorf("%v\n    the server is gone; stopping this transcript. Server log (tail):\n%s", de.err, logTail(srv.Log(), 40))
+			o.err = serverGone{de.err, logTail(srv.Log(), 40)}
 			out[len(out)-1] = o
 			return out
 		}
@@ -327,22 +337,28 @@ func TestTranscripts(t *testing.T) {
 				}
 			})
 			t.Run("damselfly", func(t *testing.T) {
-				failed := map[string]bool{}
-				for _, o := range runTranscript(tr, Start(t), "damselfly", false) {
+				res := runTranscript(tr, Start(t), "damselfly", false)
+				passed := map[string]bool{}
+				for _, o := range res {
+					loc := fmt.Sprintf("%s:%d", name, o.st.line)
 					if o.ok {
+						passed[loc] = true
 						continue
 					}
-					loc := fmt.Sprintf("%s:%d", name, o.st.line)
-					failed[loc] = true
 					if reason, ok := known[loc]; ok {
 						t.Logf("known failure (KNOWN_FAILURES: %s)\n%s", reason, o.report(tr))
 						continue
 					}
 					t.Error(o.report(tr))
 				}
+				if last := res[len(res)-1]; last.err != nil {
+					if _, gone := last.err.(serverGone); gone {
+						t.Logf("%s: the steps after line %d were not run", name, last.st.line)
+					}
+				}
 				var stale []string
 				for loc := range known {
-					if strings.HasPrefix(loc, name+":") && !failed[loc] {
+					if passed[loc] {
 						stale = append(stale, loc)
 					}
 				}
