@@ -55,6 +55,7 @@ func (e *Env) Exec(c *Ctx) {
 	}
 	start := time.Now()
 	c.Now = start.UnixMilli()
+	c.Client.Touch(&target.fullName, start)
 	if e.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
@@ -140,11 +141,13 @@ func (e *Env) unknownCommand(c *Ctx) {
 		}
 		n := 128 - args.Len()
 		args.WriteByte('\'')
-		args.WriteString(truncate(string(a), n))
+		args.WriteString(truncate(cString(a), n))
 		args.WriteString("' ")
 	}
-	c.Err("ERR unknown command '" + truncate(string(c.Args[0]), 128) + "', with args beginning with: " + args.String())
+	c.Err("ERR unknown command '" + truncate(cString(c.Args[0]), 128) + "', with args beginning with: " + args.String())
 }
+
+
 
 func truncate(s string, n int) string {
 	if n < 0 {
