@@ -281,7 +281,7 @@ run_one() {
 	((ticks >= 50)) || LOW_TICKS=1
 	if ((rc != 0)); then
 		FAILED=$((FAILED + 1))
-		echo "# run failed (rc=$rc): side $side $test -P $pipe: $(tr '\n' ' ' <"$WORK/bench.err" | cut -c1-200)" >&2
+		echo "# run failed (rc=$rc): ${SIDE_NAME[$side]} $test -P $pipe: $(grep -v 'Could not fetch server CONFIG' "$WORK/bench.err" | tr '\n' ' ' | cut -c1-160)" >&2
 	else
 		# Header: "test","rps","avg_latency_ms",...; one data row for one test.
 		line=$(printf '%s\n' "$out" | awk -F',' '
