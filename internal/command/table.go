@@ -18,6 +18,8 @@ func NewTable() *Table {
 		registerStrings,
 		registerKeys,
 		registerServer,
+		registerReplication,
+		registerModule,
 	} {
 		register(t)
 	}
