@@ -147,8 +147,6 @@ func (e *Env) unknownCommand(c *Ctx) {
 	c.Err("ERR unknown command '" + truncate(cString(c.Args[0]), 128) + "', with args beginning with: " + args.String())
 }
 
-
-
 func truncate(s string, n int) string {
 	if n < 0 {
 		n = 0
