@@ -130,8 +130,12 @@ func clientNoTouch(c *Ctx) { onOff(c, func(b bool) { c.Client.NoTouch = b }) }
 
 func clientPause(c *Ctx) {
 	ms, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
-	if err != nil || ms < 0 {
+	if err != nil {
 		c.Err("ERR timeout is not an integer or out of range")
+		return
+	}
+	if ms < 0 {
+		c.Err(ErrTimeoutNeg)
 		return
 	}
 	onlyWrite := false
@@ -141,7 +145,7 @@ func clientPause(c *Ctx) {
 			onlyWrite = true
 		case "all":
 		default:
-			c.Err(ErrSyntax)
+			c.Err("ERR CLIENT PAUSE mode must be WRITE or ALL")
 			return
 		}
 	} else if len(c.Args) > 4 {
@@ -307,11 +311,11 @@ func clientKill(c *Ctx) {
 		return
 	}
 	var (
-		id             int64 = -1
-		addr, laddr    string
-		user, typ      string
-		skipMe         = true
-		maxAge   int64 = -1
+		id          int64 = -1
+		addr, laddr string
+		user, typ   string
+		skipMe            = true
+		maxAge      int64 = -1
 	)
 	for i := 0; i < len(args); i += 2 {
 		v := string(args[i+1])
@@ -328,6 +332,10 @@ func clientKill(c *Ctx) {
 		case "laddr":
 			laddr = v
 		case "user":
+			if v != "default" {
+				c.Err("ERR No such user '" + v + "'")
+				return
+			}
 			user = v
 		case "type":
 			typ = strings.ToLower(v)

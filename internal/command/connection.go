@@ -54,6 +54,7 @@ func cmdReset(c *Ctx) {
 		c.Env.ResetHook(cl)
 	}
 	cl.Select(0)
+	cl.SetName("")
 	cl.Proto = 2
 	c.W.Proto = 2
 	cl.ReplyMode = 0

@@ -35,23 +35,47 @@ func (e *Env) Exec(c *Ctx) {
 	if e.Pause.Active() && spec.Name != "client" {
 		e.Pause.Wait(spec.Flags)
 	}
+	// Statistics, MONITOR and the slow log see the subcommand of a
+	// container command (CONFIG GET is "config|get"), as in Redis.
+	target := spec
+	if spec.Subcommands != nil && len(args) > 1 {
+		// Like Redis, an unknown subcommand or a subcommand's wrong arity
+		// is rejected before the command runs.
+		sub := spec.Sub(args[1])
+		if sub == nil {
+			c.Err("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(spec.Name) + " HELP.")
+			return
+		}
+		if !arityOK(sub.Arity, len(args)) {
+			sub.stats.rejected.Add(1)
+			c.Err("ERR wrong number of arguments for '" + spec.Name + "|" + sub.Name + "' command")
+			return
+		}
+		target = sub
+	}
 	start := time.Now()
 	c.Now = start.UnixMilli()
-	if e.Monitor.Active() && !spec.Has(SkipMonitor) && !spec.Has(Admin) {
+	c.Client.Touch(&target.fullName, start)
+	if e.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
 	c.failed = false
 	e.run(c, spec)
 	dur := time.Since(start)
 	us := dur.Microseconds()
-	spec.stats.calls.Add(1)
-	spec.stats.usec.Add(us)
-	if c.failed {
-		spec.stats.failed.Add(1)
-	}
-	if !spec.Has(SkipSlowlog) {
+	target.stats.record(dur, c.failed)
+	if !target.Has(SkipSlowlog) {
 		if th := e.Config.SlowlogSlowerThan.Get(); th >= 0 && us >= th {
 			e.Slowlog.Add(args, us, c.Client, start, int(e.Config.SlowlogMaxLen.Get()))
+		}
+	}
+	if th := e.Config.LatencyMonitorThreshold.Get(); th > 0 {
+		if ms := dur.Milliseconds(); ms >= th {
+			event := "command"
+			if target.Has(Fast) {
+				event = "fast-command"
+			}
+			e.Latency.Add(event, start.Unix(), ms)
 		}
 	}
 }
@@ -117,11 +141,13 @@ func (e *Env) unknownCommand(c *Ctx) {
 		}
 		n := 128 - args.Len()
 		args.WriteByte('\'')
-		args.WriteString(truncate(string(a), n))
+		args.WriteString(truncate(cString(a), n))
 		args.WriteString("' ")
 	}
-	c.Err("ERR unknown command '" + truncate(string(c.Args[0]), 128) + "', with args beginning with: " + args.String())
+	c.Err("ERR unknown command '" + truncate(cString(c.Args[0]), 128) + "', with args beginning with: " + args.String())
 }
+
+
 
 func truncate(s string, n int) string {
 	if n < 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/config"
+	"github.com/damselfly-db/damselfly/internal/info"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
@@ -30,7 +31,7 @@ type Env struct {
 	// ResetHook undoes connection state the server owns (MONITOR, pub/sub)
 	// for RESET.
 	ResetHook func(c *Client)
-	Pause       Pause
+	Pause     Pause
 	// SubCounts reports a client's channel, pattern and shard-channel
 	// subscriptions for CLIENT LIST (set when pub/sub lands).
 	SubCounts func(c *Client) (int64, int64, int64)
@@ -41,6 +42,13 @@ type Env struct {
 	// ActiveExpire switches the background expiry cycle (DEBUG
 	// SET-ACTIVE-EXPIRE).
 	ActiveExpire *atomic.Bool
+	// InfoHooks let other subsystems (snapshots, pub/sub, scripting,
+	// blocking commands) fill their fields of INFO; they run after the
+	// command package has gathered its own, in order.
+	InfoHooks []func(d *info.Data)
+	// State is the server commands' own state: instantaneous metrics,
+	// memory peak, replication id (server_state.go).
+	State ServerState
 }
 
 // Stats are server-wide counters. They are atomics updated at connection
@@ -100,9 +108,12 @@ func (e *ErrorStats) Reset() {
 	e.mu.Unlock()
 }
 
-// cmdStats are INFO commandstats counters for one command.
+// cmdStats are INFO commandstats counters for one command, plus its
+// latency histogram (LATENCY HISTOGRAM, INFO latencystats), allocated on
+// the command's first call.
 type cmdStats struct {
 	calls, usec, failed, rejected atomic.Int64
+	hist                          atomic.Pointer[Histogram]
 }
 
 // CommandStats is a read of one command's counters.
@@ -121,4 +132,5 @@ func (s *Spec) ResetStats() {
 	s.stats.usec.Store(0)
 	s.stats.failed.Store(0)
 	s.stats.rejected.Store(0)
+	s.stats.hist.Store(nil)
 }

@@ -8,12 +8,12 @@ import (
 
 // SlowlogEntry is one SLOWLOG GET record.
 type SlowlogEntry struct {
-	ID       int64
-	Time     int64 // unix seconds
-	Micros   int64
-	Args     [][]byte
-	Addr     string
-	Name     string
+	ID     int64
+	Time   int64 // unix seconds
+	Micros int64
+	Args   [][]byte
+	Addr   string
+	Name   string
 }
 
 // Slowlog keeps the newest slow commands, newest first, as Redis does.

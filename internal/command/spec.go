@@ -61,6 +61,9 @@ type Spec struct {
 	Subcommands []*Spec
 	Handler     func(c *Ctx)
 
+	// fullName is "get" or "client|info": CLIENT LIST's cmd= field.
+	fullName string
+
 	stats cmdStats
 }
 

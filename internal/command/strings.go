@@ -65,72 +65,116 @@ func cmdGet(c *Ctx) {
 	c.W.Bulk(v)
 }
 
-// expireArg converts an EX/PX/EXAT/PXAT amount to an absolute unix ms time,
-// with Redis's checks: positive, and no overflow.
-func (c *Ctx) expireArg(arg []byte, unitMs int64, absolute bool, cmd string) (int64, bool) {
+// Option bits of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply
+// names them.
+const (
+	optNX = 1 << iota
+	optXX
+	optGet
+	optKeepTTL
+	optPersist
+	optEX
+	optPX
+	optEXAT
+	optPXAT
+)
+
+const optAnyExpire = optEX | optPX | optEXAT | optPXAT
+
+// parseStringOptions reads SET's (forSet) or GETEX's options from args[from:]
+// with Redis's rules: a repeated option is allowed (the last expire wins),
+// conflicting ones are a syntax error, and the expire value is only
+// validated after the whole syntax has been accepted.
+func (c *Ctx) parseStringOptions(from int, forSet bool) (flags int, expire []byte, ok bool) {
+	args := c.Args
+	for i := from; i < len(args); i++ {
+		opt := lower(args[i])
+		next := i+1 < len(args)
+		var bit int
+		switch opt {
+		case "ex":
+			bit = optEX
+		case "px":
+			bit = optPX
+		case "exat":
+			bit = optEXAT
+		case "pxat":
+			bit = optPXAT
+		}
+		switch {
+		case opt == "nx" && forSet && flags&optXX == 0:
+			flags |= optNX
+		case opt == "xx" && forSet && flags&optNX == 0:
+			flags |= optXX
+		case opt == "get" && forSet:
+			flags |= optGet
+		case opt == "keepttl" && forSet && flags&(optPersist|optAnyExpire) == 0:
+			flags |= optKeepTTL
+		case opt == "persist" && !forSet && flags&(optAnyExpire|optKeepTTL) == 0:
+			flags |= optPersist
+		case bit != 0 && next && flags&(optKeepTTL|optPersist|(optAnyExpire&^bit)) == 0:
+			flags |= bit
+			expire = args[i+1]
+			i++
+		default:
+			c.Err(ErrSyntax)
+			return 0, nil, false
+		}
+	}
+	return flags, expire, true
+}
+
+// expireMs turns an EX/PX/EXAT/PXAT argument into an absolute unix ms time
+// with Redis's checks (getExpireMillisecondsOrReply).
+func (c *Ctx) expireMs(arg []byte, flags int) (int64, bool) {
 	n, ok := parseInt(arg)
 	if !ok {
 		c.Err(ErrNotInt)
 		return 0, false
 	}
-	if n <= 0 || (unitMs == 1000 && n > math.MaxInt64/1000) {
-		c.Err(errInvalidExpire(cmd))
+	seconds := flags&(optEX|optEXAT) != 0
+	if n <= 0 || (seconds && n > math.MaxInt64/1000) {
+		c.Err(errInvalidExpire(c.Spec.Name))
 		return 0, false
 	}
-	ms := n * unitMs
-	if !absolute {
-		if ms > math.MaxInt64-c.Now {
-			c.Err(errInvalidExpire(cmd))
+	if seconds {
+		n *= 1000
+	}
+	if flags&(optEX|optPX) != 0 {
+		if n > math.MaxInt64-c.Now {
+			c.Err(errInvalidExpire(c.Spec.Name))
 			return 0, false
 		}
-		ms += c.Now
+		n += c.Now
 	}
-	return ms, true
+	return n, true
+}
+
+// expireArg validates a relative TTL for SETEX/PSETEX.
+func (c *Ctx) expireArg(arg []byte, unitMs int64) (int64, bool) {
+	flags := optPX
+	if unitMs == 1000 {
+		flags = optEX
+	}
+	return c.expireMs(arg, flags)
 }
 
 func cmdSet(c *Ctx) {
-	const (
-		nx = 1 << iota
-		xx
-		get
-		keepTTL
-		hasExpire
-	)
-	flags := 0
+	flags, expire, ok := c.parseStringOptions(3, true)
+	if !ok {
+		return
+	}
 	var expireAt int64
-	args := c.Args
-	for i := 3; i < len(args); i++ {
-		opt := lower(args[i])
-		next := i + 1 < len(args)
-		switch {
-		case opt == "nx" && flags&xx == 0:
-			flags |= nx
-		case opt == "xx" && flags&nx == 0:
-			flags |= xx
-		case opt == "get":
-			flags |= get
-		case opt == "keepttl" && flags&hasExpire == 0:
-			flags |= keepTTL
-		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && flags&(keepTTL|hasExpire) == 0 && next:
-			unit := int64(1000)
-			if opt[0] == 'p' {
-				unit = 1
-			}
-			var ok bool
-			if expireAt, ok = c.expireArg(args[i+1], unit, len(opt) == 4, "set"); !ok {
-				return
-			}
-			flags |= hasExpire
-			i++
-		default:
-			c.Err(ErrSyntax)
+	if expire != nil {
+		if expireAt, ok = c.expireMs(expire, flags); !ok {
 			return
 		}
 	}
+	args := c.Args
 	key := args[1]
 	db := c.DB(key)
 	ref, exists := db.Find(key)
-	if flags&get != 0 {
+	if flags&optGet != 0 {
 		if exists && db.Kind(ref) != value.String {
 			c.Err(ErrWrongType)
 			return
@@ -141,21 +185,21 @@ func cmdSet(c *Ctx) {
 			c.W.Null()
 		}
 	}
-	if (flags&nx != 0 && exists) || (flags&xx != 0 && !exists) {
-		if flags&get == 0 {
+	if (flags&optNX != 0 && exists) || (flags&optXX != 0 && !exists) {
+		if flags&optGet == 0 {
 			c.W.Null()
 		}
 		return
 	}
-	if flags&hasExpire != 0 && expireAt <= c.Now {
-		// An expiry already in the past: the key would vanish at once.
+	if expire != nil && expireAt <= c.Now {
+		// An absolute expiry already in the past: the key vanishes at once.
 		if exists {
 			db.DeleteRef(ref)
 		}
 	} else {
-		db.SetString(key, args[2], expireAt, flags&keepTTL != 0)
+		db.SetString(key, args[2], expireAt, flags&optKeepTTL != 0)
 	}
-	if flags&get == 0 {
+	if flags&optGet == 0 {
 		c.W.OK()
 	}
 }
@@ -171,7 +215,7 @@ func cmdSetNX(c *Ctx) {
 }
 
 func setWithTTL(c *Ctx, unit int64) {
-	at, ok := c.expireArg(c.Args[2], unit, false, c.Spec.Name)
+	at, ok := c.expireArg(c.Args[2], unit)
 	if !ok {
 		return
 	}
@@ -180,28 +224,9 @@ func setWithTTL(c *Ctx, unit int64) {
 }
 
 func cmdGetEx(c *Ctx) {
-	var expireAt int64
-	persist, set := false, false
-	for i := 2; i < len(c.Args); i++ {
-		opt := lower(c.Args[i])
-		switch {
-		case opt == "persist" && !set:
-			persist, set = true, true
-		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && !set && i+1 < len(c.Args):
-			unit := int64(1000)
-			if opt[0] == 'p' {
-				unit = 1
-			}
-			var ok bool
-			if expireAt, ok = c.expireArg(c.Args[i+1], unit, len(opt) == 4, "getex"); !ok {
-				return
-			}
-			set = true
-			i++
-		default:
-			c.Err(ErrSyntax)
-			return
-		}
+	flags, expire, ok := c.parseStringOptions(2, false)
+	if !ok {
+		return
 	}
 	key := c.Args[1]
 	db, ref, found := c.Lookup(key)
@@ -213,13 +238,19 @@ func cmdGetEx(c *Ctx) {
 		c.Err(ErrWrongType)
 		return
 	}
+	var expireAt int64
+	if expire != nil {
+		if expireAt, ok = c.expireMs(expire, flags); !ok {
+			return
+		}
+	}
 	c.W.Bulk(db.Str(ref))
 	switch {
-	case persist:
+	case flags&optPersist != 0:
 		db.SetExpireAt(ref, 0)
-	case set && expireAt <= c.Now:
+	case expire != nil && expireAt <= c.Now:
 		db.DeleteRef(ref)
-	case set:
+	case expire != nil:
 		db.SetExpireAt(ref, expireAt)
 	}
 }
@@ -395,7 +426,8 @@ func cmdSetRange(c *Ctx) {
 		}
 		return
 	}
-	if !c.checkStringLength(off + int64(len(val))) {
+	if off > c.Env.Config.ProtoMaxBulkLen.Get()-int64(len(val)) {
+		c.Err(ErrStringTooLong)
 		return
 	}
 	if !exists {
@@ -466,30 +498,31 @@ func cmdDecrBy(c *Ctx) {
 
 func cmdIncrByFloat(c *Ctx) {
 	key := c.Args[1]
-	by, ok := parseFloat(c.Args[2])
-	if !ok {
-		c.Err(ErrNotFloat)
-		return
-	}
 	db := c.DB(key)
 	ref, exists := db.Find(key)
-	cur := 0.0
+	cur, _ := parseLongDouble([]byte("0"))
 	if exists {
 		if db.Kind(ref) != value.String {
 			c.Err(ErrWrongType)
 			return
 		}
-		if cur, ok = parseFloat(db.Str(ref)); !ok {
+		var ok bool
+		if cur, ok = parseLongDouble(db.Str(ref)); !ok {
 			c.Err(ErrNotFloat)
 			return
 		}
 	}
-	n := cur + by
-	if math.IsNaN(n) || math.IsInf(n, 0) {
+	by, ok := parseLongDouble(c.Args[2])
+	if !ok {
+		c.Err(ErrNotFloat)
+		return
+	}
+	sum, ok := addLongDouble(cur, by)
+	if !ok {
 		c.Err(ErrIncrNaNOrInf)
 		return
 	}
-	b := formatFloat(n)
+	b := formatLongDouble(sum)
 	if exists {
 		db.ReplaceString(ref, b)
 	} else {

@@ -21,6 +21,12 @@ func NewTable() *Table {
 	} {
 		register(t)
 	}
+	for _, s := range t.byName {
+		s.fullName = s.Name
+		for _, sub := range s.Subcommands {
+			sub.fullName = s.Name + "|" + strings.ToLower(sub.Name)
+		}
+	}
 	return t
 }
 

@@ -39,6 +39,7 @@ type conn struct {
 	asyncOn      bool
 	closed       chan struct{}
 	monitoring   bool
+	skipNext     bool
 }
 
 func (s *Server) newConn(nc net.Conn, listener string) *conn {
@@ -182,20 +183,20 @@ func (c *conn) grow() bool {
 	return true
 }
 
-// exec runs one command, honouring CLIENT REPLY OFF/SKIP.
+// exec runs one command, honouring CLIENT REPLY OFF/SKIP. SKIP drops the
+// reply of the command after it, as Redis's CLIENT_REPLY_SKIP_NEXT does.
 func (c *conn) exec(args [][]byte) {
 	mark := c.w.Len()
-	mode := c.cl.ReplyMode
+	skip := c.skipNext
+	c.skipNext = false
 	c.ctx.Args = args
 	c.s.env.Exec(&c.ctx)
-	switch {
-	case mode == 2:
+	if skip || c.cl.ReplyMode == 1 {
 		c.w.Buf = c.w.Buf[:mark]
-		if c.cl.ReplyMode == 2 {
-			c.cl.ReplyMode = 0
-		}
-	case mode == 1 && c.cl.ReplyMode != 0:
-		c.w.Buf = c.w.Buf[:mark]
+	}
+	if c.cl.ReplyMode == 2 {
+		c.skipNext = true
+		c.cl.ReplyMode = 0
 	}
 	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
 		// Register only after +OK is on the wire, so no MONITOR line can

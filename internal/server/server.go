@@ -114,6 +114,7 @@ func (s *Server) Serve() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go s.env.Store.Heartbeat(ctx, s.cfg.HZ.Get, &s.activeExpire, &s.env.Stats.ExpiredKeysActive)
+	go s.env.RunSampler(ctx)
 	for _, l := range s.listeners {
 		s.wg.Add(1)
 		go func(l net.Listener) {

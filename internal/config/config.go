@@ -1,0 +1,141 @@
+package config
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/damselfly-db/damselfly/internal/flags"
+)
+
+// Config holds every setting. Plain fields are fixed once Load returns;
+// holder fields (Int, Bool, String, Memory, Value) may be changed by Set at
+// any time and are safe to read concurrently without a lock.
+//
+// The registry_*.go files say what each field means, its names, default
+// and limits. Obtain a Config from Load or Default; the zero value has no
+// registry and its holders read as zero.
+type Config struct {
+	// ConfigFile is the first --flagfile given, reported as INFO config_file.
+	ConfigFile string
+
+	// Listening and threads (start-only).
+	Port            int
+	Bind            []string // empty: all interfaces
+	TCPBacklog      int
+	ProactorThreads int // 0: one per CPU
+	ConnIOThreads   int // 0: all proactor threads
+	PrometheusPort  int // 0: off
+	AdminPort       int // 0: off
+	AdminBind       string
+	Databases       int
+
+	// Logging (start-only).
+	LogLevel        string // debug|verbose|info|notice|warning|error|nothing
+	MinLogLevel     int    // glog --minloglevel
+	Verbosity       int    // glog --v
+	LogToStderr     bool
+	AlsoLogToStderr bool
+
+	// Snapshot schedules (start-only); nil when not set.
+	SaveSchedule *SaveSchedule
+	SnapshotCron *Cron
+
+	// Clients and protocol.
+	RequirePass             String
+	MaxClients              Int
+	Timeout                 Int // seconds idle before disconnect; 0: never
+	TCPKeepalive            Int // seconds
+	ProtoMaxBulkLen         Memory
+	QueryBufferLimit        Memory
+	ClientOutputBufferLimit Value[OutputBufferLimits]
+	PipelineSquash          Int
+
+	// Memory and eviction.
+	MaxMemory        Memory // 0: no explicit limit
+	CacheMode        Bool
+	MaxMemoryPolicy  String
+	MaxMemorySamples Int
+	LFULogFactor     Int
+	LFUDecayTime     Int
+
+	// Persistence.
+	Dir        String
+	DBFilename String
+	Save       Value[SaveParams]
+
+	// Timing and monitoring.
+	HZ                      Int
+	SlowlogSlowerThan       Int // microseconds; negative: off
+	SlowlogMaxLen           Int
+	LatencyMonitorThreshold Int // milliseconds; 0: off
+	LuaTimeLimit            Int // milliseconds (busy-reply-threshold)
+	NotifyKeyspaceEvents    Value[KeyspaceEvents]
+
+	// Encoding thresholds.
+	HashMaxListpackEntries Int
+	HashMaxListpackValue   Memory
+	ListMaxListpackSize    Int
+	SetMaxIntsetEntries    Int
+	SetMaxListpackEntries  Int
+	SetMaxListpackValue    Memory
+	ZSetMaxListpackEntries Int
+	ZSetMaxListpackValue   Memory
+
+	mu       sync.Mutex // serialises Set; guards hooks
+	settings []*setting // sorted by canonical name
+	byName   map[string]*setting
+	hooks    map[*setting][]func()
+	explicit map[*setting]flags.Assignment
+	order    []*setting // explicitly set settings, in the order applied
+}
+
+// Default returns a Config with every setting at its default, as if
+// loaded from an empty command line.
+func Default() *Config {
+	c := &Config{
+		byName:   make(map[string]*setting),
+		hooks:    make(map[*setting][]func()),
+		explicit: make(map[*setting]flags.Assignment),
+	}
+	for _, group := range [][]*setting{
+		c.networkSettings(),
+		c.clientSettings(),
+		c.memorySettings(),
+		c.persistenceSettings(),
+		c.loggingSettings(),
+		c.monitoringSettings(),
+		c.encodingSettings(),
+	} {
+		c.settings = append(c.settings, group...)
+	}
+	sort.Slice(c.settings, func(i, j int) bool {
+		return flags.Normalize(c.settings[i].name) < flags.Normalize(c.settings[j].name)
+	})
+	for _, s := range c.settings {
+		for _, n := range s.names() {
+			key := flags.Normalize(n)
+			if other, dup := c.byName[key]; dup && other != s {
+				panic("config: " + n + " names two settings")
+			}
+			c.byName[key] = s
+		}
+	}
+	return c
+}
+
+// lookup finds a setting by any of its names, in any case, with dashes and
+// underscores interchangeable.
+func (c *Config) lookup(name string) *setting {
+	return c.byName[flags.Normalize(name)]
+}
+
+// WasSet reports whether the named setting was given explicitly on the
+// command line, in a flagfile or in the environment.
+func (c *Config) WasSet(name string) bool {
+	s := c.lookup(name)
+	if s == nil {
+		return false
+	}
+	_, ok := c.explicit[s]
+	return ok
+}

@@ -1,0 +1,38 @@
+package config
+
+import "math"
+
+// encodingSettings: when small collections use compact encodings (what
+// OBJECT ENCODING reports). Redis 7 names them listpack; the older ziplist
+// names are aliases.
+func (c *Config) encodingSettings() []*setting {
+	entries := func(name, alias, what string, def int64, h *Int) *setting {
+		sp := spec{name: name, mutable: true, status: pending,
+			help: what + " with at most this many elements use the compact encoding."}
+		if alias != "" {
+			sp.aliases = []string{alias}
+		}
+		return newSetting(sp, intCodec(0, math.MaxInt64), def, intHolder(h))
+	}
+	value := func(name, alias, what string, h *Memory) *setting {
+		sp := spec{name: name, mutable: true, status: pending,
+			help: what + " whose elements are all at most this many bytes use the compact encoding."}
+		if alias != "" {
+			sp.aliases = []string{alias}
+		}
+		return newSetting(sp, memoryCodec(0, math.MaxInt64), 64, memoryHolder(h))
+	}
+	return []*setting{
+		entries("hash-max-listpack-entries", "hash-max-ziplist-entries", "Hashes", 512, &c.HashMaxListpackEntries),
+		value("hash-max-listpack-value", "hash-max-ziplist-value", "Hashes", &c.HashMaxListpackValue),
+		newSetting(spec{name: "list-max-listpack-size", mutable: true, status: pending,
+			aliases: []string{"list-max-ziplist-size"},
+			help:    "Size of each list node: positive counts elements, -1 to -5 mean 4KB to 64KB."},
+			intCodec(math.MinInt32, math.MaxInt32), -2, intHolder(&c.ListMaxListpackSize)),
+		entries("set-max-intset-entries", "", "Sets of integers", 512, &c.SetMaxIntsetEntries),
+		entries("set-max-listpack-entries", "", "Sets", 128, &c.SetMaxListpackEntries),
+		value("set-max-listpack-value", "", "Sets", &c.SetMaxListpackValue),
+		entries("zset-max-listpack-entries", "zset-max-ziplist-entries", "Sorted sets", 128, &c.ZSetMaxListpackEntries),
+		value("zset-max-listpack-value", "zset-max-ziplist-value", "Sorted sets", &c.ZSetMaxListpackValue),
+	}
+}

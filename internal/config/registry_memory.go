@@ -1,0 +1,34 @@
+package config
+
+import "math"
+
+// evictionPolicies are Redis's maxmemory-policy values, in the order its
+// error message lists them.
+func evictionPolicies() []string {
+	return []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+		"allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}
+}
+
+// memorySettings: the memory limit and what happens when it is reached.
+func (c *Config) memorySettings() []*setting {
+	return []*setting{
+		newSetting(spec{name: "maxmemory", mutable: true, status: pending,
+			help: "Memory limit for the data, e.g. 2GB, 512mb, 1.5GiB (units are binary: 1GB = 1GiB); 0 means no explicit limit."},
+			memoryCodec(0, math.MaxInt64), 0, memoryHolder(&c.MaxMemory)),
+		newSetting(spec{name: "cache_mode", mutable: true, status: pending,
+			help: "Behave as a cache: evict keys as memory nears maxmemory instead of refusing writes."},
+			boolCodec("true", "false"), false, boolHolder(&c.CacheMode)),
+		newSetting(spec{name: "maxmemory-policy", mutable: true, status: pending,
+			help: "Which keys to evict when maxmemory is reached; noeviction refuses writes instead."},
+			enumCodec(evictionPolicies()...), "noeviction", stringHolder(&c.MaxMemoryPolicy)),
+		newSetting(spec{name: "maxmemory-samples", mutable: true, status: compat,
+			help: "Keys Redis samples per eviction for its approximated LRU, LFU and TTL policies."},
+			intCodec(1, math.MaxInt32), 5, intHolder(&c.MaxMemorySamples)),
+		newSetting(spec{name: "lfu-log-factor", mutable: true, status: pending,
+			help: "How many hits it takes to saturate a key's LFU counter (logarithmic factor)."},
+			intCodec(0, math.MaxInt32), 10, intHolder(&c.LFULogFactor)),
+		newSetting(spec{name: "lfu-decay-time", mutable: true, status: pending,
+			help: "Minutes after which an idle key's LFU counter is halved; 0 never decays it."},
+			intCodec(0, math.MaxInt32), 1, intHolder(&c.LFUDecayTime)),
+	}
+}

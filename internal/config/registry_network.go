@@ -1,0 +1,49 @@
+package config
+
+import (
+	"fmt"
+	"math"
+)
+
+// networkSettings: where and how Damselfly listens. All start-only.
+func (c *Config) networkSettings() []*setting {
+	return []*setting{
+		newSetting(spec{name: "port",
+			help: "TCP port for client connections; 0 disables TCP, -1 picks a free port (Dragonfly)."},
+			intCodec(-1, 65535), 6379, intField(&c.Port)),
+		newSetting(spec{name: "bind",
+			help: "Addresses to listen on, separated by spaces or commas (127.0.0.1 ::1); empty means all interfaces."},
+			bindCodec(), nil, field(&c.Bind)),
+		newSetting(spec{name: "tcp_backlog",
+			aliases: []string{"tcp-backlog"},
+			help:    "Length of the queue of not yet accepted TCP connections (listen backlog)."},
+			intCodec(0, math.MaxInt32), 511, intField(&c.TCPBacklog)),
+		newSetting(spec{name: "proactor_threads",
+			aliases: []string{"io_threads"},
+			help:    "Number of I/O threads; 0 means one per CPU."},
+			intCodec(0, math.MaxUint16), 0, intField(&c.ProactorThreads)),
+		newSetting(spec{name: "conn_io_threads", status: pending,
+			help: "Number of I/O threads that serve client connections; 0 means all of them."},
+			intCodec(0, math.MaxUint16), 0, intField(&c.ConnIOThreads)),
+		newSetting(spec{name: "prometheus_port", status: pending,
+			help: "Port of an HTTP endpoint serving Prometheus metrics; 0 disables it."},
+			intCodec(0, 65535), 0, intField(&c.PrometheusPort)),
+		newSetting(spec{name: "admin_port", status: pending,
+			help: "Port of an admin console speaking RESP and HTTP; 0 disables it."},
+			intCodec(0, 65535), 0, intField(&c.AdminPort)),
+		newSetting(spec{name: "admin_bind", status: pending,
+			help: "Address the admin port listens on; empty means all interfaces."},
+			stringCodec(checkAdminBind), "", field(&c.AdminBind)),
+		newSetting(spec{name: "databases",
+			aliases: []string{"dbnum"},
+			help:    "Number of logical databases, selected with SELECT 0 to N-1."},
+			intCodec(1, math.MaxInt32), 16, intField(&c.Databases)),
+	}
+}
+
+func checkAdminBind(s string) error {
+	if s != "" && !validBindAddress(s) {
+		return fmt.Errorf("invalid address %q", s)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package config
+
+import (
+	"errors"
+	"strings"
+)
+
+// persistenceSettings: where snapshots go and when they are taken.
+func (c *Config) persistenceSettings() []*setting {
+	return []*setting{
+		// Redis 7 refuses CONFIG SET dir by default ("protected config") and
+		// Dragonfly refuses it outright: together with dbfilename it would
+		// let a client write files anywhere.
+		newSetting(spec{name: "dir", protected: true, status: pending,
+			help: "Directory for snapshot files; empty means the current directory."},
+			stringCodec(nil), "", stringHolder(&c.Dir)),
+		newSetting(spec{name: "dbfilename", mutable: true, status: pending,
+			help: "Snapshot file name, without a directory; {timestamp}, {Y}, {m} and {d} are allowed as in Dragonfly."},
+			stringCodec(checkDBFilename), "dump-{timestamp}", stringHolder(&c.DBFilename)),
+		newSetting(spec{name: "save", mutable: true, status: pending,
+			help: `Redis-style snapshot points "<seconds> <changes> ..." (e.g. "3600 1 300 100"); empty disables them.`},
+			saveCodec(), nil, valueHolder(&c.Save)),
+		newSetting(spec{name: "save_schedule", status: pending,
+			help: "Deprecated Dragonfly daily snapshot time HH:MM whose digits may be * (e.g. *:30); prefer snapshot_cron."},
+			saveScheduleCodec(), nil, field(&c.SaveSchedule)),
+		newSetting(spec{name: "snapshot_cron", status: pending,
+			help: `When to take snapshots, as a cron expression "minute hour day month weekday" (e.g. "*/30 * * * *").`},
+			cronCodec(), nil, field(&c.SnapshotCron)),
+		newSetting(spec{name: "appendonly", status: compat,
+			help: "Always no: there is no append-only file. Present because tools such as redis-benchmark read it."},
+			appendOnlyCodec(), false, slot[bool]{func() bool { return false }, func(bool) {}}),
+	}
+}
+
+// checkDBFilename keeps the name inside dir, as Redis does.
+func checkDBFilename(s string) error {
+	if strings.ContainsRune(s, '/') {
+		return errors.New("dbfilename can't be a path, just a filename")
+	}
+	return nil
+}
+
+// appendOnlyCodec accepts only "no", so that --appendonly no from a Redis
+// command line loads and --appendonly yes fails instead of silently
+// running without the durability asked for.
+func appendOnlyCodec() codec[bool] {
+	cd := boolCodec("yes", "no")
+	parse := cd.parse
+	cd.parse = func(s string) (bool, error) {
+		on, err := parse(s)
+		if err == nil && on {
+			err = errors.New("append-only files are not supported; only no is accepted")
+		}
+		return on, err
+	}
+	return cd
+}

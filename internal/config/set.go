@@ -1,0 +1,69 @@
+package config
+
+import "strings"
+
+// Set answers CONFIG SET with name/value pairs. Like Redis 7 it is all or
+// nothing: every name is checked (known, changeable, not repeated), then
+// every value is parsed, and only when all pass are the values stored. The
+// first problem, in argument order, is returned as a *SetError whose text
+// is Redis's.
+//
+// Hooks registered with OnChange run after the values are stored, once per
+// setting whose value actually changed, outside the lock, so a hook may
+// read the Config (or even call Set).
+//
+// Concurrent readers may briefly see some of the new values and not yet
+// others; each single value is always whole.
+func (c *Config) Set(pairs [][2]string) error {
+	hooks, err := c.set(pairs)
+	for _, h := range hooks {
+		h()
+	}
+	return err
+}
+
+func (c *Config) set(pairs [][2]string) ([]func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	targets := make([]*setting, len(pairs))
+	seen := make(map[*setting]bool)
+	for i, p := range pairs {
+		s := c.lookup(p[0])
+		switch {
+		case s == nil:
+			return nil, &SetError{Name: p[0], Unknown: true}
+		case s.protected:
+			return nil, &SetError{Name: p[0], Reason: "can't set protected config"}
+		case !s.mutable:
+			return nil, &SetError{Name: p[0], Reason: "can't set immutable config"}
+		case seen[s]:
+			// Redis counts HZ and hz as one; so do we, and dash/underscore
+			// spellings and aliases as well.
+			return nil, &SetError{Name: p[0], Reason: "duplicate parameter"}
+		}
+		seen[s] = true
+		targets[i] = s
+	}
+
+	appliers := make([]func(), len(pairs))
+	for i, p := range pairs {
+		apply, err := targets[i].parse(p[1])
+		if err != nil {
+			// Redis names the setting here by its registered, lower-case
+			// name rather than as typed.
+			return nil, &SetError{Name: strings.ToLower(p[0]), Reason: err.Error()}
+		}
+		appliers[i] = apply
+	}
+
+	var hooks []func()
+	for i, apply := range appliers {
+		before := targets[i].get()
+		apply()
+		if targets[i].get() != before {
+			hooks = append(hooks, c.hooks[targets[i]]...)
+		}
+	}
+	return hooks, nil
+}

@@ -1,0 +1,141 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/damselfly-db/damselfly/internal/flags"
+	"github.com/damselfly-db/damselfly/internal/glob"
+)
+
+// status says whether a setting does anything yet, for help and for
+// LogAccepted.
+type status int
+
+const (
+	// live settings are honoured.
+	live status = iota
+	// pending settings are accepted and validated, but the machinery that
+	// would honour them is not built yet. Flip to live as it lands.
+	pending
+	// compat settings exist so that command lines and tools written for
+	// Redis or Dragonfly work; they have no effect by design.
+	compat
+)
+
+// spec is the type-independent description of a setting.
+type spec struct {
+	name      string   // canonical spelling
+	aliases   []string // other spellings; dash/underscore variants need not be listed
+	help      string   // one line
+	mutable   bool     // CONFIG SET may change it
+	protected bool     // CONFIG SET refuses it as Redis refuses protected configs
+	sensitive bool     // its value is never logged
+	status    status
+}
+
+// setting is one registry entry with its value bound to a Config.
+type setting struct {
+	spec
+	typ    string
+	isBool bool
+	def    string // the default, as help shows it
+	// parse validates text and returns a function that stores the value.
+	// Keeping the two apart is what lets a multi-setting CONFIG SET check
+	// everything before changing anything.
+	parse func(string) (apply func(), err error)
+	get   func() string
+}
+
+// slot is where a setting's value lives: a Config field or holder.
+type slot[T any] struct {
+	load  func() T
+	store func(T)
+}
+
+func field[T any](p *T) slot[T] {
+	return slot[T]{func() T { return *p }, func(v T) { *p = v }}
+}
+
+// intField adapts a plain int field to the int64 the codecs use; the
+// codec's bounds keep values within int.
+func intField(p *int) slot[int64] {
+	return slot[int64]{func() int64 { return int64(*p) }, func(v int64) { *p = int(v) }}
+}
+
+func intHolder(h *Int) slot[int64]           { return slot[int64]{h.Get, h.store} }
+func memoryHolder(h *Memory) slot[int64]     { return slot[int64]{h.Get, h.store} }
+func boolHolder(h *Bool) slot[bool]          { return slot[bool]{h.Get, h.store} }
+func stringHolder(h *String) slot[string]    { return slot[string]{h.Get, h.store} }
+func valueHolder[T any](h *Value[T]) slot[T] { return slot[T]{h.Get, h.store} }
+
+// newSetting binds a spec and codec to a slot and stores the default.
+func newSetting[T any](sp spec, cd codec[T], def T, at slot[T]) *setting {
+	load, store := at.load, at.store
+	store(def)
+	show := cd.show
+	if show == nil {
+		show = cd.format
+	}
+	return &setting{
+		spec:   sp,
+		typ:    cd.typ,
+		isBool: cd.isBool,
+		def:    show(def),
+		parse: func(text string) (func(), error) {
+			v, err := cd.parse(text)
+			if err != nil {
+				return nil, err
+			}
+			return func() { store(v) }, nil
+		},
+		get: func() string { return cd.format(load()) },
+	}
+}
+
+// names lists the canonical name first, then the aliases.
+func (s *setting) names() []string {
+	return append([]string{s.name}, s.aliases...)
+}
+
+// globName returns the first of the setting's names that pattern matches,
+// trying each in its dash and underscore spellings, or "".
+func (s *setting) globName(pattern string) string {
+	for _, n := range s.names() {
+		for _, form := range []string{n, strings.ReplaceAll(n, "_", "-"), strings.ReplaceAll(n, "-", "_")} {
+			if glob.MatchString(pattern, form, true) {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// flag describes the setting to the command-line parser.
+func (s *setting) flag() flags.Flag {
+	usage := s.help
+	switch s.status {
+	case pending:
+		usage += " (Accepted, but not implemented yet.)"
+	case compat:
+		usage += " (Accepted for compatibility; no effect.)"
+	}
+	if s.mutable {
+		usage += " Changeable with CONFIG SET."
+	}
+	return flags.Flag{
+		Name:    s.name,
+		Aliases: s.aliases,
+		Type:    s.typ,
+		Default: s.def,
+		Usage:   usage,
+		Bool:    s.isBool,
+		Set: func(text string) error {
+			apply, err := s.parse(text)
+			if err != nil {
+				return forHumans(err)
+			}
+			apply()
+			return nil
+		},
+	}
+}
