@@ -56,11 +56,13 @@ func (e *Env) Exec(c *Ctx) {
 	start := time.Now()
 	c.Now = start.UnixMilli()
 	c.Client.Touch(&target.fullName, start)
+	c.failed = false
+	e.run(c, spec)
+	// Like Redis, MONITOR sees a command after it ran (SELECT shows the
+	// database it selected).
 	if e.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
-	c.failed = false
-	e.run(c, spec)
 	dur := time.Since(start)
 	us := dur.Microseconds()
 	target.stats.record(dur, c.failed)

@@ -162,12 +162,15 @@ func (c *conn) serve() {
 	}
 }
 
-// grow enlarges the read buffer for a command that does not fit, to the
-// size its header announces when known, and enforces the query-buffer limit.
+// grow enlarges the read buffer for a command that does not fit. It
+// doubles, and fits a big value's announced size exactly once doubling
+// would overshoot it; it never reserves a whole announced bulk up front, so
+// a peer that merely claims 512 MB makes us allocate only what it sends.
+// It also enforces the query-buffer limit.
 func (c *conn) grow() bool {
 	need := resp.BulkNeeded(c.buf[:c.end])
 	size := 2 * len(c.buf)
-	if need > size {
+	if need > len(c.buf) && need < size {
 		size = need
 	}
 	if limit := c.s.cfg.QueryBufferLimit.Get(); limit > 0 && int64(size) > limit {
