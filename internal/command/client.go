@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
 // Client is the state of one connection that commands read and change.
@@ -51,6 +53,9 @@ type Client struct {
 	TotNetIn    atomic.Int64
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
+
+	// waiter is set while the client is blocked (CLIENT UNBLOCK).
+	waiter atomic.Pointer[shard.Waiter]
 }
 
 // Client flag bits visible to CLIENT LIST.

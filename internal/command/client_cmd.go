@@ -36,6 +36,7 @@ func registerClient(t *Table) {
 			sub("no-touch", 3, clientNoTouch, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
 			sub("pause", -3, clientPause, "Suspends commands processing."),
 			sub("unpause", 2, func(c *Ctx) { c.Env.Pause.Unpause(); c.W.OK() }, "Resumes processing of clients that were paused."),
+			sub("unblock", -3, clientUnblock, "Unblocks a client blocked by a blocking command from a different connection."),
 			sub("getredir", 2, func(c *Ctx) { c.W.Int(-1) }, "Returns the client ID to which the connection's tracking notifications are redirected."),
 			sub("help", 2, clientHelp, "Returns helpful text about the different subcommands."),
 		},
@@ -415,4 +416,32 @@ func clientHelp(c *Ctx) {
 	for _, l := range lines {
 		c.W.Simple(l)
 	}
+}
+
+func clientUnblock(c *Ctx) {
+	id, ok := parseInt(c.Args[2])
+	if !ok {
+		c.Err(ErrNotInt)
+		return
+	}
+	withError := false
+	if len(c.Args) == 4 {
+		switch lower(c.Args[3]) {
+		case "timeout":
+		case "error":
+			withError = true
+		default:
+			c.Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	} else if len(c.Args) > 4 {
+		c.Err(ErrSyntax)
+		return
+	}
+	target := c.Env.Clients.Get(id)
+	if target != nil && target.Unblock(withError) {
+		c.W.Int(1)
+		return
+	}
+	c.W.Int(0)
 }

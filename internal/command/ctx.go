@@ -1,6 +1,8 @@
 package command
 
 import (
+	"time"
+
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
@@ -17,6 +19,13 @@ type Ctx struct {
 	Now    int64 // unix ms, fixed for the whole command
 
 	failed bool
+
+	// Blocking state (see blocking.go).
+	noBlock      bool // inside MULTI/EXEC or a script: never block
+	retrying     bool // re-run for a blocked client: do not register again
+	wouldBlock   bool
+	blocked      *shard.Waiter
+	blockTimeout time.Duration
 }
 
 // DB returns the current database's table in the shard that owns key. The

@@ -82,7 +82,8 @@ func (e *Env) Exec(c *Ctx) {
 	}
 }
 
-// run locks what the command touches and calls its handler.
+// run locks what the command touches, calls its handler, and serves
+// clients blocked on keys the command fed before releasing the locks.
 func (e *Env) run(c *Ctx, spec *Spec) {
 	st := e.Store
 	switch {
@@ -93,6 +94,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		all := st.All()
 		st.LockSet(&all, c.Now)
 		spec.Handler(c)
+		e.serveReady(&all, c.Now)
 		st.UnlockSet(&all)
 		return
 	}
@@ -102,9 +104,15 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		return
 	}
 	if len(pos) == 1 || st.N() == 1 {
-		sh := st.Shard(st.Of(c.Args[pos[0]]))
+		i := st.Of(c.Args[pos[0]])
+		sh := st.Shard(i)
 		sh.Lock(c.Now)
 		spec.Handler(c)
+		if sh.HasReady() {
+			var set shard.Set
+			set.Add(i)
+			e.serveReady(&set, c.Now)
+		}
 		sh.Unlock()
 		return
 	}
@@ -114,6 +122,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	}
 	st.LockSet(&set, c.Now)
 	spec.Handler(c)
+	e.serveReady(&set, c.Now)
 	st.UnlockSet(&set)
 }
 

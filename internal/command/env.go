@@ -62,6 +62,7 @@ type Stats struct {
 	ExpiredKeysActive   atomic.Int64
 	ProtocolErrors      atomic.Int64
 	AuthFailures        atomic.Int64
+	BlockedClients      atomic.Int64
 }
 
 // ErrorStats counts error replies by their first word (INFO errorstats).

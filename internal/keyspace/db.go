@@ -62,6 +62,11 @@ type DB struct {
 	// Counters the shard reads for INFO; bumped here because only the table
 	// knows when a key expired lazily.
 	ExpiredKeys int64
+
+	// OnAdd, when set, is told about every complex-typed key created, so
+	// clients blocked on a missing list, zset or stream can be woken. The
+	// shard sets it only while such clients exist.
+	OnAdd func(key string)
 }
 
 const initialBuckets = 4
@@ -264,12 +269,16 @@ func (d *DB) MutableString(r Ref, n int) []byte {
 func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	h := d.Hash(key)
 	r := d.lookup(key, h)
-	if r == noRef {
+	added := r == noRef
+	if added {
 		r = d.insert(key, h)
 	} else {
 		d.bytes -= valueBytes(&d.ents[r])
 	}
 	e := &d.ents[r]
+	if added && d.OnAdd != nil {
+		defer d.OnAdd(e.key)
+	}
 	e.kind = obj.Kind()
 	e.str = nil
 	e.obj = obj
@@ -368,7 +377,7 @@ found:
 
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
-	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys}
+	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd}
 }
 
 func (d *DB) growIfNeeded() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/damselfly-db/damselfly/internal/command"
 	"github.com/damselfly-db/damselfly/internal/resp"
+	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
 const (
@@ -194,6 +195,9 @@ func (c *conn) exec(args [][]byte) {
 	c.skipNext = false
 	c.ctx.Args = args
 	c.s.env.Exec(&c.ctx)
+	if w, timeout := c.ctx.TakeBlocked(); w != nil {
+		c.awaitBlocked(w, timeout)
+	}
 	if skip || c.cl.ReplyMode == 1 {
 		c.w.Buf = c.w.Buf[:mark]
 	}
@@ -292,4 +296,49 @@ func (c *conn) cleanup() {
 	delete(c.s.conns, c)
 	c.s.mu.Unlock()
 	c.s.nconns.Add(-1)
+}
+
+// awaitBlocked parks the connection while its command is blocked. Replies
+// already produced by the pipeline go out first. Meanwhile a reader watches
+// the socket, so a client that disconnects is noticed at once (its waiter
+// is cancelled and no data is handed to it), and bytes it pipelines behind
+// the blocking command are kept for afterwards.
+func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
+	c.flush()
+	gone := make(chan struct{})
+	stopped := make(chan struct{})
+	var extra []byte
+	go func() {
+		defer close(stopped)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.nc.Read(buf)
+			extra = append(extra, buf[:n]...)
+			if err != nil {
+				var ne net.Error
+				if !(errors.As(err, &ne) && ne.Timeout()) {
+					close(gone)
+				}
+				return
+			}
+		}
+	}()
+	c.s.env.AwaitBlocked(&c.ctx, w, timeout, gone)
+	c.nc.SetReadDeadline(time.Now()) // stop the watcher
+	<-stopped
+	c.nc.SetReadDeadline(time.Time{})
+	if len(extra) > 0 {
+		for c.end+len(extra) > len(c.buf) {
+			if !c.grow() {
+				c.cl.RequestClose()
+				return
+			}
+		}
+		c.end += copy(c.buf[c.end:], extra)
+	}
+	select {
+	case <-gone:
+		c.cl.RequestClose()
+	default:
+	}
 }

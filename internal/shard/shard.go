@@ -23,6 +23,12 @@ type Shard struct {
 	clock keyspace.Clock
 	dbs   []*keyspace.DB
 
+	// Clients blocked on keys of this shard, and keys that became ready
+	// for them during the current command.
+	waiters    map[BlockKey][]*Waiter
+	blockedDBs []int
+	ready      []BlockKey
+
 	// Stats, guarded by mu and summed across shards when read.
 	Hits, Misses  int64
 	EvictedKeys   int64
@@ -45,7 +51,17 @@ func (s *Shard) DB(i int) *keyspace.DB { return s.dbs[i] }
 func (s *Shard) NumDBs() int { return len(s.dbs) }
 
 // SwapDB exchanges two logical databases. The shard must be locked.
-func (s *Shard) SwapDB(a, b int) { s.dbs[a], s.dbs[b] = s.dbs[b], s.dbs[a] }
+func (s *Shard) SwapDB(a, b int) {
+	s.dbs[a], s.dbs[b] = s.dbs[b], s.dbs[a]
+	// Blocked clients belong to a database index, not to a table: rebind
+	// the wake-up hooks to the indexes' own waiters.
+	for _, i := range []int{a, b} {
+		s.dbs[i].OnAdd = nil
+		if s.blockedDBs[i] > 0 {
+			s.dbs[i].OnAdd = s.markReady(i)
+		}
+	}
+}
 
 // Store is the set of shards.
 type Store struct {
@@ -63,7 +79,7 @@ func NewStore(n, dbs int) *Store {
 	}
 	st := &Store{seed: maphash.MakeSeed()}
 	for i := 0; i < n; i++ {
-		sh := &Shard{ID: i}
+		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
 		for j := 0; j < dbs; j++ {
 			sh.dbs = append(sh.dbs, keyspace.New(st.seed, &sh.clock))
 		}
