@@ -79,6 +79,10 @@ func (h *HashValue) IsCompact() bool { return h.dict == nil }
 
 // lpElem reads the element at off in lp: its bytes and the next offset.
 func lpElem(lp []byte, off int) ([]byte, int) {
+	if n := int(lp[off]); n < 0x80 {
+		// One-byte length: nearly every listpack element.
+		return lp[off+1 : off+1+n : off+1+n], off + 1 + n
+	}
 	n, w := binary.Uvarint(lp[off:])
 	start := off + w
 	end := start + int(n)

@@ -163,3 +163,31 @@ func TestHashDigestIndependentOfEncoding(t *testing.T) {
 		t.Fatalf("digests %s %s, encodings %s %s", da.Hex(), db.Hex(), a.Encoding(), b.Encoding())
 	}
 }
+
+func BenchmarkHashSetHashtable(b *testing.B) {
+	fields := make([][]byte, 100000)
+	for i := range fields {
+		fields[i] = []byte("element:" + fmt.Sprint(i))
+	}
+	val := []byte(strings.Repeat("x", 100))
+	h := NewHash()
+	lim := HashLimits{128, 64}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		h.Set(fields[i%len(fields)], val, lim)
+	}
+}
+
+func BenchmarkHashSetListpack(b *testing.B) {
+	fields := make([][]byte, 100)
+	for i := range fields {
+		fields[i] = []byte("field:" + fmt.Sprint(i))
+	}
+	val := []byte("value")
+	h := NewHash()
+	lim := HashLimits{128, 64}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		h.Set(fields[i%len(fields)], val, lim)
+	}
+}
