@@ -54,6 +54,10 @@ type Client struct {
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
 
+	// Transaction state, owned by the connection goroutine.
+	multi   *multiState
+	watched []watchedKey
+
 	// waiter is set while the client is blocked (CLIENT UNBLOCK).
 	waiter atomic.Pointer[shard.Waiter]
 }

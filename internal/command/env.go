@@ -32,6 +32,7 @@ type Env struct {
 	// for RESET.
 	ResetHook func(c *Client)
 	Pause     Pause
+	Watching  Watching
 	// SubCounts reports a client's channel, pattern and shard-channel
 	// subscriptions for CLIENT LIST (set when pub/sub lands).
 	SubCounts func(c *Client) (int64, int64, int64)

@@ -291,6 +291,7 @@ func (c *conn) cleanup() {
 	close(c.closed)
 	c.nc.Close()
 	c.s.env.Monitor.Remove(c.cl)
+	c.s.env.ClientGone(c.cl)
 	c.s.env.Clients.Remove(c.cl)
 	c.s.mu.Lock()
 	delete(c.s.conns, c)
