@@ -150,6 +150,7 @@ func (e *Env) unwatch(cl *Client) {
 func (e *Env) ClientGone(cl *Client) {
 	e.unwatch(cl)
 	cl.multi = nil
+	e.dropSubscriptions(cl)
 }
 
 // watchedChanged reports whether any watched key changed since WATCH. The
