@@ -19,7 +19,7 @@ const MaxShards = 128
 
 // Shard is one partition of the keyspace.
 type Shard struct {
-	mu    sync.Mutex
+	mu sync.Mutex
 	// owner is the client id of a MULTI/EXEC or script that holds the
 	// shard for several commands; the commands it runs find the shard
 	// already theirs (see Acquire). 0 when none.
