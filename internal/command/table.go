@@ -20,7 +20,10 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
-		registerHashes, registerSets,
+		registerMulti,
+		registerPubSub,
+		registerHashes,
+		registerSets,
 	} {
 		register(t)
 	}
