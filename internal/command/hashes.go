@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
@@ -112,20 +113,22 @@ func (t *collTarget[T]) create(obj T) {
 	t.size = obj.Size()
 }
 
-// done accounts for the change in size and removes an emptied key.
-func (t *collTarget[T]) done() {
+// done accounts for the change in size and removes an emptied key, and
+// reports whether it removed it (for the "del" event).
+func (t *collTarget[T]) done() (removed bool) {
 	if !t.has {
-		return
+		return false
 	}
 	if t.obj.Len() == 0 {
 		t.db.DeleteRef(t.ref)
 		t.has = false
-		return
+		return true
 	}
 	if s := t.obj.Size(); s != t.size {
 		t.db.Resized(s - t.size)
 		t.size = s
 	}
+	return false
 }
 
 // hashRead looks key up for reading: h is nil when the key does not exist,
@@ -181,6 +184,7 @@ func hsetGeneric(c *Ctx, hmset bool) {
 		}
 	}
 	t.done()
+	c.Notify(config.EventHash, "hset", c.Args[1])
 	if hmset {
 		c.W.OK()
 	} else {
@@ -200,6 +204,7 @@ func cmdHSetNX(c *Ctx) {
 	t.create(value.NewHash())
 	t.obj.Set(c.Args[2], c.Args[3], c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hset", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -277,7 +282,12 @@ func cmdHDel(c *Ctx) {
 				}
 			}
 		}
-		t.done()
+		if removed := t.done(); n > 0 {
+			c.Notify(config.EventHash, "hdel", c.Args[1])
+			if removed {
+				c.Notify(config.EventGeneric, "del", c.Args[1])
+			}
+		}
 	}
 	c.W.Int(n)
 }
@@ -346,6 +356,7 @@ func cmdHIncrBy(c *Ctx) {
 	t.create(value.NewHash())
 	t.obj.Update(c.Args[2], strconv.AppendInt(buf[:0], cur, 10), c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hincrby", c.Args[1])
 	c.W.Int(cur)
 }
 
@@ -381,6 +392,7 @@ func cmdHIncrByFloat(c *Ctx) {
 	t.create(value.NewHash())
 	t.obj.Update(c.Args[2], b, c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hincrbyfloat", c.Args[1])
 	c.W.Bulk(b)
 }
 
@@ -697,6 +709,7 @@ func hexpireGeneric(c *Ctx, unitMs int64, absolute bool) {
 		return
 	}
 	c.W.Array(len(fields))
+	set, deleted := false, false
 	for _, f := range fields {
 		if !t.has {
 			c.W.Int(hfeNoField)
@@ -710,13 +723,24 @@ func hexpireGeneric(c *Ctx, unitMs int64, absolute bool) {
 			c.W.Int(hfeNotMet)
 		case at <= c.Now:
 			t.obj.Delete(f)
+			deleted = true
 			c.W.Int(hfeDeleted)
 		default:
 			t.obj.SetFieldTTL(f, at)
+			set = true
 			c.W.Int(hfeSet)
 		}
 	}
-	t.done()
+	removed := t.done()
+	if set {
+		c.Notify(config.EventHash, "hexpire", c.Args[1])
+	}
+	if deleted {
+		c.Notify(config.EventHash, "hdel", c.Args[1])
+	}
+	if removed {
+		c.Notify(config.EventGeneric, "del", c.Args[1])
+	}
 }
 
 func cmdHPersist(c *Ctx) {
@@ -729,17 +753,22 @@ func cmdHPersist(c *Ctx) {
 		return
 	}
 	c.W.Array(len(fields))
+	persisted := false
 	for _, f := range fields {
 		switch {
 		case !t.has || !t.obj.Has(f):
 			c.W.Int(hfeNoField)
 		case t.obj.PersistField(f):
+			persisted = true
 			c.W.Int(hfePersisted)
 		default:
 			c.W.Int(hfeNoTTL)
 		}
 	}
 	t.done()
+	if persisted {
+		c.Notify(config.EventHash, "hpersist", c.Args[1])
+	}
 }
 
 // httlGeneric is HTTL, HPTTL, HEXPIRETIME and HPEXPIRETIME.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,6 +186,92 @@ func TestSetPopAndRandomBig(t *testing.T) {
 	for m := range rest {
 		if popped[m] {
 			t.Fatalf("%s popped twice", m)
+		}
+	}
+}
+
+// TestHashSetKeyspaceNotifications compares the keyspace events of hash
+// and set commands with redis-server's.
+func TestHashSetKeyspaceNotifications(t *testing.T) {
+	cmds := [][]string{
+		{"HSET", "h", "a", "1", "b", "2"},
+		{"HMSET", "h", "c", "3"},
+		{"HSETNX", "h", "a", "x"},
+		{"HSETNX", "h", "d", "4"},
+		{"HINCRBY", "h", "n", "2"},
+		{"HINCRBYFLOAT", "h", "f", "1.5"},
+		{"HINCRBY", "h", "a", "x"},
+		{"HDEL", "h", "nosuch"},
+		{"HDEL", "h", "a", "b"},
+		{"HDEL", "h", "c", "d", "n", "f"},
+		{"HGET", "h", "a"},
+		{"SADD", "s", "1", "2", "3"},
+		{"SADD", "s", "1"},
+		{"SREM", "s", "9"},
+		{"SREM", "s", "1"},
+		{"SMOVE", "s", "t", "2"},
+		{"SMOVE", "s", "t", "2"},
+		{"SMOVE", "s", "t", "3"},
+		{"SADD", "u", "3"},
+		{"SMOVE", "t", "u", "3"},
+		{"SPOP", "t"},
+		{"SADD", "p", "a", "b", "c", "d"},
+		{"SPOP", "p", "2"},
+		{"SPOP", "p", "0"},
+		{"SPOP", "p", "5"},
+		{"SADD", "x", "1", "2"},
+		{"SADD", "y", "2", "3"},
+		{"SINTERSTORE", "dst", "x", "y"},
+		{"SUNIONSTORE", "dst", "x", "y"},
+		{"SDIFFSTORE", "dst", "x", "y"},
+		{"SINTERSTORE", "dst", "x", "nosuch"},
+		{"SINTERSTORE", "dst", "x", "nosuch"},
+		{"SUNIONSTORE", "dst2", "nosuch"},
+		{"SREM", "x", "1", "2"},
+	}
+	var results [2][]string
+	for i, tg := range oracleTargets {
+		s := tg.start(t)
+		admin := dialWire(t, s.Addr)
+		if got := admin.do("CONFIG", "SET", "notify-keyspace-events", "KEA"); got != "+OK\r\n" {
+			t.Fatalf("%s: CONFIG SET = %q", tg.name, got)
+		}
+		sub := dialWire(t, s.Addr)
+		sub.write(respCmd("PSUBSCRIBE", "__key*__:*"))
+		sub.reply()
+		for _, c := range cmds {
+			admin.do(c...)
+		}
+		sub.write(respCmd("SUBSCRIBE", "end"))
+		for {
+			r, err := sub.tryReply()
+			if err != nil {
+				t.Fatalf("%s: %v after events %q", tg.name, err, results[i])
+			}
+			if strings.Contains(r, "message\r\n$3\r\nend") {
+				break
+			}
+			if strings.HasPrefix(r, "*3\r\n$9\r\nsubscribe") {
+				admin.do("PUBLISH", "end", "end")
+				continue
+			}
+			results[i] = append(results[i], strings.ReplaceAll(r, "\r\n", " "))
+		}
+	}
+	d, r := results[0], results[1]
+	if len(r) < 30 {
+		t.Fatalf("redis published only %d events", len(r))
+	}
+	for i := 0; i < len(d) || i < len(r); i++ {
+		var a, b string
+		if i < len(d) {
+			a = d[i]
+		}
+		if i < len(r) {
+			b = r[i]
+		}
+		if a != b {
+			t.Fatalf("event %d differs\ndamselfly: %s\nredis:     %s", i, a, b)
 		}
 	}
 }
