@@ -103,11 +103,9 @@ func expireHashFields(db *keyspace.DB, r keyspace.Ref, now int64) bool {
 	return true
 }
 
-// create stores obj under the key when it does not exist yet.
+// create stores obj under the key, which does not exist yet (callers check
+// t.has first, so that no object is built for an existing key).
 func (t *collTarget[T]) create(obj T) {
-	if t.has {
-		return
-	}
 	t.obj, t.has = obj, true
 	t.ref = t.db.SetObject(t.key, obj, false)
 	t.size = obj.Size()
@@ -175,7 +173,9 @@ func hsetGeneric(c *Ctx, hmset bool) {
 	if !ok {
 		return
 	}
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	lim := c.hashLimits()
 	added := int64(0)
 	for i := 2; i < len(c.Args); i += 2 {
@@ -201,7 +201,9 @@ func cmdHSetNX(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	t.obj.Set(c.Args[2], c.Args[3], c.hashLimits())
 	t.done()
 	c.Notify(config.EventHash, "hset", c.Args[1])
@@ -353,7 +355,9 @@ func cmdHIncrBy(c *Ctx) {
 	}
 	cur += by
 	var buf [24]byte
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	t.obj.Update(c.Args[2], strconv.AppendInt(buf[:0], cur, 10), c.hashLimits())
 	t.done()
 	c.Notify(config.EventHash, "hincrby", c.Args[1])
@@ -389,7 +393,9 @@ func cmdHIncrByFloat(c *Ctx) {
 		return
 	}
 	b := formatLongDouble(sum)
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	t.obj.Update(c.Args[2], b, c.hashLimits())
 	t.done()
 	c.Notify(config.EventHash, "hincrbyfloat", c.Args[1])

@@ -78,7 +78,9 @@ func cmdSAdd(c *Ctx) {
 	if !ok {
 		return
 	}
-	t.create(value.NewSetSized(c.Args[2], len(c.Args)-2))
+	if !t.has {
+		t.create(value.NewSetSized(c.Args[2], len(c.Args)-2))
+	}
 	maxInts := c.maxIntset()
 	n := int64(0)
 	for _, m := range c.Args[2:] {
@@ -314,7 +316,9 @@ func cmdSMove(c *Ctx) {
 	if from.done() {
 		c.Notify(config.EventGeneric, "del", src)
 	}
-	to.create(value.NewSetSized(member, 1))
+	if !to.has {
+		to.create(value.NewSetSized(member, 1))
+	}
 	if to.obj.Add(member, c.maxIntset()) {
 		c.Notify(config.EventSet, "sadd", dst)
 	}
