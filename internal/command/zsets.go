@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
@@ -358,13 +359,23 @@ func (c *Ctx) zsetWrite(key []byte) (db *keyspace.DB, ref keyspace.Ref, z *value
 }
 
 // zsetChanged accounts for a change of z's size and deletes the key when
-// the set became empty.
-func zsetChanged(db *keyspace.DB, ref keyspace.Ref, z *value.SortedSet, before int) {
+// the set became empty, reporting whether it did.
+func zsetChanged(db *keyspace.DB, ref keyspace.Ref, z *value.SortedSet, before int) (removed bool) {
 	if z.Len() == 0 {
 		db.DeleteRef(ref)
-		return
+		return true
 	}
 	db.Resized(z.Size() - before)
+	return false
+}
+
+// zsetNotify sends a sorted-set event for key, and "del" when the command
+// removed the key.
+func (c *Ctx) zsetNotify(event string, key []byte, removed bool) {
+	c.Notify(config.EventZSet, event, key)
+	if removed {
+		c.Notify(config.EventGeneric, "del", key)
+	}
 }
 
 // zreplyMember writes one member of a WITHSCORES reply: a [member, score]
@@ -492,6 +503,13 @@ parsed:
 		} else {
 			db.Resized(z.Size() - before)
 		}
+		if added+updated > 0 {
+			event := "zadd"
+			if incr {
+				event = "zincr"
+			}
+			c.Notify(config.EventZSet, event, key)
+		}
 	}
 reply:
 	if incr {
@@ -527,7 +545,10 @@ func cmdZRem(c *Ctx) {
 			}
 		}
 	}
-	zsetChanged(db, ref, z, before)
+	removed := zsetChanged(db, ref, z, before)
+	if n > 0 {
+		c.zsetNotify("zrem", c.Args[1], removed)
+	}
 	c.W.Int(n)
 }
 
@@ -818,7 +839,9 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zrangeType, rev bool, a
 	if store {
 		dst := args[1]
 		if hi < lo {
-			c.DB(dst).Delete(dst)
+			if c.DB(dst).Delete(dst) {
+				c.Notify(config.EventGeneric, "del", dst)
+			}
 			c.W.Int(0)
 			return
 		}
@@ -830,6 +853,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zrangeType, rev bool, a
 		})
 		c.DB(dst).SetObject(dst, out, false)
 		c.W.Int(int64(out.Len()))
+		c.Notify(config.EventZSet, "zrangestore", dst)
 		return
 	}
 	if hi < lo {
@@ -892,7 +916,8 @@ func zremrangeGeneric(c *Ctx, typ zrangeType) {
 	}
 	before := z.Size()
 	n := z.RemoveRange(lo, hi)
-	zsetChanged(db, ref, z, before)
+	removed := zsetChanged(db, ref, z, before)
+	c.zsetNotify("zremrangeby"+[...]string{zrRank: "rank", zrScore: "score", zrLex: "lex"}[typ], args[1], removed)
 	c.W.Int(int64(n))
 }
 
@@ -1190,7 +1215,9 @@ func zsetOpGeneric(c *Ctx, dstIdx, numIdx int, op zsetOp, cardOnly bool) {
 		dst := args[dstIdx]
 		db := c.DB(dst)
 		if len(result) == 0 {
-			db.Delete(dst)
+			if db.Delete(dst) {
+				c.Notify(config.EventGeneric, "del", dst)
+			}
 			c.W.Int(0)
 			return
 		}
@@ -1201,6 +1228,7 @@ func zsetOpGeneric(c *Ctx, dstIdx, numIdx int, op zsetOp, cardOnly bool) {
 		}
 		db.SetObject(dst, out, false)
 		c.W.Int(int64(out.Len()))
+		c.Notify(config.EventZSet, [...]string{zopUnion: "zunionstore", zopInter: "zinterstore", zopDiff: "zdiffstore"}[op], dst)
 		return
 	}
 	c.zreplyLen(len(result), withScores)
@@ -1241,7 +1269,11 @@ func (c *Ctx) zpopReply(db *keyspace.DB, ref keyspace.Ref, z *value.SortedSet, k
 		c.W.Bulk(m)
 		c.W.Double(s)
 	})
-	zsetChanged(db, ref, z, before)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	c.zsetNotify(event, key, zsetChanged(db, ref, z, before))
 }
 
 // zpopCommand is ZPOPMIN/ZPOPMAX key [count].
@@ -1474,41 +1506,6 @@ func cmdZRandMember(c *Ctx) {
 	}
 }
 
-// parseScanCursor reads a cursor as Redis does with strtoul: no leading
-// blank, the whole argument, a '-' wrapping around, no overflow.
-func parseScanCursor(b []byte) (uint64, bool) {
-	if len(b) > 0 && isBlank(b[0]) {
-		return 0, false
-	}
-	i := 0
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	if i == len(b) {
-		// strtoul converts nothing: its end pointer is the start, which
-		// is the end of the string only for an empty argument.
-		return 0, len(b) == 0
-	}
-	digits := b[i:]
-	if k := slices.Index(digits, 0); k >= 0 {
-		// strtoul stops at the end of the C string.
-		digits = digits[:k]
-		if len(digits) == 0 {
-			return 0, i == 0
-		}
-	}
-	v, err := strconv.ParseUint(string(digits), 10, 64)
-	if err != nil || digits[0] == '+' || digits[0] == '-' {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 func cmdZScan(c *Ctx) {
 	args := c.Args
 	cursor, ok := parseScanCursor(args[2])
@@ -1526,31 +1523,11 @@ func cmdZScan(c *Ctx) {
 		c.W.Array(0)
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	for i := 3; i < len(args); i += 2 {
-		left := len(args) - i
-		switch {
-		case isOpt(args[i], "count") && left >= 2:
-			n, ok := c.intArg(i + 1)
-			if !ok {
-				return
-			}
-			if n < 1 {
-				c.Err(ErrSyntax)
-				return
-			}
-			count = n
-		case isOpt(args[i], "match") && left >= 2:
-			pattern = args[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.Err(ErrSyntax)
-			return
-		}
+	a, ok := c.parseScanOpts(3, false)
+	if !ok {
+		return
 	}
+	count, pattern := a.count, a.pattern
 	var out []zentry
 	next := z.Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte, s float64) {
 		if pattern != nil && !glob.Match(pattern, m, false) {
