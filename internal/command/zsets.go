@@ -475,7 +475,9 @@ parsed:
 		lim := c.zsetLimits()
 		isNew := z == nil
 		if isNew {
-			z = value.NewZSet()
+			// Like Redis 7.0, a skiplist from the start when the first
+			// member is too long for a listpack (or listpacks are off).
+			z = value.NewZSetFor(1, len(args[i+1]), lim)
 		}
 		before := z.Size()
 		for k := 0; k < pairs; k++ {
@@ -832,8 +834,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zrangeType, rev bool, a
 			lo, hi = z.ScoreBounds(&sr)
 			lo, hi = applyLimit(lo, hi, rev, offset, limit)
 		case zrLex:
-			lo, hi = z.LexBounds(&lr, rev)
-			lo, hi = applyLimit(lo, hi, rev, offset, limit)
+			lo, hi = z.LexWalk(&lr, rev, clampInt(offset), clampInt(limit))
 		}
 	}
 	if store {
@@ -845,8 +846,13 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zrangeType, rev bool, a
 			c.W.Int(0)
 			return
 		}
-		out := value.NewZSet()
 		lim := c.zsetLimits()
+		// Redis sizes the destination for a rank range (its length is
+		// known) and starts a score or lex range compact.
+		out := value.NewZSet()
+		if typ == zrRank {
+			out = value.NewZSetFor(hi-lo+1, 0, lim)
+		}
 		z.Range(lo, hi, rev, func(m []byte, s float64) bool {
 			out.Set(m, s, lim)
 			return true
@@ -1221,8 +1227,12 @@ func zsetOpGeneric(c *Ctx, dstIdx, numIdx int, op zsetOp, cardOnly bool) {
 			c.W.Int(0)
 			return
 		}
-		out := value.NewZSet()
+		maxLen := 0
+		for _, e := range result {
+			maxLen = max(maxLen, len(e.m))
+		}
 		lim := c.zsetLimits()
+		out := value.NewZSetFor(len(result), maxLen, lim)
 		for _, e := range result {
 			out.Set(sbytes(e.m), e.s, lim)
 		}
@@ -1539,8 +1549,15 @@ func cmdZScan(c *Ctx) {
 	c.W.BulkString(strconv.FormatUint(next, 10))
 	c.W.Array(2 * len(out))
 	var buf [32]byte
+	compact := z.IsCompact()
 	for _, e := range out {
 		c.W.BulkString(e.m)
+		if compact && e.s == math.Trunc(e.s) && math.Abs(e.s) <= 1<<62 {
+			// A listpack keeps an integral score as an integer, and
+			// ZSCAN returns the listpack's text.
+			c.W.Bulk(strconv.AppendInt(buf[:0], int64(e.s), 10))
+			continue
+		}
 		c.W.Bulk(value.AppendScore(buf[:0], e.s))
 	}
 }

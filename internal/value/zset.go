@@ -70,6 +70,20 @@ const (
 // NewZSet returns an empty sorted set in the compact encoding.
 func NewZSet() *SortedSet { return &SortedSet{} }
 
+// NewZSetFor returns an empty sorted set in the encoding that n members of
+// at most maxLen bytes need under lim. Redis picks the encoding up front
+// this way for ZUNIONSTORE & co. (whose result is built as a skiplist, then
+// converted when small), for ZRANGESTORE by rank (n is the result's
+// length, maxLen 0) and for a new ZADD key (n = 1, maxLen = the first
+// member's length). It matters beyond OBJECT ENCODING: a compact set keeps
+// scores as Redis's listpack does, where -0 becomes 0.
+func NewZSetFor(n, maxLen int, lim ZLimits) *SortedSet {
+	if n <= lim.Entries && maxLen <= lim.Value {
+		return &SortedSet{}
+	}
+	return &SortedSet{sl: newSkiplist(n)}
+}
+
 // Kind is ZSet.
 func (z *SortedSet) Kind() Kind { return ZSet }
 
@@ -183,7 +197,7 @@ func (z *SortedSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimi
 			return ZNop, cur
 		}
 		if score == cur {
-			return 0, cur
+			return 0, score
 		}
 		z.update(member, cur, score)
 		return ZUpdated, score
@@ -528,6 +542,48 @@ func (z *SortedSet) LexBounds(r *ZLexRange, rev bool) (lo, hi int) {
 		hi++
 	}
 	return lo, hi
+}
+
+// LexWalk returns the ascending ranks lo..hi of what ZRANGEBYLEX with
+// LIMIT offset count selects, walking as Redis does: from the first member
+// in r (the last, when rev), skip offset members without testing them,
+// then take members while they are in range, at most count (count < 0:
+// no limit; offset < 0: nothing). With one score, as lexicographic ranges
+// expect, this is LexBounds narrowed by the limit.
+func (z *SortedSet) LexWalk(r *ZLexRange, rev bool, offset, count int) (lo, hi int) {
+	lo, hi = z.LexBounds(r, rev)
+	if hi < lo || offset < 0 || count == 0 {
+		return 0, -1
+	}
+	n := z.Len()
+	if !rev {
+		p := lo + offset
+		if offset >= n || p >= n {
+			return 0, -1
+		}
+		q := p - 1
+		z.Range(p, n-1, false, func(m []byte, _ float64) bool {
+			if (count > 0 && q-p+1 >= count) || !r.LteMax(m) {
+				return false
+			}
+			q++
+			return true
+		})
+		return p, q
+	}
+	p := hi - offset
+	if offset >= n || p < 0 {
+		return 0, -1
+	}
+	q := p + 1
+	z.Range(0, p, true, func(m []byte, _ float64) bool {
+		if (count > 0 && p-q+1 >= count) || !r.GteMin(m) {
+			return false
+		}
+		q--
+		return true
+	})
+	return q, p
 }
 
 // Scan is ZSCAN's step: from cursor, it visits about count hash buckets
