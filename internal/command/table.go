@@ -24,6 +24,7 @@ func NewTable() *Table {
 		registerPubSub,
 		registerHashes,
 		registerSets,
+		registerZSets,
 	} {
 		register(t)
 	}
