@@ -553,18 +553,23 @@ func cmdXDel(c *Ctx) {
 	c.W.Int(int64(n))
 }
 
-// blockTimeoutMs parses XREAD's BLOCK argument. Redis accepts any timeout
-// whose deadline fits in its millisecond clock; beyond what a
-// time.Duration holds (about 292 years) the wait is simply unbounded.
+// blockTimeoutMs parses XREAD's BLOCK argument (milliseconds) as Redis 7.0
+// does. A timeout longer than a time.Duration holds (about 292 years)
+// waits for ever, as does one whose deadline overflows Redis's clock.
 func (c *Ctx) blockTimeoutMs(arg []byte) (time.Duration, bool) {
-	if n, ok := parseInt(arg); ok && n > maxBlockTimeout {
-		if n > math.MaxInt64-c.Now {
-			c.Err("ERR timeout is out of range")
-			return 0, false
-		}
+	n, ok := parseInt(arg)
+	if !ok {
+		c.Err("ERR timeout is not an integer or out of range")
+		return 0, false
+	}
+	if n < 0 {
+		c.Err(ErrTimeoutNeg)
+		return 0, false
+	}
+	if n > maxBlockTimeout {
 		return 0, true
 	}
-	return c.parseBlockTimeout(arg, true)
+	return time.Duration(n) * time.Millisecond, true
 }
 
 // xreadBlockedCount is the COUNT a blocked XREAD without one is served
@@ -672,12 +677,9 @@ func xread(c *Ctx, isGroup bool) {
 				ids[k] = s.LastID()
 			}
 			resolved = append(resolved, k)
-		case len(idArg) == 1 && idArg[0] == '+':
-			// Redis 7.4: the last entry of the stream.
-			if isGroup {
-				c.Err("ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.")
-				return
-			}
+		case len(idArg) == 1 && idArg[0] == '+' && !isGroup:
+			// Redis 7.4's XREAD "+": the last entry of the stream
+			// (Damselfly reports 7.4; Redis 7.0 rejects the ID).
 			if s != nil {
 				if ids[k], ok = s.LastID().Prev(); !ok {
 					c.Err("ERR the stream last element ID is 0-0")
