@@ -22,6 +22,9 @@ func NewTable() *Table {
 		registerModule,
 		registerStreams,
 		registerMulti,
+		registerPubSub,
+		registerHashes,
+		registerSets,
 	} {
 		register(t)
 	}
