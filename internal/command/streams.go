@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
@@ -78,6 +79,13 @@ func runStreamSub(c *Ctx) {
 	sh := c.ShardOf(c.Args[2])
 	took := c.lock(sh)
 	sub.Handler(c)
+	// What the dispatcher does for keyed commands: WATCH versions and
+	// client-side caching invalidations for writes, tracking for reads.
+	if sub.Has(Write) {
+		c.Env.keysChanged(c, sub)
+	} else if c.Client.tracking != nil {
+		c.Env.trackRead(c, sub)
+	}
 	if took && sh.HasReady() {
 		var set shard.Set
 		set.Add(c.Env.Store.Of(c.Args[2]))
@@ -440,8 +448,9 @@ func cmdXAdd(c *Ctx) {
 	}
 	s.Append(id, fv, c.streamLimits())
 	writeStreamID(c.W, id)
-	if t.strategy {
-		s.Trim(t.StreamTrimArgs)
+	c.Notify(config.EventStream, "xadd", key)
+	if t.strategy && s.Trim(t.StreamTrimArgs) > 0 {
+		c.Notify(config.EventStream, "xtrim", key)
 	}
 	streamChanged(db, r, s, before)
 	if existed {
@@ -466,6 +475,7 @@ func cmdXTrim(c *Ctx) {
 	n := s.Trim(t.StreamTrimArgs)
 	if n > 0 {
 		streamChanged(db, r, s, before)
+		c.Notify(config.EventStream, "xtrim", c.Args[1])
 	}
 	c.W.Int(n)
 }
@@ -549,6 +559,7 @@ func cmdXDel(c *Ctx) {
 	n := s.DeleteIDs(ids)
 	if n > 0 {
 		streamChanged(db, r, s, before)
+		c.Notify(config.EventStream, "xdel", c.Args[1])
 	}
 	c.W.Int(int64(n))
 }
@@ -740,7 +751,7 @@ func xread(c *Ctx, isGroup bool) {
 		if isGroup {
 			db, r, _ := c.LookupWrite(keys[k])
 			before := s.Size()
-			cons, _ := groups[k].LookupOrCreateConsumer(consumerName, c.Now)
+			cons := c.streamConsumer(groups[k], consumerName, keys[k])
 			if history {
 				writeConsumerHistory(&out, s, cons, start, count, c.Now)
 			} else {
@@ -838,7 +849,7 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		c.W.Bulk(key)
 		if isGroup {
 			before := s.Size()
-			cons, _ := g.LookupOrCreateConsumer(consumerName, c.Now)
+			cons := c.streamConsumer(g, consumerName, key)
 			writeGroupDelivery(c.W, s, g, cons, start, count, noack, c.Now)
 			streamChanged(db, r, s, before)
 		} else {
@@ -848,6 +859,16 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 	}
 	c.blockPassOn = true
 	c.Block(nil, 0)
+}
+
+// streamConsumer looks a consumer up, refreshing its seen time, or
+// creates it (with its keyspace event).
+func (c *Ctx) streamConsumer(g *value.ConsumerGroup, name, key []byte) *value.Consumer {
+	cons, created := g.LookupOrCreateConsumer(name, c.Now)
+	if created {
+		c.Notify(config.EventStream, "xgroup-createconsumer", key)
+	}
+	return cons
 }
 
 // writeGroupDelivery writes the entries after start (at most count when
@@ -1173,7 +1194,7 @@ func cmdXClaim(c *Ctx) {
 			continue
 		}
 		if cons == nil {
-			cons, _ = g.LookupOrCreateConsumer(args[3], now)
+			cons = c.streamConsumer(g, args[3], args[1])
 		}
 		g.Transfer(id, pe, cons)
 		pe.DeliveryTime = deliveryTime
@@ -1289,7 +1310,7 @@ func cmdXAutoClaim(c *Ctx) {
 			continue
 		}
 		if cons == nil {
-			cons, _ = g.LookupOrCreateConsumer(args[3], now)
+			cons = c.streamConsumer(g, args[3], args[1])
 		}
 		g.Transfer(id, pe, cons)
 		pe.DeliveryTime = now
@@ -1392,6 +1413,7 @@ func cmdXSetID(c *Ctx) {
 	}
 	streamChanged(db, r, s, before)
 	c.W.OK()
+	c.Notify(config.EventStream, "xsetid", args[1])
 }
 
 // XGROUP
@@ -1486,6 +1508,7 @@ func xgroupCreate(c *Ctx) {
 	}
 	streamChanged(db, r, s, before)
 	c.W.OK()
+	c.Notify(config.EventStream, "xgroup-create", c.Args[2])
 }
 
 func xgroupSetID(c *Ctx) {
@@ -1508,6 +1531,7 @@ func xgroupSetID(c *Ctx) {
 	g.EntriesRead = entriesRead
 	db.Touch(r)
 	c.W.OK()
+	c.Notify(config.EventStream, "xgroup-setid", c.Args[2])
 }
 
 func xgroupDestroy(c *Ctx) {
@@ -1523,6 +1547,7 @@ func xgroupDestroy(c *Ctx) {
 	s.DestroyGroup(c.Args[3])
 	streamChanged(db, r, s, before)
 	c.W.Int(1)
+	c.Notify(config.EventStream, "xgroup-destroy", c.Args[2])
 	c.ShardOf(c.Args[2]).MarkReady(c.Client.DB, string(c.Args[2]))
 }
 
@@ -1538,6 +1563,7 @@ func xgroupCreateConsumer(c *Ctx) {
 	}
 	streamChanged(db, r, s, before)
 	c.W.Int(1)
+	c.Notify(config.EventStream, "xgroup-createconsumer", c.Args[2])
 }
 
 func xgroupDelConsumer(c *Ctx) {
@@ -1554,6 +1580,7 @@ func xgroupDelConsumer(c *Ctx) {
 	n := g.DeleteConsumer(cons)
 	streamChanged(db, r, s, before)
 	c.W.Int(int64(n))
+	c.Notify(config.EventStream, "xgroup-delconsumer", c.Args[2])
 }
 
 func xgroupHelp(c *Ctx) {

@@ -170,7 +170,8 @@ func (s *StreamValue) Append(id StreamID, fv [][]byte, lim StreamLimits) {
 		before = tail.memBytes()
 	} else {
 		tail = &streamNode{master: id, nmaster: nf}
-		tail.lpBytes = slpHeaderSize + slpEOFSize + slpIntSize(0) + slpIntSize(int64(nf)) + slpIntSize(0)
+		// count, deleted, num-fields, the fields, and the 0 terminator.
+		tail.lpBytes = slpHeaderSize + slpEOFSize + slpIntSize(0) + slpIntSize(0) + slpIntSize(int64(nf)) + slpIntSize(0)
 		for i := 0; i < nf; i++ {
 			tail.data = streamAppendStr(tail.data, fv[2*i])
 			tail.lpBytes += slpStrSize(fv[2*i])
