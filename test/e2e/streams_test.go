@@ -633,7 +633,6 @@ func TestStreamsWatch(t *testing.T) {
 	}
 }
 
-
 func streamArgsString(args []any) string {
 	var b strings.Builder
 	for i, a := range args {
