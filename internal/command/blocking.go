@@ -112,6 +112,16 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration) {
 	c.blockTimeout = timeout
 }
 
+// SetBlockedArg replaces argument i of the command the handler has just
+// blocked with c.Block, for its retries: XREAD stores the IDs "$" stood for
+// when it blocked.
+func (c *Ctx) SetBlockedArg(i int, v []byte) {
+	if c.blocked == nil {
+		return
+	}
+	c.blocked.Data.(*blockedCmd).args[i] = append([]byte(nil), v...)
+}
+
 // TakeBlocked returns the waiter the last command registered, if any.
 func (c *Ctx) TakeBlocked() (*shard.Waiter, time.Duration) {
 	w, t := c.blocked, c.blockTimeout
@@ -157,10 +167,14 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held *shard.Set, now i
 		}
 		var out resp.Writer
 		out.Proto = bc.client.Proto
-		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true}
+		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true,
+			readyKey: k.Key, hasReadyKey: true}
 		bc.spec.Handler(&c)
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)
+			if c.blockPassOn {
+				continue
+			}
 			return // the key has nothing left for the others either
 		}
 		bc.reply = out.Buf
