@@ -53,6 +53,8 @@ type Client struct {
 	TotNetIn    atomic.Int64
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
+	// Conn are the connection's counters for /metrics.
+	Conn ConnStats
 
 	// waiter is set while the client is blocked (CLIENT UNBLOCK).
 	waiter atomic.Pointer[shard.Waiter]

@@ -143,10 +143,14 @@ type LatencyStat struct {
 	P50, P99, P999 float64
 }
 
-// DBStat is one INFO keyspace line.
+// DBStat is one INFO keyspace line. The counters after AvgTTL are not
+// printed by INFO; /metrics reports them per db.
 type DBStat struct {
 	Index                 int
 	Keys, Expires, AvgTTL int64
+	Hits, Misses          int64
+	Expired, Evicted      int64
+	Capacity              int64
 }
 
 // Data is everything INFO reports. The command package fills it; hooks of
