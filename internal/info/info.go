@@ -547,4 +547,9 @@ func cpu(b *Builder, d *Data) {
 	b.Float("used_cpu_user", d.UsedCPUUser, 6)
 	b.Float("used_cpu_sys_children", 0, 6)
 	b.Float("used_cpu_user_children", 0, 6)
+	// Redis 7's main-thread figures (redis_exporter reads them). Damselfly
+	// has no main thread: they are the process's, as for a Redis without
+	// I/O threads.
+	b.Float("used_cpu_sys_main_thread", d.UsedCPUSys, 6)
+	b.Float("used_cpu_user_main_thread", d.UsedCPUUser, 6)
 }

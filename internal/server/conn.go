@@ -128,6 +128,9 @@ func (c *conn) serve() {
 				c.handoffHTTP()
 				return
 			}
+			// Counted once it is known to be a client: HTTP requests (a
+			// scrape every few seconds) are not connections in INFO's sense.
+			env.Stats.ConnectionsReceived.Add(1)
 			c.sniffing = false
 		}
 		pos := 0

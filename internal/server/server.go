@@ -246,10 +246,10 @@ func (s *Server) acceptLoop(l net.Listener, listener string) {
 			return
 		}
 		backoff = 0
-		s.env.Stats.ConnectionsReceived.Add(1)
 		// The admin port is privileged, as in Dragonfly: maxclients does
 		// not apply to it, so an operator can always get in.
 		if n := s.nconns.Load(); listener != "admin" && n >= s.cfg.MaxClients.Get() {
+			s.env.Stats.ConnectionsReceived.Add(1)
 			s.env.Stats.RejectedConnections.Add(1)
 			s.logClientLimit(n)
 			nc.SetWriteDeadline(time.Now().Add(time.Second))
