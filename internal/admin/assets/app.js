@@ -4,7 +4,8 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const HISTORY_MS = 10 * 60 * 1000; // charts show the last ten minutes
+const HISTORY_MS = 10 * 60 * 1000; // history kept: ten minutes
+const MIN_WINDOW_MS = 60 * 1000; // the charts' time axis spans at least a minute
 
 const state = {
   since: 0,
@@ -25,11 +26,13 @@ function fmtBytes(n) {
   let i = 0;
   let v = n;
   while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return (i === 0 ? v.toFixed(0) : v.toFixed(v < 10 ? 2 : 1)) + " " + units[i];
+  if (i === 0 || Number.isInteger(v)) return v.toFixed(0) + " " + units[i];
+  return v.toFixed(v < 10 ? 2 : 1) + " " + units[i];
 }
 function fmtPct(r) {
   if (r === null || r === undefined) return "–";
-  return (r * 100).toFixed(r >= 0.9995 || r === 0 ? 0 : 1) + "%";
+  if (r === 0 || r === 1) return (r * 100).toFixed(0) + "%";
+  return (r * 100).toFixed(r >= 0.99 ? 2 : 1) + "%";
 }
 function fmtDuration(sec) {
   sec = Math.max(0, Math.floor(sec));
@@ -46,16 +49,26 @@ function fmtTTL(ms) {
 }
 function fmtRate(v) {
   if (v >= 1000) return fmtInt(v);
-  if (v >= 10) return v.toFixed(0);
-  return v.toFixed(v === 0 ? 0 : 1);
+  if (v >= 10 || Number.isInteger(v)) return v.toFixed(0);
+  return v.toFixed(2).replace(/0+$/, "").replace(/\.$/, "");
 }
 function setText(id, text) {
   const el = $(id);
   if (el && el.textContent !== String(text)) el.textContent = text;
 }
 
+// apiURL resolves a path against the page without the user:password a
+// person may have typed in the address (fetch refuses such URLs; the
+// browser resends the Basic credentials it already holds).
+function apiURL(path) {
+  const u = new URL(path, location.href);
+  u.username = "";
+  u.password = "";
+  return u.href;
+}
+
 async function getJSON(url) {
-  const r = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+  const r = await fetch(apiURL(url), { cache: "no-store", credentials: "same-origin" });
   if (!r.ok) {
     let msg = r.status + " " + r.statusText;
     try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
@@ -99,7 +112,7 @@ function niceMax(v) {
 
 // drawChart plots series [{label, color, values: [number|null]}] against
 // times t (unix ms). fmt formats the y axis.
-function drawChart(canvas, t, series, fmt, fixedMax) {
+function drawChart(canvas, t, series, fmt, fixedMax, binary) {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -111,12 +124,31 @@ function drawChart(canvas, t, series, fmt, fixedMax) {
   g.clearRect(0, 0, w, h);
   const padL = 64, padR = 10, padT = 8, padB = 22;
   const pw = w - padL - padR, ph = h - padT - padB;
-  let ymax = 0;
-  for (const s of series) for (const v of s.values) if (v !== null && v > ymax) ymax = v;
-  ymax = fixedMax || niceMax(ymax * 1.1);
+  // Series marked optional (a limit line) do not stretch the scale when
+  // they are far above the others.
+  let ymax = 0, optMax = 0;
+  for (const s of series) {
+    for (const v of s.values) {
+      if (v === null || v === undefined) continue;
+      if (s.optional) optMax = Math.max(optMax, v); else ymax = Math.max(ymax, v);
+    }
+  }
+  if (optMax > 0 && optMax <= ymax * 2) ymax = Math.max(ymax, optMax);
+  if (fixedMax) {
+    ymax = fixedMax;
+  } else if (binary) {
+    // Byte scales step in whole KiB, MiB, GiB.
+    let unit = 1;
+    while (ymax * 1.1 / unit >= 1024) unit *= 1024;
+    ymax = niceMax(ymax * 1.1 / unit) * unit;
+  } else {
+    ymax = niceMax(ymax * 1.1);
+  }
   const now = t.length ? t[t.length - 1] : Date.now();
-  const t0 = now - HISTORY_MS;
-  const x = (ts) => padL + (ts - t0) / HISTORY_MS * pw;
+  // The window grows with the history, from one minute to ten.
+  const span = Math.min(HISTORY_MS, Math.max(MIN_WINDOW_MS, t.length ? now - t[0] : 0));
+  const t0 = now - span;
+  const x = (ts) => padL + (ts - t0) / span * pw;
   const y = (v) => padT + ph - v / ymax * ph;
 
   g.font = "11px system-ui, sans-serif";
@@ -132,9 +164,10 @@ function drawChart(canvas, t, series, fmt, fixedMax) {
   }
   g.textAlign = "center";
   g.textBaseline = "top";
-  for (let m = 10; m >= 0; m -= 2) {
-    const ts = now - m * 60000;
-    g.fillText(m === 0 ? "now" : "-" + m + "m", x(ts), padT + ph + 6);
+  const stepS = span <= 60000 ? 10 : span <= 180000 ? 30 : span <= 360000 ? 60 : 120;
+  for (let sec = 0; sec * 1000 <= span; sec += stepS) {
+    const label = sec === 0 ? "now" : "-" + (sec % 60 ? sec + "s" : sec / 60 + "m");
+    g.fillText(label, x(now - sec * 1000), padT + ph + 6);
   }
   g.save();
   g.beginPath(); g.rect(padL, padT, pw, ph); g.clip();
@@ -146,7 +179,8 @@ function drawChart(canvas, t, series, fmt, fixedMax) {
     let pen = false;
     for (let k = 0; k < t.length; k++) {
       const v = s.values[k];
-      if (v === null || v === undefined) { pen = false; continue; }
+      if (v === null || v === undefined || t[k] < t0) { pen = false; continue; }
+      if (s.optional && v > ymax) { pen = false; continue; }
       const px = x(t[k]), py = y(Math.min(v, ymax));
       if (pen) g.lineTo(px, py); else g.moveTo(px, py);
       pen = true;
@@ -188,9 +222,9 @@ function drawCharts() {
   const mem = [
     { label: "used", values: P.map((p) => p.used) },
     { label: "rss", values: P.map((p) => p.rss) },
-    { label: "max", values: P.map((p) => (p.max > 0 ? p.max : null)), dash: [5, 4] },
+    { label: "max", values: P.map((p) => (p.max > 0 ? p.max : null)), dash: [5, 4], optional: true },
   ];
-  drawChart($("chart-memory"), t, mem, fmtBytes);
+  drawChart($("chart-memory"), t, mem, fmtBytes, 0, true);
   legend("legend-memory", mem, fmtBytes);
   const hits = [{ label: "hit ratio", values: P.map((p) => (p.hit_ratio === null ? null : p.hit_ratio * 100)) }];
   drawChart($("chart-hits"), t, hits, (v) => v.toFixed(0) + "%", 100);
