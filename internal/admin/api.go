@@ -76,7 +76,7 @@ func (s *series) since(t int64) []point {
 }
 
 func (c *Console) sample(now time.Time) {
-	d := c.env.GatherInfo(info.Selection{"memory": true})
+	d := c.env.GatherInfo(info.Selection{"memory": true}, 0)
 	var keys int64
 	for _, k := range d.Keyspace {
 		keys += k.Keys
@@ -129,7 +129,7 @@ type dbRow struct {
 // and the chart points newer than ?since=.
 func (c *Console) apiStats(w http.ResponseWriter, r *http.Request) {
 	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-	d := c.env.GatherInfo(info.Select(nil))
+	d := c.env.GatherInfo(info.Select(nil), 0)
 	cfg := c.env.Config
 	var rows []dbRow
 	var keys, expires int64

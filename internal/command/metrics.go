@@ -17,8 +17,8 @@ import (
 // comes from the background census. Subsystems that own other numbers
 // (scripting, snapshots) add them through MetricHooks.
 func (e *Env) MetricsSnapshot() *metrics.Snapshot {
-	d := e.GatherInfo(info.Selection{})
-	mem := e.Memory()
+	d := e.GatherInfo(info.Selection{}, 0)
+	mem := e.Memory(0)
 	s := &metrics.Snapshot{
 		Version:             e.Version,
 		Master:              true,
