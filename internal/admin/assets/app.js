@@ -166,7 +166,8 @@ function drawChart(canvas, t, series, fmt, fixedMax, binary) {
   g.textBaseline = "top";
   const stepS = span <= 60000 ? 10 : span <= 180000 ? 30 : span <= 360000 ? 60 : 120;
   for (let sec = 0; sec * 1000 <= span; sec += stepS) {
-    const label = sec === 0 ? "now" : "-" + (sec % 60 ? sec + "s" : sec / 60 + "m");
+    const m = Math.floor(sec / 60), r = sec % 60;
+    const label = sec === 0 ? "now" : "-" + (m ? m + "m" : "") + (r ? r + "s" : "");
     g.fillText(label, x(now - sec * 1000), padT + ph + 6);
   }
   g.save();
