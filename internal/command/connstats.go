@@ -32,15 +32,16 @@ type ConnStats struct {
 	hist atomic.Pointer[Histogram]
 }
 
-// PipeLatency records one pipelined command's latency.
-func (s *ConnStats) PipeLatency(d time.Duration) {
+// PipeHistogram records one pipelined command's latency in the histogram
+// behind the summary's quantiles; the connection adds the batch's total
+// latency to PipeLatNs once per batch.
+func (s *ConnStats) PipeHistogram(d time.Duration) {
 	h := s.hist.Load()
 	if h == nil {
 		h = new(Histogram)
 		s.hist.Store(h)
 	}
 	h.b[histIndex(int64(d))].Add(1)
-	s.PipeLatNs.Add(int64(d))
 }
 
 // add adds src's counters to s.

@@ -144,7 +144,7 @@ func (c *conn) serve() {
 		// Pipeline accounting: the batch starts when its first command
 		// does; see command.ConnStats.
 		var batchStart time.Time
-		var firstLat time.Duration
+		var firstLat, latSum, waitSum time.Duration
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
 		for pos < c.end {
 			var used int
@@ -174,11 +174,13 @@ func (c *conn) serve() {
 				case cmds == 1:
 					firstLat = lat
 				case cmds == 2:
-					c.cl.Conn.PipeLatency(firstLat)
+					c.cl.Conn.PipeHistogram(firstLat)
+					latSum += firstLat
 					fallthrough
 				default:
-					c.cl.Conn.PipeLatency(lat)
-					c.cl.Conn.PipeWaitNs.Add(int64(st.Sub(batchStart)))
+					c.cl.Conn.PipeHistogram(lat)
+					latSum += lat
+					waitSum += st.Sub(batchStart)
 				}
 			}
 			if blocked && (cmds > 1 || pos < c.end) {
@@ -205,6 +207,8 @@ func (c *conn) serve() {
 		if cmds > 1 {
 			c.cl.Conn.PipeCmds.Add(int64(cmds))
 			c.cl.Conn.PipeBatches.Add(1)
+			c.cl.Conn.PipeLatNs.Add(int64(latSum))
+			c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
 			if c.w.Len() > 0 {
 				start := time.Now()
 				ok := c.flush()
