@@ -69,7 +69,7 @@ type Manager struct {
 	keysExpired    int64
 	peakQueue      int
 	lastSchedMin   int64
-	lastHooked     int64 // entries the last save wrote ahead of a change
+	lastHooked     int64         // entries the last save wrote ahead of a change
 	sync           chan struct{} // closed when the running save ends
 }
 

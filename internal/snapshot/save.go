@@ -124,7 +124,7 @@ type job struct {
 	keysTotal int64
 	keysDone  atomic.Int64
 	hooked    atomic.Int64 // entries written ahead of a change
-	stop      atomic.Bool // a write failed or the save was cancelled
+	stop      atomic.Bool  // a write failed or the save was cancelled
 	cancelled atomic.Bool
 	written   atomic.Int64 // bytes written to the file
 	done      chan struct{}
