@@ -174,6 +174,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held *shard.Set, now i
 		out.Proto = bc.client.Proto
 		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true,
 			readyKey: k.Key, hasReadyKey: true}
+		e.beforeWrite(&c, bc.spec)
 		bc.spec.Handler(&c)
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)

@@ -26,6 +26,7 @@ func NewTable() *Table {
 		registerHashes,
 		registerSets,
 		registerZSets,
+		registerPersistence,
 	} {
 		register(t)
 	}

@@ -75,6 +75,10 @@ func (s *Shard) Acquire(owner, now int64) bool {
 	return true
 }
 
+// OwnedBy reports whether owner holds the shard through LockSetOwned
+// (a MULTI/EXEC or script in progress).
+func (s *Shard) OwnedBy(owner int64) bool { return owner != 0 && s.owner.Load() == owner }
+
 // Release undoes Acquire.
 func (s *Shard) Release(took bool) {
 	if took {

@@ -128,20 +128,59 @@ func (m *Manager) put(db int, key []byte, kind value.Kind, str []byte, obj value
 	return nil
 }
 
-// LoadAtStart loads the newest snapshot, with LOADING set meanwhile. A
-// file that cannot be read is logged and counted; the server then starts
-// empty only if allowed by the caller (it returns the error).
+// LoadAtStart finds and loads the newest snapshot (PrepareLoad and
+// FinishLoad in one call).
 func (m *Manager) LoadAtStart() error {
+	path, err := m.PrepareLoad()
+	if err != nil || path == "" {
+		return err
+	}
+	return m.FinishLoad(path)
+}
+
+// ReloadLocked loads the last file saved, or the newest that matches the
+// configuration, into the store; the caller holds every shard (DEBUG
+// RELOAD).
+func (m *Manager) ReloadLocked(merge bool) error {
+	m.mu.Lock()
+	path := m.lastFile
+	m.mu.Unlock()
+	if path == "" {
+		var err error
+		if path, err = m.FindLatest(); err != nil {
+			return err
+		}
+		if path == "" {
+			return errors.New("no snapshot file to load")
+		}
+	}
+	st, err := m.Load(path, LoadOptions{Locked: true, Replace: merge})
+	m.mu.Lock()
+	m.keysLoaded, m.keysExpired = st.Loaded, st.Expired
+	m.mu.Unlock()
+	return err
+}
+
+// PrepareLoad finds the snapshot to load at start and, when there is one,
+// sets LOADING; FinishLoad(path) then loads it and clears LOADING.
+func (m *Manager) PrepareLoad() (string, error) {
 	m.removeStaleTemps()
 	path, err := m.FindLatest()
 	if err != nil || path == "" {
 		if path == "" && err == nil && m.Configured() {
 			m.log.Info("no snapshot to load", "dir", m.cfg.Dir.Get(), "dbfilename", m.cfg.DBFilename.Get())
 		}
-		return err
+		return "", err
 	}
 	if m.loading != nil {
 		m.loading.Store(true)
+	}
+	return path, nil
+}
+
+// FinishLoad loads the file PrepareLoad found.
+func (m *Manager) FinishLoad(path string) error {
+	if m.loading != nil {
 		defer m.loading.Store(false)
 	}
 	start := time.Now()

@@ -183,7 +183,7 @@ func (m *Manager) header(now time.Time) []byte {
 
 // BGSave starts a background save. With schedule, a save already running
 // makes it run again afterwards ("Background saving scheduled").
-func (m *Manager) BGSave(schedule bool) (string, error) {
+func (m *Manager) BGSave(schedule, held bool) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.running != nil {
@@ -193,7 +193,7 @@ func (m *Manager) BGSave(schedule bool) (string, error) {
 		}
 		return "", ErrInProgress
 	}
-	if err := m.startLocked("BGSAVE"); err != nil {
+	if err := m.startLocked("BGSAVE", held, false); err != nil {
 		return "", err
 	}
 	return "Background saving started", nil
@@ -201,13 +201,13 @@ func (m *Manager) BGSave(schedule bool) (string, error) {
 
 // Save saves and waits (SAVE, DEBUG RELOAD, shutdown). It refuses while
 // a background save runs, as Redis does.
-func (m *Manager) Save() error {
+func (m *Manager) Save(held bool) error {
 	m.mu.Lock()
 	if m.running != nil {
 		m.mu.Unlock()
 		return ErrInProgress
 	}
-	if err := m.startLocked("SAVE"); err != nil {
+	if err := m.startLocked("SAVE", held, held); err != nil {
 		m.mu.Unlock()
 		return err
 	}
@@ -219,14 +219,14 @@ func (m *Manager) Save() error {
 }
 
 // startLocked starts a save; m.mu is held.
-func (m *Manager) startLocked(why string) error {
+func (m *Manager) startLocked(why string, held, inline bool) error {
 	if !m.Configured() {
 		return ErrNoFile
 	}
 	now := time.Now()
 	path := m.Path(now)
 	dirty := m.store.Dirty()
-	j, err := begin(m.store, path, m.header(now))
+	j, err := begin(m.store, path, m.header(now), held, inline)
 	m.lastTry = now
 	if err != nil {
 		m.fails++
@@ -272,7 +272,7 @@ func (m *Manager) finish(j *job, path string, dirty int64, why string) {
 	}
 	if m.scheduled {
 		m.scheduled = false
-		if err := m.startLocked("BGSAVE SCHEDULE"); err != nil {
+		if err := m.startLocked("BGSAVE SCHEDULE", false, false); err != nil {
 			m.log.Warn("scheduled snapshot not started", "err", err)
 		}
 	}
@@ -306,7 +306,7 @@ func (m *Manager) Shutdown(save bool) error {
 		return nil
 	}
 	m.log.Info("saving the dataset before shutdown")
-	return m.Save()
+	return m.Save(false)
 }
 
 // LastSave is the unix time of the last successful save (the start time
@@ -349,7 +349,7 @@ func (m *Manager) tick(now time.Time) {
 		if dirty >= sp.Changes && now.Sub(m.lastSave) > time.Duration(sp.Seconds)*time.Second &&
 			(m.lastOK || now.Sub(m.lastTry) > 5*time.Second) {
 			m.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds))
-			m.startLocked("save rule")
+			m.startLocked("save rule", false, false)
 			return
 		}
 	}
@@ -360,7 +360,7 @@ func (m *Manager) tick(now time.Time) {
 	if (m.cfg.SaveSchedule != nil && m.cfg.SaveSchedule.Matches(now)) ||
 		(m.cfg.SnapshotCron != nil && m.cfg.SnapshotCron.Matches(now)) {
 		m.lastSchedMin = minute
-		m.startLocked("schedule")
+		m.startLocked("schedule", false, false)
 	}
 }
 

@@ -245,8 +245,11 @@ var chunkPause time.Duration
 
 // begin starts a save of st into path; header holds the file's first
 // bytes (signature, AUX fields, functions). The save runs in the
-// background; wait on j.done.
-func begin(st *shard.Store, path string, header []byte) (*job, error) {
+// background; wait on j.done. held: the caller holds every shard (a
+// command inside MULTI/EXEC or a script); with inline too, the walk runs
+// now in the caller's goroutine, which keeps the world stopped as Redis's
+// SAVE does, instead of in walkers that would wait for the locks.
+func begin(st *shard.Store, path string, header []byte, held, inline bool) (*job, error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -255,7 +258,9 @@ func begin(st *shard.Store, path string, header []byte) (*job, error) {
 	j := &job{store: st, start: time.Now(), done: make(chan struct{})}
 	j.q.init()
 	all := st.All()
-	st.LockSet(&all, j.start.UnixMilli())
+	if !held {
+		st.LockSet(&all, j.start.UnixMilli())
+	}
 	for i := 0; i < st.N(); i++ {
 		sh := st.Shard(i)
 		s := &shardSaver{j: j, sh: sh, curDB: -1}
@@ -269,8 +274,17 @@ func begin(st *shard.Store, path string, header []byte) (*job, error) {
 		j.savers = append(j.savers, s)
 	}
 	st.SetSaving(true)
-	st.UnlockSet(&all)
-
+	if !held {
+		st.UnlockSet(&all)
+	}
+	go j.writeFile(f, tmp, path, header)
+	if held && inline {
+		for _, s := range j.savers {
+			s.walkHeld()
+		}
+		j.q.close()
+		return j, nil
+	}
 	var wg sync.WaitGroup
 	for _, s := range j.savers {
 		wg.Add(1)
@@ -280,8 +294,25 @@ func begin(st *shard.Store, path string, header []byte) (*job, error) {
 		wg.Wait()
 		j.q.close()
 	}()
-	go j.writeFile(f, tmp, path, header)
 	return j, nil
+}
+
+// walkHeld is walk for a caller that holds every shard.
+func (s *shardSaver) walkHeld() {
+	for {
+		stop := s.j.stop.Load()
+		done := stop || s.step()
+		if done {
+			s.end()
+		}
+		if b := s.take(); len(b) > 0 && !stop {
+			s.j.q.push(b)
+		}
+		if done {
+			return
+		}
+		s.j.q.waitRoom(&s.j.stop)
+	}
 }
 
 var errCancelled = errors.New("snapshot: save cancelled")
