@@ -175,12 +175,13 @@ func cmdRestore(c *Ctx) {
 		c.Err("ERR Invalid TTL value, must be >= 0")
 		return
 	}
-	body, ok := rdb.VerifyDump(c.Args[3])
-	if !ok {
+	if _, ok := rdb.VerifyDump(c.Args[3]); !ok {
 		c.Err("ERR DUMP payload version or checksum are wrong")
 		return
 	}
-	v, err := rdb.DecodeValue(body)
+	// Like Redis, decode from the whole payload, footer included (a value
+	// that claims more bytes than its body has reads into the footer).
+	v, err := rdb.DecodeValue(c.Args[3])
 	if err != nil {
 		c.Err("ERR Bad data format")
 		return
