@@ -15,6 +15,7 @@ type Encoder struct {
 	Buf        []byte
 	NoCompress bool
 	lzf        []byte
+	lzfTab     *lzfTable
 	lp         Listpack
 }
 
@@ -54,7 +55,10 @@ func (e *Encoder) String(s []byte) {
 		}
 	}
 	if !e.NoCompress && len(s) > 20 {
-		if c := LZFCompress(e.lzf[:0], s, len(s)-4); c != nil {
+		if e.lzfTab == nil {
+			e.lzfTab = new(lzfTable)
+		}
+		if c := e.lzfTab.compress(e.lzf[:0], s, len(s)-4); c != nil {
 			e.lzf = c
 			e.Buf = append(e.Buf, lenEncVal<<6|rdbEncLZF)
 			e.Buf = AppendLen(e.Buf, uint64(len(c)))

@@ -15,15 +15,34 @@ const (
 	lzfMaxRef  = (1 << 8) + (1 << 3) // 264
 )
 
+// lzfTable is the compressor's hash table. It is reused across calls
+// without clearing: each call stores positions offset by a base above
+// every value stored before, so older entries read as empty.
+type lzfTable struct {
+	htab [1 << lzfHashLog]int32
+	base int32
+}
+
 // LZFCompress compresses in into dst (which it may grow), giving up and
 // returning nil when the output would exceed max bytes (Redis only keeps a
 // compressed string that saves at least 4 bytes).
 func LZFCompress(dst, in []byte, max int) []byte {
+	var t lzfTable
+	return t.compress(dst, in, max)
+}
+
+func (t *lzfTable) compress(dst, in []byte, max int) []byte {
 	n := len(in)
 	if n < 4 || max <= 0 {
 		return nil
 	}
-	var htab [1 << lzfHashLog]int32 // positions + 1; 0 = empty
+	if int64(t.base)+int64(n)+2 >= 1<<31-1 {
+		t.htab = [1 << lzfHashLog]int32{}
+		t.base = 0
+	}
+	base := t.base
+	t.base += int32(n) + 1
+	htab := &t.htab // positions + 1 + base; anything <= base is empty
 	out := dst[:0]
 	// A literal run starts with a placeholder control byte at litPos.
 	litPos := len(out)
@@ -36,8 +55,8 @@ func LZFCompress(dst, in []byte, max int) []byte {
 	}
 	for ip+2 < n {
 		h := hash(ip)
-		ref := int(htab[h]) - 1
-		htab[h] = int32(ip + 1)
+		ref := int(htab[h]-base) - 1
+		htab[h] = int32(ip+1) + base
 		off := ip - ref - 1
 		if ref >= 0 && off < lzfMaxOff && ip+4 < n &&
 			in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
@@ -74,7 +93,7 @@ func LZFCompress(dst, in []byte, max int) []byte {
 			// variant does the last two; all of them is cheap here).
 			end := ip + l
 			for ip++; ip < end && ip+2 < n; ip++ {
-				htab[hash(ip)] = int32(ip + 1)
+				htab[hash(ip)] = int32(ip+1) + base
 			}
 			ip = end
 			continue

@@ -251,3 +251,27 @@ func TestDumpFooter(t *testing.T) {
 		t.Fatal("bad crc accepted")
 	}
 }
+
+// TestLZFTableReuse: one encoder compresses many strings with the same
+// hash table (never cleared); each must decode back.
+func TestLZFTableReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var e Encoder
+	var want [][]byte
+	for i := 0; i < 3000; i++ {
+		b := make([]byte, 21+r.IntN(300))
+		for j := range b {
+			b[j] = "abcab"[r.IntN(5)]
+		}
+		want = append(want, b)
+		e.String(b)
+	}
+	d := decoder{}
+	d.s.init(bytes.NewReader(e.Buf), int64(len(e.Buf)))
+	for i, w := range want {
+		got, err := d.str()
+		if err != nil || !bytes.Equal(got, w) {
+			t.Fatalf("string %d: %v", i, err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/keyspace"
@@ -29,7 +30,9 @@ type LoadStats struct {
 }
 
 // Load reads an RDB file into the store. Keys whose expiry has passed are
-// skipped (counted as expired), as a Redis master does.
+// skipped (counted as expired), as a Redis master does. Unless the caller
+// holds every shard, decoding runs on this goroutine and one goroutine
+// per shard inserts batches of keys under its shard's lock.
 func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 	var st LoadStats
 	f, err := os.Open(path)
@@ -46,17 +49,26 @@ func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 		return st, err
 	}
 	st.Version = r.Version
+	ins := m.newInserter(opt)
+	err = m.decode(r, path, &st, ins)
+	if ierr := ins.close(); err == nil {
+		err = ierr
+	}
+	st.Skipped += int64(r.Skipped)
+	return st, err
+}
+
+func (m *Manager) decode(r *rdb.Reader, path string, st *LoadStats, ins *inserter) error {
 	lim := m.Limits()
 	ndb := m.store.Shard(0).NumDBs()
 	var rec rdb.Record
-	for {
+	for n := 0; ; n++ {
 		if err := r.Next(&rec); err != nil {
-			return st, fmt.Errorf("%s at offset %d: %w", path, r.Offset(), err)
+			return fmt.Errorf("%s at offset %d: %w", path, r.Offset(), err)
 		}
 		switch rec.Kind {
 		case rdb.RecEOF:
-			st.Skipped += int64(r.Skipped)
-			return st, nil
+			return nil
 		case rdb.RecAux:
 			if string(rec.AuxKey) == "redis-ver" || string(rec.AuxKey) == "df-ver" || string(rec.AuxKey) == "damselfly-ver" {
 				m.log.Info("loading a snapshot", "file", path, string(rec.AuxKey), string(rec.AuxVal))
@@ -67,12 +79,12 @@ func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 				continue
 			}
 			if err := m.LoadFunction(rec.Code); err != nil {
-				return st, fmt.Errorf("failed loading library: %w", err)
+				return fmt.Errorf("failed loading library: %w", err)
 			}
 			st.Functions++
 		case rdb.RecSelectDB:
 			if rec.DB >= ndb {
-				return st, fmt.Errorf("the snapshot uses database %d; this server has %d (--databases)", rec.DB, ndb)
+				return fmt.Errorf("the snapshot uses database %d; this server has %d (--databases)", rec.DB, ndb)
 			}
 		case rdb.RecKey:
 			now := time.Now().UnixMilli()
@@ -83,48 +95,140 @@ func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 			kind, str, obj, ok, err := Build(rec.Value, lim, now)
 			if err != nil {
 				if errors.Is(err, ErrBadValue) {
-					return st, fmt.Errorf("key %q: duplicate or inconsistent elements", rec.Key)
+					return fmt.Errorf("key %q: duplicate or inconsistent elements", rec.Key)
 				}
-				return st, fmt.Errorf("key %q: %w", rec.Key, err)
+				return fmt.Errorf("key %q: %w", rec.Key, err)
 			}
 			if !ok {
 				st.Expired++
 				continue
 			}
-			if err := m.put(rec.DB, rec.Key, kind, str, obj, rec.ExpireMs, rec.Idle, rec.Freq, opt); err != nil {
-				return st, err
-			}
+			ins.add(loadItem{db: rec.DB, key: rec.Key, kind: kind, str: str, obj: obj, expireAt: rec.ExpireMs, idle: rec.Idle, freq: rec.Freq})
 			st.Loaded++
+			if n%4096 == 0 {
+				if err := ins.failed(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 }
 
-// put stores one loaded key.
-func (m *Manager) put(db int, key []byte, kind value.Kind, str []byte, obj value.Object, expireAt, idle int64, freq int, opt LoadOptions) error {
-	sh := m.store.Shard(m.store.Of(key))
-	now := time.Now().UnixMilli()
-	if !opt.Locked {
-		sh.Lock(now)
-		defer sh.Unlock()
+type loadItem struct {
+	db       int
+	key, str []byte
+	kind     value.Kind
+	obj      value.Object
+	expireAt int64
+	idle     int64
+	freq     int
+}
+
+const loadBatch = 512
+
+// inserter puts loaded keys into their shards.
+type inserter struct {
+	m       *Manager
+	opt     LoadOptions
+	batches [][]loadItem
+	chans   []chan []loadItem
+	wg      sync.WaitGroup
+	errMu   sync.Mutex
+	err     error
+}
+
+func (m *Manager) newInserter(opt LoadOptions) *inserter {
+	in := &inserter{m: m, opt: opt}
+	if opt.Locked {
+		return in
 	}
-	d := sh.DB(db)
-	if _, exists := d.Peek(key); exists && !opt.Replace {
-		return fmt.Errorf("the snapshot has the key %q twice in database %d", key, db)
+	n := m.store.N()
+	in.batches = make([][]loadItem, n)
+	in.chans = make([]chan []loadItem, n)
+	for i := range in.chans {
+		ch := make(chan []loadItem, 4)
+		in.chans[i] = ch
+		in.wg.Add(1)
+		go func(sh int) {
+			defer in.wg.Done()
+			for batch := range ch {
+				s := m.store.Shard(sh)
+				s.Lock(time.Now().UnixMilli())
+				for _, it := range batch {
+					if err := m.put(it, opt); err != nil {
+						in.setErr(err)
+						break
+					}
+				}
+				s.Unlock()
+			}
+		}(i)
 	}
+	return in
+}
+
+func (in *inserter) setErr(err error) {
+	in.errMu.Lock()
+	if in.err == nil {
+		in.err = err
+	}
+	in.errMu.Unlock()
+}
+
+func (in *inserter) failed() error {
+	in.errMu.Lock()
+	defer in.errMu.Unlock()
+	return in.err
+}
+
+func (in *inserter) add(it loadItem) {
+	if in.opt.Locked {
+		if err := in.m.put(it, in.opt); err != nil {
+			in.setErr(err)
+		}
+		return
+	}
+	i := in.m.store.Of(it.key)
+	in.batches[i] = append(in.batches[i], it)
+	if len(in.batches[i]) >= loadBatch {
+		in.chans[i] <- in.batches[i]
+		in.batches[i] = make([]loadItem, 0, loadBatch)
+	}
+}
+
+func (in *inserter) close() error {
+	for i, ch := range in.chans {
+		if len(in.batches[i]) > 0 {
+			ch <- in.batches[i]
+		}
+		close(ch)
+	}
+	in.wg.Wait()
+	return in.failed()
+}
+
+// put stores one loaded key; its shard is locked.
+func (m *Manager) put(it loadItem, opt LoadOptions) error {
+	d := m.store.Shard(m.store.Of(it.key)).DB(it.db)
+	before := d.Len()
 	var r keyspace.Ref
-	if kind == value.String {
-		r = d.SetString(key, str, expireAt, false)
+	if it.kind == value.String {
+		r = d.SetString(it.key, it.str, it.expireAt, false)
 	} else {
-		r = d.SetObject(key, obj, false)
-		if expireAt != 0 {
-			d.SetExpireAt(r, expireAt)
+		r = d.SetObject(it.key, it.obj, false)
+		if it.expireAt != 0 {
+			d.SetExpireAt(r, it.expireAt)
 		}
 	}
-	atime := now
-	if idle >= 0 {
-		atime = now - idle*1000
+	if d.Len() == before && !opt.Replace {
+		return fmt.Errorf("the snapshot has the key %q twice in database %d", it.key, it.db)
 	}
-	d.SetAccess(r, atime, freq)
+	now := time.Now().UnixMilli()
+	atime := now
+	if it.idle >= 0 {
+		atime = now - it.idle*1000
+	}
+	d.SetAccess(r, atime, it.freq)
 	return nil
 }
 
