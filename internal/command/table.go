@@ -20,6 +20,7 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerBitmaps,
 	} {
 		register(t)
 	}
