@@ -21,6 +21,7 @@ func NewTable() *Table {
 		registerReplication,
 		registerModule,
 		registerBitmaps,
+		registerHyperLogLog,
 	} {
 		register(t)
 	}

@@ -80,6 +80,7 @@ type Config struct {
 	SetMaxListpackValue    Memory
 	ZSetMaxListpackEntries Int
 	ZSetMaxListpackValue   Memory
+	HLLSparseMaxBytes      Memory
 
 	mu       sync.Mutex // serialises Set; guards hooks
 	settings []*setting // sorted by canonical name

@@ -34,5 +34,8 @@ func (c *Config) encodingSettings() []*setting {
 		value("set-max-listpack-value", "", "Sets", &c.SetMaxListpackValue),
 		entries("zset-max-listpack-entries", "zset-max-ziplist-entries", "Sorted sets", 128, &c.ZSetMaxListpackEntries),
 		value("zset-max-listpack-value", "zset-max-ziplist-value", "Sorted sets", &c.ZSetMaxListpackValue),
+		newSetting(spec{name: "hll-sparse-max-bytes", mutable: true,
+			help: "A HyperLogLog stays sparse while its string is at most this many bytes."},
+			memoryCodec(0, math.MaxInt64), 3000, memoryHolder(&c.HLLSparseMaxBytes)),
 	}
 }
