@@ -54,6 +54,17 @@ type Client struct {
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
 
+	// Pub/sub: Push queues bytes on the connection outside the reply flow
+	// and Flush writes the replies buffered so far; the server sets both.
+	Push      func(b []byte)
+	Flush     func()
+	ps        *subState
+	subCounts [3]atomic.Int64
+
+	// Transaction state, owned by the connection goroutine.
+	multi   *multiState
+	watched []watchedKey
+
 	// waiter is set while the client is blocked (CLIENT UNBLOCK).
 	waiter atomic.Pointer[shard.Waiter]
 }

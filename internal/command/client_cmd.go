@@ -197,10 +197,7 @@ func (c *Ctx) clientLine(cl *Client) string {
 		b.WriteString(v)
 	}
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
-	subs, psubs, ssubs := int64(0), int64(0), int64(0)
-	if c.Env.SubCounts != nil {
-		subs, psubs, ssubs = c.Env.SubCounts(cl)
-	}
+	subs, psubs, ssubs := cl.SubscriptionCounts()
 	w("id", i(cl.ID))
 	w("addr", cl.Addr)
 	w("laddr", cl.LAddr)

@@ -113,11 +113,13 @@ func cmdPFCount(c *Ctx) {
 	if !c.hllCheck(db, ref) {
 		return
 	}
-	s := db.MutableString(ref, 0)
-	if card, valid := value.HLLCached(s); valid {
+	// A valid cache is read without touching the value (a WATCH on the key
+	// stays intact, as in Redis); a stale one is recomputed and stored.
+	if card, valid := value.HLLCached(db.Str(ref)); valid {
 		c.W.Int(int64(card))
 		return
 	}
+	s := db.MutableString(ref, 0)
 	card, err := value.HLLCount(s)
 	if err != nil {
 		c.Err(errCorruptHLL)

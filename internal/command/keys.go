@@ -64,8 +64,8 @@ func runSubLocked(c *Ctx) {
 		return
 	}
 	sh := c.ShardOf(c.Args[2])
-	sh.Lock(c.Now)
-	defer sh.Unlock()
+	took := c.lock(sh)
+	defer sh.Release(took)
 	sub.Handler(c)
 }
 
@@ -355,11 +355,11 @@ func cmdKeys(c *Ctx) {
 	var out []string
 	if !all && glob.IsLiteral(pattern) {
 		sh := c.ShardOf(pattern)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		if _, ok := sh.DB(c.Client.DB).Peek(pattern); ok {
 			out = append(out, string(pattern))
 		}
-		sh.Unlock()
+		sh.Release(took)
 	} else {
 		c.EachShard(func(sh *shard.Shard) {
 			db := sh.DB(c.Client.DB)
@@ -443,7 +443,7 @@ func cmdScan(c *Ctx) {
 	budget := count * 10
 	for budget > 0 && int64(len(keys)) < count {
 		sh := st.Shard(idx)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		db := sh.DB(c.Client.DB)
 		for {
 			inner = db.Scan(inner, func(r keyspace.Ref) {
@@ -461,7 +461,7 @@ func cmdScan(c *Ctx) {
 				break
 			}
 		}
-		sh.Unlock()
+		sh.Release(took)
 		if inner == 0 {
 			idx++
 			if idx >= st.N() {
@@ -497,14 +497,14 @@ func cmdRandomKey(c *Ctx) {
 			x -= sizes[i]
 		}
 		sh := st.Shard(i)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		db := sh.DB(c.Client.DB)
 		r, ok := db.RandomRef()
 		var k string
 		if ok {
 			k = db.Key(r)
 		}
-		sh.Unlock()
+		sh.Release(took)
 		if ok {
 			c.W.BulkString(k)
 			return

@@ -20,6 +20,8 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerMulti,
+		registerPubSub,
 		registerBitmaps,
 		registerHyperLogLog,
 	} {
