@@ -61,6 +61,12 @@ type Client struct {
 	ps        *subState
 	subCounts [3]atomic.Int64
 
+	// Client-side caching: tracking is the connection's own view;
+	// trackingShared and trackingOn are what other clients read.
+	tracking       *trackingState
+	trackingShared atomic.Pointer[trackingState]
+	trackingOn     atomic.Bool
+
 	// Transaction state, owned by the connection goroutine.
 	multi   *multiState
 	watched []watchedKey

@@ -35,6 +35,7 @@ type Env struct {
 	Pause     Pause
 	Watching  Watching
 	PubSub    pubsub.Hub
+	Tracking  Tracking
 	// Listeners describes the bound addresses for INFO/CLIENT.
 	TCPPort int
 	RunID   string
