@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/bits"
 
-	"github.com/damselfly-db/damselfly/internal/keyspace"
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/value"
 )
 
@@ -59,17 +59,20 @@ func (c *Ctx) bitOffsetArg(arg []byte, hash bool, width int) (uint64, bool) {
 }
 
 // bitString finds key for a bit write, creating it or zero-padding it so
-// that bit maxBit is addressable. ok is false when a reply was written.
-func (c *Ctx) bitString(key []byte, maxBit uint64) (db *keyspace.DB, ref keyspace.Ref, buf []byte, ok bool) {
+// that bit maxBit is addressable. grown reports that the key was created or
+// lengthened. ok is false when a reply was written.
+func (c *Ctx) bitString(key []byte, maxBit uint64) (buf []byte, grown, ok bool) {
 	db, ref, exists := c.LookupWrite(key)
 	if exists && db.Kind(ref) != value.String {
 		c.Err(ErrWrongType)
-		return nil, 0, nil, false
+		return nil, false, false
 	}
 	if !exists {
 		ref = db.SetString(key, nil, 0, false)
 	}
-	return db, ref, db.MutableString(ref, int(maxBit>>3)+1), true
+	n := int(maxBit>>3) + 1
+	grown = !exists || len(db.Str(ref)) < n
+	return db.MutableString(ref, n), grown, true
 }
 
 func cmdSetBit(c *Ctx) {
@@ -82,7 +85,7 @@ func cmdSetBit(c *Ctx) {
 		c.Err(errBitValue)
 		return
 	}
-	_, _, buf, ok := c.bitString(c.Args[1], off)
+	buf, grown, ok := c.bitString(c.Args[1], off)
 	if !ok {
 		return
 	}
@@ -92,6 +95,9 @@ func cmdSetBit(c *Ctx) {
 		buf[i] |= mask
 	} else {
 		buf[i] &^= mask
+	}
+	if grown || old != (on == 1) {
+		c.Notify(config.EventString, "setbit", c.Args[1])
 	}
 	c.W.Int(b2i(old))
 }
@@ -365,7 +371,9 @@ func cmdBitOp(c *Ctx) {
 	dest := c.Args[2]
 	db := c.DB(dest)
 	if maxLen == 0 {
-		db.Delete(dest)
+		if db.Delete(dest) {
+			c.Notify(config.EventGeneric, "del", dest)
+		}
 		c.W.Int(0)
 		return
 	}
@@ -400,6 +408,7 @@ func cmdBitOp(c *Ctx) {
 		}
 	}
 	db.SetString(dest, res, 0, false)
+	c.Notify(config.EventString, "set", dest)
 	c.W.Int(int64(maxLen))
 }
 
@@ -578,6 +587,7 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 		j += 2
 	}
 	var buf []byte
+	grown := false
 	if !writes {
 		v, _, ok := c.getString(args[1])
 		if !ok {
@@ -590,10 +600,11 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 			return
 		}
 		var ok bool
-		if _, _, buf, ok = c.bitString(args[1], highest); !ok {
+		if buf, grown, ok = c.bitString(args[1], highest); !ok {
 			return
 		}
 	}
+	changes := 0
 	c.W.Array(len(ops))
 	for _, o := range ops {
 		if o.op == 'g' {
@@ -629,6 +640,9 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 			}
 			c.W.Int(ret)
 			setBitfield(buf, o.off, o.width, uint64(nv))
+			if grown || old != nv {
+				changes++
+			}
 			continue
 		}
 		old := getBitfield(buf, o.off, o.width)
@@ -653,5 +667,11 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 		}
 		c.W.Int(int64(ret))
 		setBitfield(buf, o.off, o.width, nv)
+		if grown || old != nv {
+			changes++
+		}
+	}
+	if changes > 0 {
+		c.Notify(config.EventString, "setbit", args[1])
 	}
 }

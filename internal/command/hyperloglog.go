@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
 )
@@ -83,6 +84,9 @@ func cmdPFAdd(c *Ctx) {
 		value.HLLInvalidateCache(s)
 	}
 	hllStore(db, ref, s)
+	if updated {
+		c.Notify(config.EventString, "pfadd", key)
+	}
 	c.W.Int(b2i(updated))
 }
 
@@ -126,6 +130,8 @@ func cmdPFCount(c *Ctx) {
 		return
 	}
 	value.HLLSetCache(s, card)
+	// The cache is part of the value: like Redis, tell client-side caches.
+	c.Env.invalidate(c.Args[1], c.Client.ID)
 	c.W.Int(int64(card))
 }
 
@@ -164,6 +170,7 @@ func cmdPFMerge(c *Ctx) {
 		ref = db.SetString(key, s, 0, false)
 	}
 	hllStore(db, ref, s)
+	c.Notify(config.EventString, "pfadd", key)
 	c.W.OK()
 }
 
