@@ -24,6 +24,7 @@ func NewTable() *Table {
 		registerPubSub,
 		registerBitmaps,
 		registerHyperLogLog,
+		registerSort,
 	} {
 		register(t)
 	}
