@@ -75,3 +75,29 @@ func TestSortKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestGeoFloat(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+		v  float64
+	}{
+		{"1.5", true, 1.5}, {"-1", true, -1}, {"+2", true, 2}, {"1e-310", true, 1e-310},
+		{"1e-400", false, 0}, {"1e400", false, 0}, {"inf", true, math.Inf(1)}, {"-Infinity", true, math.Inf(-1)},
+		{"nan", false, 0}, {" 1", false, 0}, {"1 ", false, 0}, {"", false, 0}, {"0x10", true, 16},
+		{"1_0", false, 0}, {"0e-500", true, 0}, {"1\x00", false, 0}, {".5", true, 0.5}, {"-", false, 0},
+	} {
+		v, ok := geoFloat([]byte(tc.in))
+		if ok != tc.ok || (ok && v != tc.v) {
+			t.Errorf("geoFloat(%q) = %v, %v; want %v, %v", tc.in, v, ok, tc.v, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		d    float64
+		want string
+	}{{0, "0.0000"}, {0.00005, "0.0000"}, {0.00015, "0.0001"}, {0.00025000000000000006, "0.0003"}, {166274.15156960033, "166274.1516"}, {1.23456789, "1.2346"}, {12345678.9, "12345678.9000"}} {
+		if got := string(geoDistText(tc.d)); got != tc.want {
+			t.Errorf("geoDistText(%v) = %s, want %s", tc.d, got, tc.want)
+		}
+	}
+}
