@@ -407,7 +407,8 @@ func cmdBitOp(c *Ctx) {
 			}
 		}
 	}
-	db.SetString(dest, res, 0, false)
+	// Redis stores the result as a raw string, whatever its length.
+	db.MutableString(db.SetString(dest, res, 0, false), 0)
 	c.Notify(config.EventString, "set", dest)
 	c.W.Int(int64(maxLen))
 }
