@@ -22,6 +22,8 @@ func NewTable() *Table {
 		registerModule,
 		registerMulti,
 		registerPubSub,
+		registerHashes,
+		registerSets,
 		registerBitmaps,
 		registerHyperLogLog,
 		registerSort,
