@@ -465,11 +465,28 @@ type sortSource interface {
 
 // sortSourceOf adapts a list, set or sorted set; false for other types.
 func sortSourceOf(db *keyspace.DB, ref keyspace.Ref) (sortSource, bool) {
+	switch v := db.Obj(ref).(type) {
+	case *value.SetValue:
+		return setSortSource{v}, true
+	}
 	return nil, false
+}
+
+type setSortSource struct{ s *value.SetValue }
+
+func (s setSortSource) Len() int { return s.s.Len() }
+func (s setSortSource) Each(fn func(e []byte)) {
+	s.s.Each(func(m []byte) bool { fn(m); return true })
+}
+func (s setSortSource) Range(start, n int, desc bool, fn func(e []byte)) {
+	panic("sort: sets have no order")
 }
 
 // sortHashField reads a hash field for a "key->field" pattern.
 func sortHashField(obj value.Object, field []byte) ([]byte, bool) {
+	if h, ok := obj.(*value.HashValue); ok {
+		return h.Get(field)
+	}
 	return nil, false
 }
 
