@@ -101,7 +101,11 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			j++
 		case opt == "by" && left >= 1:
 			sortBy = args[j+1]
-			dontSort = bytes.IndexByte(sortBy, '*') < 0
+			// A constant pattern means no sorting; like Redis, a later BY
+			// with a "*" does not undo that.
+			if bytes.IndexByte(sortBy, '*') < 0 {
+				dontSort = true
+			}
 			j++
 		case opt == "get" && left >= 1:
 			gets = append(gets, args[j+1])

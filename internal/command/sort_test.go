@@ -29,6 +29,8 @@ func TestStrtod(t *testing.T) {
 		{"0x10", true, 16},
 		{"0x1p-1074", true, 0x1p-1074},
 		{"0x1.8p1", true, 3},
+		{"0x1.0000000000001p-1070", false, 0},
+		{"0x1.8p-1070", true, 0x1.8p-1070},
 		{"1e5x", false, 0},
 		{"1_0", false, 0},
 		{"0e-400", true, 0},
