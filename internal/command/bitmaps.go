@@ -1,9 +1,11 @@
 package command
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"unsafe"
 
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/value"
@@ -332,13 +334,14 @@ func cmdBitPos(c *Ctx) {
 	c.W.Int(pos)
 }
 
+const (
+	opAnd = iota
+	opOr
+	opXor
+	opNot
+)
+
 func cmdBitOp(c *Ctx) {
-	const (
-		opAnd = iota
-		opOr
-		opXor
-		opNot
-	)
 	var op int
 	switch lower(c.Args[1]) {
 	case "and":
@@ -377,40 +380,84 @@ func cmdBitOp(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	res := make([]byte, maxLen)
+	// Compute straight into the new value (a raw string in Redis too). A
+	// string dest of the right length that is not a source is reused in
+	// place; otherwise dest gets a new value, and the sources stay valid:
+	// replacing dest's value does not touch the bytes an old value of dest,
+	// itself a source, still holds.
+	var res []byte
+	if ref, ok := db.Find(dest); ok && db.Kind(ref) == value.String && len(db.Str(ref)) == maxLen && !bitopIsSource(dest, srcKeys) {
+		res = db.MutableString(ref, maxLen)
+		db.SetExpireAt(ref, 0)
+	} else {
+		res = db.MutableString(db.SetString(dest, nil, 0, false), maxLen)
+	}
 	copy(res, srcs[0])
+	clear(res[len(srcs[0]):])
 	switch op {
 	case opNot:
-		for i := range res {
-			res[i] = ^res[i]
-		}
+		bitopWords(opNot, res, res)
 	case opAnd:
 		for _, s := range srcs[1:] {
-			for i := range res {
-				if i < len(s) {
-					res[i] &= s[i]
-				} else {
-					res[i] = 0
-				}
-			}
+			bitopWords(opAnd, res, s)
+			clear(res[len(s):])
 		}
-	case opOr:
+	default:
 		for _, s := range srcs[1:] {
-			for i := range s {
-				res[i] |= s[i]
-			}
+			bitopWords(op, res, s)
 		}
-	case opXor:
-		for _, s := range srcs[1:] {
-			for i := range s {
-				res[i] ^= s[i]
+	}
+	c.Notify(config.EventString, "set", dest)
+	c.W.Int(int64(maxLen))
+}
+
+// bitopWords applies op to r[:len(s)] with s (NOT: r = ^s), eight bytes
+// at a time: a bitmap of megabytes is combined at memory speed.
+func bitopWords(op int, r, s []byte) {
+	n := len(s) / 8
+	if n > 0 {
+		rw := unsafe.Slice((*uint64)(unsafe.Pointer(&r[0])), n)
+		sw := unsafe.Slice((*uint64)(unsafe.Pointer(&s[0])), n)
+		switch op {
+		case opAnd:
+			for i := range rw {
+				rw[i] &= sw[i]
+			}
+		case opOr:
+			for i := range rw {
+				rw[i] |= sw[i]
+			}
+		case opXor:
+			for i := range rw {
+				rw[i] ^= sw[i]
+			}
+		case opNot:
+			for i := range rw {
+				rw[i] = ^sw[i]
 			}
 		}
 	}
-	// Redis stores the result as a raw string, whatever its length.
-	db.MutableString(db.SetString(dest, res, 0, false), 0)
-	c.Notify(config.EventString, "set", dest)
-	c.W.Int(int64(maxLen))
+	for i := n * 8; i < len(s); i++ {
+		switch op {
+		case opAnd:
+			r[i] &= s[i]
+		case opOr:
+			r[i] |= s[i]
+		case opXor:
+			r[i] ^= s[i]
+		case opNot:
+			r[i] = ^s[i]
+		}
+	}
+}
+
+func bitopIsSource(dest []byte, srcs [][]byte) bool {
+	for _, k := range srcs {
+		if bytes.Equal(k, dest) {
+			return true
+		}
+	}
+	return false
 }
 
 // Bitfield integers: width bits at bit offset off, most significant first.

@@ -422,9 +422,22 @@ func HLLAdd(s, ele []byte, maxSparse int64) ([]byte, bool, error) {
 func HLLMergeInto(max []uint8, s []byte) error {
 	if s[4] == HLLDense {
 		r := s[HLLHeaderSize:]
-		for i := 0; i < HLLRegisters; i++ {
-			if v := denseGet(r, i); v > max[i] {
-				max[i] = v
+		_ = max[HLLRegisters-1]
+		for i, j := 0, 0; i+2 < len(r); i, j = i+3, j+4 {
+			// Four 6-bit registers in every three bytes.
+			b0, b1, b2 := r[i], r[i+1], r[i+2]
+			m := max[j : j+4 : j+4]
+			if v := b0 & 63; v > m[0] {
+				m[0] = v
+			}
+			if v := (b0>>6 | b1<<2) & 63; v > m[1] {
+				m[1] = v
+			}
+			if v := (b1>>4 | b2<<4) & 63; v > m[2] {
+				m[2] = v
+			}
+			if v := b2 >> 2; v > m[3] {
+				m[3] = v
 			}
 		}
 		return nil
@@ -466,8 +479,12 @@ func HLLCount(s []byte) (uint64, error) {
 	var histo [64]int
 	if s[4] == HLLDense {
 		r := s[HLLHeaderSize:]
-		for i := 0; i < HLLRegisters; i++ {
-			histo[denseGet(r, i)]++
+		for i := 0; i+2 < len(r); i += 3 {
+			b0, b1, b2 := r[i], r[i+1], r[i+2]
+			histo[b0&63]++
+			histo[(b0>>6|b1<<2)&63]++
+			histo[(b1>>4|b2<<4)&63]++
+			histo[b2>>2]++
 		}
 	} else {
 		p := s[HLLHeaderSize:]
