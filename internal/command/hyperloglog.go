@@ -15,7 +15,11 @@ import (
 
 func registerHyperLogLog(t *Table) {
 	hll := func(name string, arity int, flags Flag, first, last int, h func(*Ctx), since, summary string, cats ...string) *Spec {
-		return &Spec{Name: name, Arity: arity, Flags: flags, First: first, Last: last, Step: 1, Handler: h,
+		step := 0
+		if first > 0 {
+			step = 1
+		}
+		return &Spec{Name: name, Arity: arity, Flags: flags, First: first, Last: last, Step: step, Handler: h,
 			Group: "hyperloglog", Since: since, Summary: summary, Categories: append([]string{"hyperloglog"}, cats...)}
 	}
 	t.add(
