@@ -194,7 +194,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 				}
 				continue
 			}
-			f, ok := strtod(w)
+			f, ok := sortStrtod(w)
 			if !ok {
 				convErr = true
 			}
@@ -337,10 +337,10 @@ func cStrCompare(a, b []byte) int {
 	return bytes.Compare(a, b)
 }
 
-// strtod reads b as SORT does: C's strtod over the C string (up to a NUL),
+// sortStrtod reads b as SORT does: C's strtod over the C string (up to a NUL),
 // which must be consumed entirely; leading blanks are allowed, an empty
 // string is 0, and NaN, overflow and inexact underflow are errors.
-func strtod(b []byte) (float64, bool) {
+func sortStrtod(b []byte) (float64, bool) {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}

@@ -45,9 +45,9 @@ func TestStrtod(t *testing.T) {
 		{"\x00", true, 0},
 		{"abc", false, 0},
 	} {
-		v, ok := strtod([]byte(tc.in))
+		v, ok := sortStrtod([]byte(tc.in))
 		if ok != tc.ok || (ok && v != tc.v) {
-			t.Errorf("strtod(%q) = %v, %v; want %v, %v", tc.in, v, ok, tc.v, tc.ok)
+			t.Errorf("sortStrtod(%q) = %v, %v; want %v, %v", tc.in, v, ok, tc.v, tc.ok)
 		}
 	}
 }
