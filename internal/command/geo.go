@@ -201,7 +201,7 @@ func humanDouble(f float64) []byte {
 // writeHumanDouble writes a coordinate: a RESP3 double, or a bulk string.
 func (c *Ctx) writeHumanDouble(f float64) {
 	b := humanDouble(f)
-	if c.Client.Proto >= 3 {
+	if c.W.Proto >= 3 {
 		c.W.Raw([]byte{','})
 		c.W.Raw(b)
 		c.W.Raw([]byte("\r\n"))
