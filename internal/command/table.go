@@ -26,6 +26,9 @@ func NewTable() *Table {
 		registerHashes,
 		registerSets,
 		registerZSets,
+		registerBitmaps,
+		registerHyperLogLog,
+		registerSort,
 	} {
 		register(t)
 	}
