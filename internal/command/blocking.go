@@ -267,9 +267,49 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 			}
 			continue
 		}
+		e.afterServe(&c, w, k)
 		bc.reply = out.Buf
 		w.State.Store(shard.Served)
 		w.Signal()
+	}
+}
+
+// afterServe is afterCommand for a command served under a pusher's locks
+// (WATCH versions, tracking invalidations). A per-key waiter may only have
+// changed the ready key and the keys it does not wait on (BLMOVE's
+// destination): the only ones whose shards are surely held.
+func (e *Env) afterServe(c *Ctx, w *shard.Waiter, k shard.BlockKey) {
+	bc := w.Data.(*blockedCmd)
+	if !bc.perKey {
+		e.afterCommand(c, bc.spec)
+		return
+	}
+	keys := [][]byte{[]byte(k.Key)}
+	for _, p := range bc.spec.KeyPositions(bc.args) {
+		key := bc.args[p]
+		waited := false
+		for _, bk := range w.Keys {
+			if bk.Key == string(key) {
+				waited = true
+				break
+			}
+		}
+		if !waited {
+			keys = append(keys, key)
+		}
+	}
+	watching := e.Watching.n.Load() != 0
+	tracking := e.Tracking.active.Load() != 0
+	for _, key := range keys {
+		if watching {
+			db := c.DB(key)
+			if r, ok := db.Peek(key); ok {
+				db.Touch(r)
+			}
+		}
+		if tracking {
+			e.invalidate(key, c.Client.ID)
+		}
 	}
 }
 

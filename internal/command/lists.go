@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
 )
@@ -80,13 +81,27 @@ type listRef struct {
 	before int
 }
 
-// done accounts for the list's new size and deletes its key once empty,
-// as Redis does.
-func (lr *listRef) done() {
+// done accounts for the list's new size and deletes key once the list is
+// empty, as Redis does (with a "del" event).
+func (lr *listRef) done(c *Ctx, key []byte) {
 	lr.db.Resized(lr.l.Size() - lr.before)
 	if lr.l.Len() == 0 {
 		lr.db.DeleteRef(lr.ref)
+		c.Notify(config.EventGeneric, "del", key)
 	}
+}
+
+// listEvent names the keyspace event of a push or pop at one end.
+func listEvent(left bool, push bool) string {
+	switch {
+	case push && left:
+		return "lpush"
+	case push:
+		return "rpush"
+	case left:
+		return "lpop"
+	}
+	return "rpop"
 }
 
 // listWrite looks key up for a write. found is false for a missing key;
@@ -176,7 +191,8 @@ func pushGeneric(c *Ctx, left, xx bool) {
 		}
 	}
 	c.W.Int(int64(lr.l.Len()))
-	lr.done()
+	c.Notify(config.EventList, listEvent(left, true), key)
+	lr.done(c, key)
 }
 
 func cmdLInsert(c *Ctx) {
@@ -202,7 +218,8 @@ func cmdLInsert(c *Ctx) {
 		return
 	}
 	c.W.Int(int64(lr.l.Len()))
-	lr.done()
+	c.Notify(config.EventList, "linsert", c.Args[1])
+	lr.done(c, c.Args[1])
 }
 
 func popGeneric(c *Ctx, left bool) {
@@ -238,7 +255,8 @@ func popGeneric(c *Ctx, left bool) {
 			c.W.Bulk(lr.l.Back())
 			lr.l.DropBack()
 		}
-		lr.done()
+		c.Notify(config.EventList, listEvent(left, false), c.Args[1])
+		lr.done(c, c.Args[1])
 		return
 	}
 	if count == 0 {
@@ -246,7 +264,8 @@ func popGeneric(c *Ctx, left bool) {
 		return
 	}
 	popRangeReply(c, lr.l, left, count)
-	lr.done()
+	c.Notify(config.EventList, listEvent(left, false), c.Args[1])
+	lr.done(c, c.Args[1])
 }
 
 const maxLong = int64(^uint64(0) >> 1)
@@ -336,7 +355,8 @@ func cmdLSet(c *Ctx) {
 	}
 	lr.l.Set(int(idx), c.Args[3])
 	c.W.OK()
-	lr.done()
+	c.Notify(config.EventList, "lset", c.Args[1])
+	lr.done(c, c.Args[1])
 }
 
 // listRange normalises Redis's start/stop indexes against length n. ok is
@@ -413,7 +433,8 @@ func cmdLTrim(c *Ctx) {
 		lr.l.Trim(int(s), int(e))
 	}
 	c.W.OK()
-	lr.done()
+	c.Notify(config.EventList, "ltrim", c.Args[1])
+	lr.done(c, c.Args[1])
 }
 
 func cmdLRem(c *Ctx) {
@@ -439,7 +460,10 @@ func cmdLRem(c *Ctx) {
 	}
 	removed := lr.l.Remove(c.Args[3], int(count))
 	c.W.Int(int64(removed))
-	lr.done()
+	if removed > 0 {
+		c.Notify(config.EventList, "lrem", c.Args[1])
+	}
+	lr.done(c, c.Args[1])
 }
 
 func cmdLPos(c *Ctx) {
@@ -604,10 +628,12 @@ func moveElement(c *Ctx, sr listRef, src, dst []byte, from, to bool) bool {
 		dr.l.PushBack(v)
 	}
 	c.W.Bulk(v)
+	c.Notify(config.EventList, listEvent(to, true), dst)
 	if !same {
-		dr.done()
+		dr.done(c, dst)
 	}
-	sr.done()
+	c.Notify(config.EventList, listEvent(from, false), src)
+	sr.done(c, src)
 	return true
 }
 
@@ -676,7 +702,8 @@ func mpopReply(c *Ctx, lr listRef, key []byte, left bool, count int64) {
 	c.W.Array(2)
 	c.W.Bulk(key)
 	popRangeReply(c, lr.l, left, count)
-	lr.done()
+	c.Notify(config.EventList, listEvent(left, false), key)
+	lr.done(c, key)
 }
 
 func cmdBPop(c *Ctx, left bool) {
@@ -720,7 +747,8 @@ func blockingPop(c *Ctx, keys [][]byte, left bool, count int64, timeout time.Dur
 			c.W.Bulk(lr.l.Back())
 			lr.l.DropBack()
 		}
-		lr.done()
+		c.Notify(config.EventList, listEvent(left, false), k)
+		lr.done(c, k)
 		return
 	}
 	if !c.CanBlock() {

@@ -21,6 +21,10 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerMulti,
+		registerPubSub,
+		registerHashes,
+		registerSets,
 	} {
 		register(t)
 	}

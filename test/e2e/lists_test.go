@@ -438,6 +438,29 @@ func TestListsBlockingSemantics(t *testing.T) {
 		ctl.write(respCmd("DEL", "k"))
 		ctl.expect(":1\r\n")
 
+		// MULTI/EXEC wakes waiters only once it has finished.
+		listsSend(a, "BLPOP", "k", "0")
+		listsWaitBlocked(t, ctl, 1)
+		for _, cmd := range [][]string{{"MULTI"}, {"RPUSH", "k", "x", "y"}, {"LPOP", "k"}} {
+			ctl.write(respCmd(cmd...))
+			ctl.reply()
+		}
+		ctl.write(respCmd("EXEC"))
+		ctl.expect("*2\r\n:2\r\n" + respBulk("x"))
+		a.expect(listsArr("k", "y"))
+		listsSend(a, "BLPOP", "k", "0")
+		listsWaitBlocked(t, ctl, 1)
+		for _, cmd := range [][]string{{"MULTI"}, {"RPUSH", "k", "z"}, {"DEL", "k"}} {
+			ctl.write(respCmd(cmd...))
+			ctl.reply()
+		}
+		ctl.write(respCmd("EXEC"))
+		ctl.expect("*2\r\n:1\r\n:1\r\n")
+		listsExpectNothing(t, a, 50*time.Millisecond)
+		ctl.write(respCmd("RPUSH", "k", "w"))
+		ctl.expect(":1\r\n")
+		a.expect(listsArr("k", "w"))
+
 		// The same key twice in one BLPOP.
 		listsSend(a, "BLPOP", "k", "k", "0")
 		listsWaitBlocked(t, ctl, 1)
@@ -579,4 +602,56 @@ func TestListsBlockingStress(t *testing.T) {
 	if out := s.Log(); strings.Contains(out, "DATA RACE") || strings.Contains(out, "panic") {
 		t.Fatalf("server log:\n%s", out)
 	}
+}
+
+// Keyspace events of the list commands, in Redis's order (LMOVE: the push
+// on the destination, then the pop, then "del" of an emptied source).
+func TestListsKeyspaceEvents(t *testing.T) {
+	listsOnBoth(t, func(t *testing.T, s *Server) {
+		ctl, sub, a := dialWire(t, s.Addr), dialWire(t, s.Addr), dialWire(t, s.Addr)
+		ctl.write(respCmd("CONFIG", "SET", "notify-keyspace-events", "Elg"))
+		ctl.expect("+OK\r\n")
+		sub.write(respCmd("PSUBSCRIBE", "__keyevent@0__:*"))
+		sub.expect("*3\r\n" + respBulk("psubscribe") + respBulk("__keyevent@0__:*") + ":1\r\n")
+		var want []string
+		run := func(args []string, events ...string) {
+			t.Helper()
+			ctl.write(respCmd(args...))
+			ctl.reply()
+			for i := 0; i < len(events); i += 2 {
+				want = append(want, events[i]+" "+events[i+1])
+			}
+		}
+		run([]string{"RPUSH", "l", "a", "b", "c"}, "rpush", "l")
+		run([]string{"LPUSH", "l", "z"}, "lpush", "l")
+		run([]string{"LPUSHX", "nolist", "a"})
+		run([]string{"LINSERT", "l", "BEFORE", "a", "y"}, "linsert", "l")
+		run([]string{"LINSERT", "l", "BEFORE", "nothing", "y"})
+		run([]string{"LSET", "l", "0", "q"}, "lset", "l")
+		run([]string{"LPOP", "l", "0"})
+		run([]string{"LPOP", "l"}, "lpop", "l")
+		run([]string{"RPOP", "l", "2"}, "rpop", "l")
+		run([]string{"LTRIM", "l", "0", "-1"}, "ltrim", "l")
+		run([]string{"LREM", "l", "0", "nothing"})
+		run([]string{"LREM", "l", "0", "y"}, "lrem", "l")
+		run([]string{"LMOVE", "l", "dst", "LEFT", "RIGHT"}, "rpush", "dst", "lpop", "l", "del", "l")
+		run([]string{"RPUSH", "src", "x"}, "rpush", "src")
+		run([]string{"BLMPOP", "0", "1", "src", "RIGHT", "COUNT", "5"}, "rpop", "src", "del", "src")
+		run([]string{"RPOPLPUSH", "dst", "dst"}, "lpush", "dst", "rpop", "dst")
+		run([]string{"LTRIM", "dst", "1", "0"}, "ltrim", "dst", "del", "dst")
+		listsSend(a, "BLPOP", "k", "0")
+		listsWaitBlocked(t, ctl, 1)
+		run([]string{"RPUSH", "k", "v"}, "rpush", "k", "lpop", "k", "del", "k")
+		a.expect(listsArr("k", "v"))
+		listsSend(a, "BLMOVE", "k", "k2", "LEFT", "LEFT", "0")
+		listsWaitBlocked(t, ctl, 1)
+		run([]string{"LPUSH", "k", "w"}, "lpush", "k", "lpush", "k2", "lpop", "k", "del", "k")
+		a.expect(respBulk("w"))
+
+		for _, w := range want {
+			ev, key, _ := strings.Cut(w, " ")
+			sub.expect("*4\r\n" + respBulk("pmessage") + respBulk("__keyevent@0__:*") + respBulk("__keyevent@0__:"+ev) + respBulk(key))
+		}
+		listsExpectNothing(t, sub, 50*time.Millisecond)
+	})
 }
