@@ -131,6 +131,20 @@ func (s *Shard) MarkReady(db int, key string) {
 	s.ready = append(s.ready, k)
 }
 
+// markExisting marks ready the keys of database db that clients wait for
+// and that exist: after SWAPDB brought another table under them, as
+// Redis's swapdb does.
+func (s *Shard) markExisting(db int) {
+	for k := range s.waiters {
+		if k.DB != db {
+			continue
+		}
+		if _, ok := s.dbs[db].Peek([]byte(k.Key)); ok {
+			s.MarkReady(db, k.Key)
+		}
+	}
+}
+
 func (s *Shard) markReady(db int) func(key string) {
 	return func(key string) { s.MarkReady(db, key) }
 }

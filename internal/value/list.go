@@ -260,6 +260,19 @@ func (l *Quicklist) compact(nd *lnode) {
 	nd.buf, nd.lo, nd.hi = nb, 0, int32(used)
 }
 
+// seal trims the spare room of a node that pushes have moved past: it
+// will not grow at that end again, so a full node costs what it holds.
+func (l *Quicklist) seal(nd *lnode) {
+	used := nd.used()
+	if cap(nd.buf)-used <= used/8 {
+		return
+	}
+	nb := make([]byte, used)
+	copy(nb, nd.buf[nd.lo:nd.hi])
+	l.bufBytes += cap(nb) - cap(nd.buf)
+	nd.buf, nd.lo, nd.hi = nb, 0, int32(used)
+}
+
 // --- the node deque ---
 
 // nodeAt returns the i-th live node.
@@ -272,17 +285,16 @@ func (l *Quicklist) numNodes() int { return l.tail - l.head }
 func (l *Quicklist) regrow(front bool) {
 	n := l.numNodes()
 	size := 2*n + 2
-	if size < 4 {
-		size = 4
-	}
-	ns := make([]lnode, size)
 	start := (size - n) / 2
 	if n == 0 {
-		start = size / 2
+		// Most lists fit one node: give the first exactly one slot.
+		size = 1
+		start = 1
 		if !front {
 			start = 0
 		}
 	}
+	ns := make([]lnode, size)
 	copy(ns[start:], l.nodes[l.head:l.tail])
 	l.nodes, l.head, l.tail = ns, start, start+n
 }
@@ -347,6 +359,9 @@ func (l *Quicklist) PushBack(v []byte) {
 	if n > 0 && l.allows(l.nodeAt(n-1), el) {
 		nd = l.nodeAt(n - 1)
 	} else {
+		if n > 0 {
+			l.seal(l.nodeAt(n - 1))
+		}
 		nd = l.insertNode(n)
 	}
 	l.reserveBack(nd, el)
@@ -363,6 +378,9 @@ func (l *Quicklist) PushFront(v []byte) {
 	if l.numNodes() > 0 && l.allows(l.nodeAt(0), el) {
 		nd = l.nodeAt(0)
 	} else {
+		if l.numNodes() > 0 {
+			l.seal(l.nodeAt(0))
+		}
 		nd = l.insertNode(0)
 	}
 	l.reserveFront(nd, el)

@@ -323,3 +323,29 @@ func BenchmarkListPushPop(b *testing.B) {
 		}
 	}
 }
+
+// A long list costs little more than its packed entries, whichever end it
+// grows from.
+func TestListSizeOverhead(t *testing.T) {
+	for _, front := range []bool{false, true} {
+		l := NewQuicklist(-2)
+		v := []byte("0123456789")
+		const n = 100000
+		for i := 0; i < n; i++ {
+			if front {
+				l.PushFront(v)
+			} else {
+				l.PushBack(v)
+			}
+		}
+		packed := n * entryLen(len(v))
+		if got := l.Size(); got > packed*11/10 {
+			t.Errorf("front=%v: Size %d for %d packed bytes", front, got, packed)
+		}
+	}
+	one := NewQuicklist(-2)
+	one.PushBack([]byte("hello"))
+	if one.Size() > 160 {
+		t.Errorf("a one-element list costs %d bytes", one.Size())
+	}
+}
