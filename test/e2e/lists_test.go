@@ -681,3 +681,31 @@ func TestListsKeyspaceEvents(t *testing.T) {
 		listsExpectNothing(t, sub, 50*time.Millisecond)
 	})
 }
+
+// The idle timeout (config "timeout") spares blocked clients, and a client
+// that disconnects after blocking longer than it still loses nothing.
+func TestListsBlockingIdleTimeout(t *testing.T) {
+	listsOnBoth(t, func(t *testing.T, s *Server) {
+		ctl := dialWire(t, s.Addr)
+		ctl.write(respCmd("CONFIG", "SET", "timeout", "1"))
+		ctl.expect("+OK\r\n")
+		a, b := dialWire(t, s.Addr), dialWire(t, s.Addr)
+		listsSend(a, "BLPOP", "k", "0")
+		listsSend(b, "BLPOP", "k2", "0")
+		listsWaitBlocked(t, ctl, 2)
+		for i := 0; i < 10; i++ { // ctl itself must not idle out
+			time.Sleep(250 * time.Millisecond)
+			ctl.write(respCmd("PING"))
+			ctl.expect("+PONG\r\n")
+		}
+		ctl.write(respCmd("RPUSH", "k", "x"))
+		ctl.expect(":1\r\n")
+		a.expect(listsArr("k", "x"))
+		b.nc.Close()
+		listsWaitBlocked(t, ctl, 0)
+		ctl.write(respCmd("RPUSH", "k2", "y"))
+		ctl.expect(":1\r\n")
+		ctl.write(respCmd("LRANGE", "k2", "0", "-1"))
+		ctl.expect(listsArr("y"))
+	})
+}
