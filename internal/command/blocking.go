@@ -233,10 +233,13 @@ func (e *Env) serveReady(held *shard.Set, now int64) {
 // is gone nobody else can be served either.
 func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set, now int64) {
 	for _, w := range append([]*shard.Waiter(nil), sh.Waiters(k)...) {
-		if w.State.Load() != shard.Waiting {
+		bc := w.Data.(*blockedCmd)
+		if st := w.State.Load(); st != shard.Waiting {
+			if st == shard.Serving {
+				bc.lookAgain(w)
+			}
 			continue
 		}
-		bc := w.Data.(*blockedCmd)
 		need := bc.shards
 		if bc.perKey {
 			need = bc.extra
@@ -250,6 +253,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 			continue
 		}
 		if !w.State.CompareAndSwap(shard.Waiting, shard.Serving) {
+			bc.lookAgain(w)
 			continue
 		}
 		var out resp.Writer
@@ -272,6 +276,15 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 		w.State.Store(shard.Served)
 		w.Signal()
 	}
+}
+
+// lookAgain is for a waiter that another goroutine is serving from
+// another key right now: that attempt may fail (its key emptied meanwhile)
+// while this key has data, so the waiter retries through the dispatcher
+// once it is back to waiting. If it was served, the flag is moot.
+func (bc *blockedCmd) lookAgain(w *shard.Waiter) {
+	bc.retry.Store(true)
+	w.Signal()
 }
 
 // afterServe is afterCommand for a command served under a pusher's locks

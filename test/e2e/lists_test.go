@@ -709,3 +709,120 @@ func TestListsBlockingIdleTimeout(t *testing.T) {
 		ctl.expect(listsArr("y"))
 	})
 }
+
+// Consumers that wait for ever on many keys (spread over the shards) while
+// producers push concurrently: once the producers stop, every list must
+// drain; data left in a list while clients wait on it is a lost wake-up.
+func TestListsBlockingNoLostWakeup(t *testing.T) {
+	s := Start(t, "--proactor_threads", "4")
+	const (
+		consumers = 10
+		producers = 6
+		perProd   = 300
+		nkeys     = 8
+	)
+	keys := make([]any, nkeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("w%d", i)
+	}
+	var mu sync.Mutex
+	got := 0
+	errs := make(chan error, consumers+producers)
+	var cwg, pwg sync.WaitGroup
+	for c := 0; c < consumers; c++ {
+		cwg.Add(1)
+		go func(c int) {
+			defer cwg.Done()
+			cl := redis.NewClient(&redis.Options{Addr: s.Addr, ReadTimeout: -1, Protocol: 2})
+			defer cl.Close()
+			for {
+				var args []any
+				if c%2 == 0 {
+					args = append(append([]any{"BLPOP"}, keys...), 0)
+				} else {
+					args = append(append([]any{"BLMPOP", 0, nkeys}, keys...), "RIGHT", "COUNT", 2)
+				}
+				v, err := cl.Do(Ctx(t), args...).Slice()
+				if err != nil {
+					errs <- err
+					return
+				}
+				var vals []string
+				switch x := v[1].(type) {
+				case string:
+					vals = []string{x}
+				case []any:
+					for _, e := range x {
+						vals = append(vals, e.(string))
+					}
+				}
+				stop := false
+				mu.Lock()
+				for _, e := range vals {
+					if e == "stop" {
+						stop = true
+					} else {
+						got++
+					}
+				}
+				mu.Unlock()
+				if stop {
+					return
+				}
+			}
+		}(c)
+	}
+	for p := 0; p < producers; p++ {
+		pwg.Add(1)
+		go func(p int) {
+			defer pwg.Done()
+			cl := redis.NewClient(&redis.Options{Addr: s.Addr})
+			defer cl.Close()
+			for i := 0; i < perProd; i++ {
+				k := keys[(p*7+i)%nkeys].(string)
+				if err := cl.RPush(Ctx(t), k, fmt.Sprint(i), "x").Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(p)
+	}
+	pwg.Wait()
+	ctl := s.Client(t, 2)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := int64(0)
+		for _, k := range keys {
+			left += ctl.LLen(Ctx(t), k.(string)).Val()
+		}
+		mu.Lock()
+		n := got
+		mu.Unlock()
+		if left == 0 && n == producers*perProd*2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d elements left in the lists, %d popped of %d, with clients waiting", left, n, producers*perProd*2)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// One sentinel per consumer ("stop" may come in a pair for BLMPOP).
+	for c := 0; c < consumers; c++ {
+		ctl.RPush(Ctx(t), keys[c%nkeys].(string), "stop")
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan struct{})
+	go func() { cwg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("consumers did not all stop")
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if out := s.Log(); strings.Contains(out, "DATA RACE") || strings.Contains(out, "panic") {
+		t.Fatalf("server log:\n%s", out)
+	}
+}
