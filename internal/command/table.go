@@ -16,6 +16,7 @@ func NewTable() *Table {
 	for _, register := range []func(*Table){
 		registerConnection,
 		registerStrings,
+		registerLists,
 		registerKeys,
 		registerServer,
 		registerReplication,
