@@ -1,0 +1,574 @@
+package script
+
+import (
+	"bytes"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// State kinds: an EVAL interpreter, or the functions interpreter.
+const (
+	kindEval = iota
+	kindFunction
+)
+
+// state is one Lua interpreter with Redis's environment.
+type state struct {
+	e    *Engine
+	kind int
+	L    *lua.LState
+	// env is the table code sees as its globals (_G): empty and
+	// read-only; its metatable forwards reads to g (or, while a library
+	// loads, to the library API table).
+	env   *lua.LTable
+	envMT *lua.LTable
+	// g holds the real globals; reading a missing name from it raises
+	// "Script attempted to access nonexistent global variable".
+	g *lua.LTable
+	// proxies maps each read-only proxy table to the table it shows.
+	proxies map[*lua.LTable]*lua.LTable
+	// libAPI is what library code sees while FUNCTION LOAD runs it.
+	libAPI *lua.LTable
+
+	fns    map[*Script]*lua.LFunction
+	gen    uint64
+	errh   *lua.LFunction
+	nextFn *lua.LFunction
+	null   *lua.LUserData // cjson.null
+
+	// Per run.
+	run     *Run
+	resp    int // redis.setresp
+	name    string
+	argBuf  [][]byte
+	respBuf []byte
+	load    *loadCtx // FUNCTION LOAD in progress
+}
+
+func newState(e *Engine, kind int) *state {
+	L := lua.NewState(lua.Options{
+		SkipOpenLibs:        true,
+		CallStackSize:       20000,
+		RegistrySize:        1024,
+		RegistryMaxSize:     1 << 20,
+		RegistryGrowStep:    1024,
+		MinimizeStackMemory: true,
+	})
+	st := &state{e: e, kind: kind, L: L, proxies: map[*lua.LTable]*lua.LTable{}, fns: map[*Script]*lua.LFunction{}, resp: 2}
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+	} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	g := L.G.Global
+	st.g = g
+	// Redis 7.0's globals: everything else the base library defines goes.
+	for _, name := range []string{"print", "dofile", "loadfile", "require", "module", "getfenv", "setfenv",
+		"newproxy", "_printregs", "_GOPHER_LUA_VERSION", "package", "channel", "os", "io", "debug"} {
+		g.RawSetString(name, lua.LNil)
+	}
+	g.RawSetString("tostring", L.NewFunction(luaToString))
+	g.RawSetString("error", L.NewFunction(luaError))
+	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(stateBaseBytes >> 10)); return 1 }))
+	g.RawSetString("loadstring", L.NewFunction(st.loadString))
+	g.RawSetString("load", L.NewFunction(st.load_))
+	g.RawSetString("pairs", L.NewFunction(st.pairs))
+	st.nextFn = L.NewFunction(st.next)
+	g.RawSetString("next", st.nextFn)
+	g.RawSetString("rawset", L.NewFunction(st.rawset))
+	g.RawSetString("setmetatable", L.NewFunction(st.setmetatable))
+	g.RawSetString("getmetatable", L.NewFunction(st.getmetatable))
+
+	tbl := g.RawGetString("table").(*lua.LTable)
+	tbl.RawSetString("foreach", L.NewFunction(tableForeach))
+	tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
+	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
+		L.CheckTable(1)
+		L.RaiseError("'setn' is obsolete")
+		return 0
+	}))
+	m := g.RawGetString("math").(*lua.LTable)
+	m.RawSetString("huge", lua.LNumber(inf))
+	m.RawSetString("random", L.NewFunction(st.mathRandom))
+	m.RawSetString("randomseed", L.NewFunction(st.mathRandomseed))
+
+	st.null = L.NewUserData()
+	g.RawSetString("cjson", st.openCJSON())
+	g.RawSetString("bit", openBit(L))
+	g.RawSetString("struct", openStruct(L))
+	g.RawSetString("cmsgpack", st.openMsgpack())
+	g.RawSetString("redis", st.openRedis())
+
+	// Errors raised while a script runs get their position here, as
+	// Redis's __redis__err__handler does.
+	st.errh = L.NewFunction(st.errorHandler)
+	if kind == kindEval {
+		g.RawSetString("__redis__err__handler", st.errh)
+	} else {
+		st.libAPI = st.openLibraryAPI()
+	}
+
+	// Read-only library tables.
+	for _, name := range []string{"string", "table", "math", "coroutine", "cjson", "bit", "struct", "cmsgpack", "redis"} {
+		g.RawSetString(name, st.protect(g.RawGetString(name).(*lua.LTable)))
+	}
+	gmt := L.CreateTable(0, 2)
+	gmt.RawSetString("__index", L.NewFunction(nonexistentGlobal))
+	L.SetMetatable(g, gmt)
+
+	st.env = L.CreateTable(0, 0)
+	st.envMT = L.CreateTable(0, 2)
+	st.envMT.RawSetString("__index", g)
+	st.envMT.RawSetString("__newindex", L.NewFunction(readonlyTable))
+	L.SetMetatable(st.env, st.envMT)
+	st.proxies[st.env] = g
+	g.RawSetString("_G", st.env)
+	// Functions created from now on (loadstring, compiled prototypes)
+	// see env as their globals.
+	L.Env = st.env
+	return st
+}
+
+var inf = func() float64 { z := 0.0; return 1 / z }()
+
+// protect returns a read-only proxy of t.
+func (st *state) protect(t *lua.LTable) *lua.LTable {
+	L := st.L
+	p := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 2)
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(readonlyTable))
+	L.SetMetatable(p, mt)
+	st.proxies[p] = t
+	return p
+}
+
+func readonlyTable(L *lua.LState) int {
+	L.RaiseError("Attempt to modify a readonly table")
+	return 0
+}
+
+// nonexistentGlobal is Redis's luaProtectedTableError.
+func nonexistentGlobal(L *lua.LState) int {
+	if L.GetTop() != 2 {
+		L.RaiseError("Wrong number of arguments to luaProtectedTableError")
+	}
+	var name string
+	switch k := L.Get(2).(type) {
+	case lua.LString:
+		name = string(k)
+	case lua.LNumber:
+		name = num14(float64(k))
+	default:
+		L.RaiseError("Second argument to luaProtectedTableError must be a string or number")
+	}
+	L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
+	return 0
+}
+
+// real resolves a read-only proxy to the table it shows.
+func (st *state) real(t *lua.LTable) *lua.LTable {
+	if r, ok := st.proxies[t]; ok {
+		return r
+	}
+	return t
+}
+
+func (st *state) isProtected(t *lua.LTable) bool {
+	if _, ok := st.proxies[t]; ok {
+		return true
+	}
+	for _, r := range st.proxies {
+		if r == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *state) pairs(L *lua.LState) int {
+	t := L.CheckTable(1)
+	L.Push(st.nextFn)
+	L.Push(st.real(t))
+	L.Push(lua.LNil)
+	return 3
+}
+
+func (st *state) next(L *lua.LState) int {
+	t := st.real(L.CheckTable(1))
+	L.SetTop(2)
+	k, v := t.Next(L.Get(2))
+	if k == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(k)
+	L.Push(v)
+	return 2
+}
+
+func (st *state) rawset(L *lua.LState) int {
+	t := L.CheckTable(1)
+	L.CheckAny(2)
+	L.CheckAny(3)
+	if st.isProtected(t) {
+		L.RaiseError("Attempt to modify a readonly table")
+	}
+	L.RawSet(t, L.Get(2), L.Get(3))
+	L.SetTop(1)
+	return 1
+}
+
+func (st *state) setmetatable(L *lua.LState) int {
+	t := L.CheckTable(1)
+	mt := L.Get(2)
+	if _, ok := mt.(*lua.LTable); !ok && mt != lua.LNil {
+		L.TypeError(2, lua.LTTable)
+	}
+	if st.isProtected(t) {
+		L.RaiseError("Attempt to modify a readonly table")
+	}
+	if old, ok := L.GetMetatable(t).(*lua.LTable); ok && old.RawGetString("__metatable") != lua.LNil {
+		L.RaiseError("cannot change a protected metatable")
+	}
+	L.SetMetatable(t, mt)
+	L.SetTop(1)
+	return 1
+}
+
+func (st *state) getmetatable(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if t, ok := v.(*lua.LTable); ok && st.isProtected(t) {
+		L.Push(lua.LNil)
+		return 1
+	}
+	mt, ok := L.GetMetatable(v).(*lua.LTable)
+	if !ok {
+		L.Push(lua.LNil)
+		return 1
+	}
+	if p := mt.RawGetString("__metatable"); p != lua.LNil {
+		L.Push(p)
+		return 1
+	}
+	if _, isStr := v.(lua.LString); isStr {
+		// The string metatable is shared by every script: show a
+		// read-only view of it.
+		for p, r := range st.proxies {
+			if r == mt {
+				L.Push(p)
+				return 1
+			}
+		}
+		L.Push(st.protect(mt))
+		return 1
+	}
+	L.Push(mt)
+	return 1
+}
+
+// loadString is loadstring(s [, chunkname]) with the script's globals.
+func (st *state) loadString(L *lua.LState) int {
+	src := L.CheckString(1)
+	name := L.OptString(2, src)
+	return st.loadChunk(L, []byte(src), name)
+}
+
+// load_ is load(func [, chunkname]).
+func (st *state) load_(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	name := L.OptString(2, "=(load)")
+	var buf bytes.Buffer
+	for {
+		L.Push(fn)
+		L.Call(0, 1)
+		v := L.Get(-1)
+		L.Pop(1)
+		if v == lua.LNil {
+			break
+		}
+		s, ok := v.(lua.LString)
+		if !ok {
+			L.RaiseError("reader function must return a string")
+		}
+		if s == "" {
+			break
+		}
+		buf.WriteString(string(s))
+	}
+	return st.loadChunk(L, buf.Bytes(), name)
+}
+
+func (st *state) loadChunk(L *lua.LState, src []byte, name string) int {
+	name = chunkID(name)
+	proto, err := compile(src, name)
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	fn := L.NewFunctionFromProto(proto)
+	fn.Env = st.env
+	L.Push(fn)
+	return 1
+}
+
+// chunkID is Lua's luaO_chunkid: "=name" and "@name" name a chunk as is,
+// other sources are shown as [string "..."].
+func chunkID(source string) string {
+	if strings.HasPrefix(source, "=") || strings.HasPrefix(source, "@") {
+		return source[1:]
+	}
+	line := source
+	if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i] + "..."
+	}
+	if len(line) > 45 {
+		line = line[:42] + "..."
+	}
+	return `[string "` + line + `"]`
+}
+
+// luaToString is Lua 5.1's tostring, with "%.14g" numbers.
+func luaToString(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(lua.LNumber); ok {
+		L.Push(lua.LString(num14(float64(n))))
+		return 1
+	}
+	if fn := L.GetMetaField(v, "__tostring"); fn != lua.LNil {
+		L.Push(fn)
+		L.Push(v)
+		L.Call(1, 1)
+		return 1
+	}
+	switch v.(type) {
+	case lua.LString:
+		L.Push(v)
+	default:
+		L.Push(lua.LString(v.String()))
+	}
+	return 1
+}
+
+// luaError is Lua 5.1's error: like gopher-lua's, but numbers get the
+// position prefix as strings do.
+func luaError(L *lua.LState) int {
+	v := L.CheckAny(1)
+	level := L.OptInt(2, 1)
+	if n, ok := v.(lua.LNumber); ok {
+		v = lua.LString(num14(float64(n)))
+	}
+	L.Error(v, level)
+	return 0
+}
+
+func tableForeach(L *lua.LState) int {
+	t := L.CheckTable(1)
+	fn := L.CheckFunction(2)
+	k, v := t.Next(lua.LNil)
+	for k != lua.LNil {
+		L.Push(fn)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+		k, v = t.Next(k)
+	}
+	return 0
+}
+
+func tableForeachi(L *lua.LState) int {
+	t := L.CheckTable(1)
+	fn := L.CheckFunction(2)
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		L.Push(fn)
+		L.Push(lua.LNumber(i))
+		L.Push(t.RawGetInt(i))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// array builds a Lua array of strings (KEYS, ARGV).
+func (st *state) array(items [][]byte) *lua.LTable {
+	t := st.L.CreateTable(len(items), 0)
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
+	return t
+}
+
+// begin prepares the state for a run.
+func (st *state) begin(r *Run) {
+	st.run = r
+	st.resp = 2
+	if r.Ctx != nil {
+		st.L.SetContext(r.Ctx)
+	}
+}
+
+// end clears what the run left.
+func (st *state) end() {
+	if st.run != nil && st.run.Ctx != nil {
+		st.L.RemoveContext()
+	}
+	st.run = nil
+	if st.kind == kindEval {
+		st.g.RawSetString("KEYS", lua.LNil)
+		st.g.RawSetString("ARGV", lua.LNil)
+	}
+	st.L.SetTop(0)
+	for i := range st.argBuf {
+		st.argBuf[i] = nil
+	}
+	if cap(st.respBuf) > 64<<10 {
+		st.respBuf = nil
+	}
+}
+
+// exec calls the function pushed with its nargs arguments and writes its
+// first result as the reply. name is the script's name in error messages
+// (its SHA1, or the function's name).
+func (st *state) exec(nargs int, name string) {
+	L := st.L
+	st.name = name
+	err := L.PCall(nargs, 1, st.errh)
+	if err != nil {
+		st.writeError(err)
+		return
+	}
+	st.writeReply(st.run.W, L.Get(-1), 0)
+	L.Pop(1)
+}
+
+// errorHandler is Redis's __redis__err__handler: it turns the error into a
+// table {err=..., source=..., line=...} with the position of the Lua code
+// that raised it.
+func (st *state) errorHandler(L *lua.LState) int {
+	errv := L.Get(1)
+	var source string
+	line := -1
+	if dbg, ok := L.GetStack(1); ok {
+		L.GetInfo("Sl", dbg, lua.LNil)
+		if dbg.What == "G" {
+			if dbg2, ok := L.GetStack(2); ok {
+				L.GetInfo("Sl", dbg2, lua.LNil)
+				dbg = dbg2
+			} else {
+				dbg = nil
+			}
+		}
+		if dbg != nil && dbg.What != "G" {
+			source, line = "@"+dbg.Source, dbg.CurrentLine
+		}
+	}
+	t, ok := errv.(*lua.LTable)
+	if st.run != nil && st.run.Ctx != nil && st.run.Ctx.Err() != nil {
+		t = L.CreateTable(0, 3)
+		t.RawSetString("err", lua.LString("ERR Script killed by user with SCRIPT KILL..."))
+		ok = true
+	}
+	if !ok {
+		t = L.CreateTable(0, 3)
+		t.RawSetString("err", lua.LString("ERR "+tostringValue(L, errv)))
+	}
+	if source != "" {
+		t.RawSetString("source", lua.LString(source))
+		t.RawSetString("line", lua.LNumber(line))
+	}
+	L.Push(t)
+	return 1
+}
+
+// tostringValue is tostring(v) for an error value.
+func tostringValue(L *lua.LState, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return num14(float64(v))
+	case *lua.LNilType:
+		return "nil"
+	}
+	return v.String()
+}
+
+// writeError replies with a failed run's error, as Redis's
+// luaCallFunction does: "-<err> script: <name>, on <source>:<line>."
+func (st *state) writeError(err error) {
+	r := st.run
+	r.Failed = true
+	ae, ok := err.(*lua.ApiError)
+	var t *lua.LTable
+	if ok {
+		t, _ = ae.Object.(*lua.LTable)
+	}
+	if t == nil {
+		msg := err.Error()
+		if ok {
+			msg = tostringValue(st.L, ae.Object)
+		}
+		if len(msg) > 100 {
+			msg = msg[:100]
+		}
+		full := "ERR Error running script " + st.name + ", " + msg
+		r.W.Error(full)
+		st.countError(full)
+		return
+	}
+	msg := luaString(t.RawGetString("err"))
+	var b strings.Builder
+	b.WriteString(msg)
+	source := luaString(t.RawGetString("source"))
+	line := luaString(t.RawGetString("line"))
+	if source != "" && line != "" {
+		b.WriteString(" script: ")
+		b.WriteString(st.name)
+		b.WriteString(", on ")
+		b.WriteString(source)
+		b.WriteString(":")
+		b.WriteString(line)
+		b.WriteString(".")
+	}
+	full := b.String()
+	r.W.Error(full)
+	if !lua.LVAsBool(t.RawGetString("ignore_err_stats_update")) {
+		st.countError(full)
+	}
+}
+
+func (st *state) countError(msg string) {
+	if st.run.CountError != nil {
+		st.run.CountError(msg)
+	}
+}
+
+// luaString is lua_tostring for strings and numbers; "" otherwise.
+func luaString(v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return num14(float64(v))
+	}
+	return ""
+}
