@@ -50,6 +50,8 @@ type Env struct {
 	// State is the server commands' own state: instantaneous metrics,
 	// memory peak, replication id (server_state.go).
 	State ServerState
+	// Scripting is the Lua engine and the running scripts (scripting.go).
+	Scripting Scripting
 }
 
 // Stats are server-wide counters. They are atomics updated at connection

@@ -21,6 +21,7 @@ func NewTable() *Table {
 		registerReplication,
 		registerModule,
 		registerMulti,
+		registerScripting,
 	} {
 		register(t)
 	}

@@ -64,6 +64,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		RunID:        hex.EncodeToString(id),
 		ActiveExpire: &s.activeExpire,
 	}
+	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
 	return s

@@ -19,7 +19,7 @@ const MaxShards = 128
 
 // Shard is one partition of the keyspace.
 type Shard struct {
-	mu    sync.Mutex
+	mu sync.Mutex
 	// owner is the client id of a MULTI/EXEC or script that holds the
 	// shard for several commands; the commands it runs find the shard
 	// already theirs (see Acquire). 0 when none.
@@ -175,6 +175,36 @@ func (st *Store) LockSetOwned(s *Set, owner, now int64) {
 			sh.owner.Store(owner)
 		}
 	}
+}
+
+// AcquireSetOwned is LockSetOwned for an owner that may already hold some
+// of the shards (a script run inside MULTI/EXEC): it locks the others, in
+// ascending order, and returns them for UnlockSetOwned.
+func (st *Store) AcquireSetOwned(s *Set, owner, now int64) Set {
+	var took Set
+	for i, sh := range st.shards {
+		if !s.Has(i) {
+			continue
+		}
+		if owner != 0 && sh.owner.Load() == owner {
+			sh.clock.Ms = now
+			continue
+		}
+		sh.Lock(now)
+		sh.owner.Store(owner)
+		took.Add(i)
+	}
+	return took
+}
+
+// Intersects reports whether s and o share a shard.
+func (s *Set) Intersects(o *Set) bool {
+	for i := range s {
+		if s[i]&o[i] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // UnlockSetOwned releases what LockSetOwned took.
