@@ -70,7 +70,7 @@ type cjsonEncoder struct {
 
 func (st *state) cjsonEncode(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.ArgError(1, "expected 1 argument")
+		argError(L, 1, "encode", "expected 1 argument")
 	}
 	enc := cjsonEncoder{st: st, L: L}
 	enc.value(L.Get(1), 0)
@@ -260,9 +260,9 @@ type cjsonDecoder struct {
 
 func (st *state) cjsonDecode(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.ArgError(1, "expected 1 argument")
+		argError(L, 1, "decode", "expected 1 argument")
 	}
-	s := L.CheckString(1)
+	s := checkString(L, 1, "decode")
 	if len(s) >= 2 && (s[0] == 0 || s[1] == 0) {
 		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
 	}

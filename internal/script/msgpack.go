@@ -20,13 +20,13 @@ func (st *state) openMsgpack() *lua.LTable {
 	t.RawSetString("pack", L.NewFunction(st.msgpackPack))
 	t.RawSetString("unpack", L.NewFunction(func(L *lua.LState) int { return st.msgpackUnpack(L, 0, 0) }))
 	t.RawSetString("unpack_one", L.NewFunction(func(L *lua.LState) int {
-		off := L.OptInt(2, 0)
+		off := optInt(L, 2, "unpack_one", 0)
 		L.SetTop(1)
 		return st.msgpackUnpack(L, 1, off)
 	}))
 	t.RawSetString("unpack_limit", L.NewFunction(func(L *lua.LState) int {
-		limit := L.CheckInt(2)
-		off := L.OptInt(3, 0)
+		limit := int(toInt64(checkNumber(L, 2, "unpack_limit")))
+		off := optInt(L, 3, "unpack_limit", 0)
 		L.SetTop(1)
 		return st.msgpackUnpack(L, limit, off)
 	}))
@@ -40,7 +40,7 @@ func (st *state) openMsgpack() *lua.LTable {
 func (st *state) msgpackPack(L *lua.LState) int {
 	n := L.GetTop()
 	if n == 0 {
-		L.ArgError(0, "MessagePack pack needs input.")
+		argError(L, 0, "pack", "MessagePack pack needs input.")
 	}
 	var buf []byte
 	for i := 1; i <= n; i++ {
@@ -320,7 +320,7 @@ func (st *state) mpDecode(c *mpCur) lua.LValue {
 }
 
 func (st *state) msgpackUnpack(L *lua.LState, limit, offset int) int {
-	s := L.CheckString(1)
+	s := checkString(L, 1, "unpack")
 	decodeAll := limit == 0 && offset == 0
 	if offset < 0 || limit < 0 {
 		L.RaiseError("Invalid request to unpack with offset of %d and limit of %d.", offset, len(s))

@@ -29,7 +29,7 @@ func appendG(b []byte, f float64, prec int) []byte {
 	if f == 0 && math.Signbit(f) {
 		return append(b, "-0"...)
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+	if f == math.Trunc(f) && math.Abs(f) < pow10[prec] {
 		// Fast path for the common integer case.
 		return strconv.AppendInt(b, int64(f), 10)
 	}
@@ -76,3 +76,5 @@ func parseLuaNumber(s string) (float64, error) {
 	}
 	return f, nil
 }
+
+var pow10 = [18]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17}

@@ -50,14 +50,14 @@ func (st *state) mathRandom(L *lua.LState) int {
 	case 1:
 		u := checkInt(L, 1)
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			argError(L, 1, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l := checkInt(L, 1)
 		u := checkInt(L, 2)
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			argError(L, 2, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
@@ -67,12 +67,12 @@ func (st *state) mathRandom(L *lua.LState) int {
 }
 
 func (st *state) mathRandomseed(L *lua.LState) int {
-	st.e.rand.seed(int32(checkInt(L, 1)))
+	st.e.rand.seed(int32(int(toInt64(checkNumber(L, 1, "randomseed")))))
 	return 0
 }
 
 // checkInt is luaL_checkint: a number (or numeric string) truncated to a C
 // int.
 func checkInt(L *lua.LState, n int) int {
-	return int(int32(toInt64(float64(L.CheckNumber(n)))))
+	return int(int32(toInt64(checkNumber(L, n, "random"))))
 }

@@ -230,7 +230,7 @@ func (st *state) setRepl(L *lua.LState) int {
 		return raisePlain(L, "redis.set_repl can only be called inside a script invocation")
 	}
 	if L.GetTop() != 1 {
-		return raisePlain(L, "redis.set_repl() requires one argument.")
+		return raisePlain(L, "redis.set_repl() requires two arguments.")
 	}
 	n, _ := toNumber(L.Get(1))
 	if int(n)&^3 != 0 {

@@ -2,6 +2,7 @@ package script
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -43,7 +44,8 @@ type state struct {
 	name    string
 	argBuf  [][]byte
 	respBuf []byte
-	load    *loadCtx // FUNCTION LOAD in progress
+	load    *loadCtx          // FUNCTION LOAD in progress
+	sources map[string]string // loadstring chunk names (see debugSource)
 }
 
 func newState(e *Engine, kind int) *state {
@@ -55,7 +57,7 @@ func newState(e *Engine, kind int) *state {
 		RegistryGrowStep:    1024,
 		MinimizeStackMemory: true,
 	})
-	st := &state{e: e, kind: kind, L: L, proxies: map[*lua.LTable]*lua.LTable{}, fns: map[*Script]*lua.LFunction{}, resp: 2}
+	st := &state{e: e, kind: kind, L: L, proxies: map[*lua.LTable]*lua.LTable{}, fns: map[*Script]*lua.LFunction{}, resp: 2, sources: map[string]string{}}
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -88,6 +90,16 @@ func newState(e *Engine, kind int) *state {
 	g.RawSetString("rawset", L.NewFunction(st.rawset))
 	g.RawSetString("setmetatable", L.NewFunction(st.setmetatable))
 	g.RawSetString("getmetatable", L.NewFunction(st.getmetatable))
+
+	// gopher-lua uses the string module as the string metatable (with
+	// __index pointing to itself); Lua 5.1 keeps them apart.
+	strmod := g.RawGetString("string").(*lua.LTable)
+	strmod.RawSetString("__index", lua.LNil)
+	smt := L.CreateTable(0, 1)
+	smt.RawSetString("__index", strmod)
+	L.SetMetatable(lua.LString(""), smt)
+	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
+	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
 	tbl := g.RawGetString("table").(*lua.LTable)
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach))
@@ -222,7 +234,7 @@ func (st *state) rawset(L *lua.LState) int {
 	L.CheckAny(2)
 	L.CheckAny(3)
 	if st.isProtected(t) {
-		L.RaiseError("Attempt to modify a readonly table")
+		L.Error(lua.LString("Attempt to modify a readonly table"), 0)
 	}
 	L.RawSet(t, L.Get(2), L.Get(3))
 	L.SetTop(1)
@@ -236,7 +248,7 @@ func (st *state) setmetatable(L *lua.LState) int {
 		L.TypeError(2, lua.LTTable)
 	}
 	if st.isProtected(t) {
-		L.RaiseError("Attempt to modify a readonly table")
+		L.Error(lua.LString("Attempt to modify a readonly table"), 0)
 	}
 	if old, ok := L.GetMetatable(t).(*lua.LTable); ok && old.RawGetString("__metatable") != lua.LNil {
 		L.RaiseError("cannot change a protected metatable")
@@ -309,8 +321,8 @@ func (st *state) load_(L *lua.LState) int {
 	return st.loadChunk(L, buf.Bytes(), name)
 }
 
-func (st *state) loadChunk(L *lua.LState, src []byte, name string) int {
-	name = chunkID(name)
+func (st *state) loadChunk(L *lua.LState, src []byte, source string) int {
+	name := chunkID(source)
 	proto, err := compile(src, name)
 	if err != nil {
 		L.Push(lua.LNil)
@@ -319,6 +331,7 @@ func (st *state) loadChunk(L *lua.LState, src []byte, name string) int {
 	}
 	fn := L.NewFunctionFromProto(proto)
 	fn.Env = st.env
+	st.sources[name] = source
 	L.Push(fn)
 	return 1
 }
@@ -437,6 +450,9 @@ func (st *state) end() {
 		st.g.RawSetString("ARGV", lua.LNil)
 	}
 	st.L.SetTop(0)
+	if len(st.sources) > 0 {
+		clear(st.sources)
+	}
 	for i := range st.argBuf {
 		st.argBuf[i] = nil
 	}
@@ -478,7 +494,7 @@ func (st *state) errorHandler(L *lua.LState) int {
 			}
 		}
 		if dbg != nil && dbg.What != "G" {
-			source, line = "@"+dbg.Source, dbg.CurrentLine
+			source, line = st.debugSource(dbg.Source), dbg.CurrentLine
 		}
 	}
 	t, ok := errv.(*lua.LTable)
@@ -489,7 +505,7 @@ func (st *state) errorHandler(L *lua.LState) int {
 	}
 	if !ok {
 		t = L.CreateTable(0, 3)
-		t.RawSetString("err", lua.LString("ERR "+tostringValue(L, errv)))
+		t.RawSetString("err", lua.LString("ERR "+luaArgMessage(tostringValue(L, errv))))
 	}
 	if source != "" {
 		t.RawSetString("source", lua.LString(source))
@@ -571,4 +587,133 @@ func luaString(v lua.LValue) string {
 		return num14(float64(v))
 	}
 	return ""
+}
+
+// debugSource maps a chunk name gopher-lua prints in messages to the
+// source Lua's debug.getinfo reports: "@user_script" for "user_script",
+// the code itself for a loadstring chunk.
+func (st *state) debugSource(name string) string {
+	if s, ok := st.sources[name]; ok {
+		return s
+	}
+	return "@" + name
+}
+
+// luaArgMessage puts quotes around the function name of gopher-lua's
+// argument errors, as Lua 5.1 writes them: "bad argument #1 to 'rep' (...)".
+func luaArgMessage(msg string) string {
+	i := strings.Index(msg, "bad argument #")
+	if i < 0 {
+		return msg
+	}
+	j := strings.Index(msg[i:], " to ")
+	if j < 0 {
+		return msg
+	}
+	j += i + 4
+	k := strings.Index(msg[j:], " (")
+	if k <= 0 || msg[j] == '\'' {
+		return msg
+	}
+	return msg[:j] + "'" + msg[j:j+k] + "'" + msg[j+k:]
+}
+
+// argError raises Lua 5.1's "bad argument #n to 'fname' (msg)".
+func argError(L *lua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+}
+
+func gotType(L *lua.LState, n int) string {
+	if n > L.GetTop() {
+		return "no value"
+	}
+	return luaTypeName(L.Get(n))
+}
+
+// checkNumber is luaL_checknumber: a number or a numeric string.
+func checkNumber(L *lua.LState, n int, fname string) float64 {
+	if f, ok := toNumber(L.Get(n)); ok && n <= L.GetTop() {
+		return f
+	}
+	argError(L, n, fname, "number expected, got "+gotType(L, n))
+	return 0
+}
+
+// checkString is luaL_checklstring: a string or a number.
+func checkString(L *lua.LState, n int, fname string) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return num14(float64(v))
+	}
+	argError(L, n, fname, "string expected, got "+gotType(L, n))
+	return ""
+}
+
+// optInt is luaL_optinteger.
+func optInt(L *lua.LState, n int, fname string, def int) int {
+	if L.Get(n) == lua.LNil {
+		return def
+	}
+	return int(toInt64(checkNumber(L, n, fname)))
+}
+
+// luaToNumber is Lua 5.1's tonumber.
+func luaToNumber(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if L.Get(2) == lua.LNil {
+		f, ok := toNumber(v)
+		if ok {
+			L.Push(lua.LNumber(f))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}
+	base := int(toInt64(checkNumber(L, 2, "tonumber")))
+	if base < 2 || base > 36 {
+		argError(L, 2, "tonumber", "base out of range")
+	}
+	s := strings.TrimSpace(checkString(L, 1, "tonumber"))
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	if err != nil || s == "" {
+		L.Push(lua.LNil)
+		return 1
+	}
+	if neg {
+		L.Push(lua.LNumber(-float64(n)))
+	} else {
+		L.Push(lua.LNumber(float64(n)))
+	}
+	return 1
+}
+
+// redisPcall is Redis 7's pcall: like Lua's, but an error table (Redis 7
+// errors are tables) comes back as its err string, as in older versions.
+func redisPcall(L *lua.LState) int {
+	L.CheckAny(1)
+	if err := L.PCall(L.GetTop()-1, lua.MultRet, nil); err != nil {
+		L.Push(lua.LFalse)
+		ae, ok := err.(*lua.ApiError)
+		if !ok {
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		obj := ae.Object
+		if t, isT := obj.(*lua.LTable); isT {
+			switch e := t.RawGetString("err").(type) {
+			case lua.LString, lua.LNumber:
+				obj = e
+			}
+		}
+		L.Push(obj)
+		return 2
+	}
+	L.Insert(lua.LTrue, 1)
+	return L.GetTop()
 }

@@ -30,9 +30,10 @@ func openStruct(L *lua.LState) *lua.LTable {
 }
 
 type structFmt struct {
-	L   *lua.LState
-	fmt string
-	pos int
+	L     *lua.LState
+	fname string
+	fmt   string
+	pos   int
 }
 
 func (f *structFmt) more() bool { return f.pos < len(f.fmt) && f.fmt[f.pos] != 0 }
@@ -110,7 +111,7 @@ func (f *structFmt) control(opt byte, h *structHeader) {
 		}
 		h.align = a
 	default:
-		f.L.ArgError(1, "invalid format option '"+string(opt)+"'")
+		argError(f.L, 1, f.fname, "invalid format option '"+string(opt)+"'")
 	}
 }
 
@@ -131,7 +132,7 @@ func putInt(buf []byte, v uint64, big bool, size int) []byte {
 }
 
 func structPack(L *lua.LState) int {
-	f := &structFmt{L: L, fmt: L.CheckString(1)}
+	f := &structFmt{L: L, fname: "pack", fmt: checkString(L, 1, "pack")}
 	h := structHeader{align: 1}
 	arg := 2
 	var out []byte
@@ -146,7 +147,7 @@ func structPack(L *lua.LState) int {
 		}
 		switch opt {
 		case 'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I':
-			n := float64(L.CheckNumber(arg))
+			n := checkNumber(L, arg, "pack")
 			arg++
 			var v uint64
 			if n < 0 {
@@ -160,21 +161,21 @@ func structPack(L *lua.LState) int {
 		case 'x':
 			out = append(out, 0)
 		case 'f':
-			n := float32(L.CheckNumber(arg))
+			n := float32(checkNumber(L, arg, "pack"))
 			arg++
 			out = putInt(out, uint64(math.Float32bits(n)), h.big, 4)
 		case 'd':
-			n := float64(L.CheckNumber(arg))
+			n := checkNumber(L, arg, "pack")
 			arg++
 			out = putInt(out, math.Float64bits(n), h.big, 8)
 		case 'c', 's':
-			s := L.CheckString(arg)
+			s := checkString(L, arg, "pack")
 			arg++
 			if size == 0 {
 				size = len(s)
 			}
 			if len(s) < size {
-				L.ArgError(arg, "string too short")
+				argError(L, arg, "pack", "string too short")
 			}
 			out = append(out, s[:size]...)
 			if opt == 's' {
@@ -214,12 +215,12 @@ func getInt(b []byte, big, signed bool, size int) float64 {
 }
 
 func structUnpack(L *lua.LState) int {
-	f := &structFmt{L: L, fmt: L.CheckString(1)}
-	data := L.CheckString(2)
+	f := &structFmt{L: L, fname: "unpack", fmt: checkString(L, 1, "unpack")}
+	data := checkString(L, 2, "unpack")
 	ld := len(data)
-	pos := int(L.OptInt64(3, 1)) - 1
+	pos := optInt(L, 3, "unpack", 1) - 1
 	if pos < 0 || pos > ld {
-		L.ArgError(3, "offset must be 1 or greater")
+		argError(L, 3, "unpack", "offset must be 1 or greater")
 	}
 	h := structHeader{align: 1}
 	n := 0
@@ -228,7 +229,7 @@ func structUnpack(L *lua.LState) int {
 		size := f.size(opt)
 		pos += toAlign(pos, &h, opt, size)
 		if size > ld || pos > ld-size {
-			L.ArgError(2, "data string too short")
+			argError(L, 2, "unpack", "data string too short")
 		}
 		switch opt {
 		case 'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I':
@@ -264,7 +265,7 @@ func structUnpack(L *lua.LState) int {
 				L.Pop(1)
 				n--
 				if size > ld || pos > ld-size {
-					L.ArgError(2, "data string too short")
+					argError(L, 2, "unpack", "data string too short")
 				}
 			}
 			L.Push(lua.LString(data[pos : pos+size]))
@@ -293,7 +294,7 @@ func structUnpack(L *lua.LState) int {
 }
 
 func structSize(L *lua.LState) int {
-	f := &structFmt{L: L, fmt: L.CheckString(1)}
+	f := &structFmt{L: L, fname: "size", fmt: checkString(L, 1, "size")}
 	h := structHeader{align: 1}
 	pos := 0
 	for f.more() {
@@ -301,9 +302,9 @@ func structSize(L *lua.LState) int {
 		size := f.size(opt)
 		pos += toAlign(pos, &h, opt, size)
 		if opt == 's' {
-			L.ArgError(1, "options 's' has no fixed size")
+			argError(L, 1, "size", "option 's' has no fixed size")
 		} else if opt == 'c' && size == 0 {
-			L.ArgError(1, "options 'c0' has no fixed size")
+			argError(L, 1, "size", "option 'c0' has no fixed size")
 		}
 		if !(opt >= 'a' && opt <= 'z' || opt >= 'A' && opt <= 'Z' || opt >= '0' && opt <= '9') {
 			f.control(opt, &h)
