@@ -789,7 +789,7 @@ func cmdFunctionList(c *Ctx) {
 			names := f.Flags.Names()
 			w.Set(len(names))
 			for _, n := range names {
-				w.BulkString(n)
+				w.Simple(n)
 			}
 		}
 		if withCode {
@@ -861,7 +861,7 @@ func cmdFunctionDump(c *Ctx) {
 
 func cmdFunctionRestore(c *Ctx) {
 	if len(c.Args) > 4 {
-		c.Err("ERR syntax error")
+		c.Err("ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.")
 		return
 	}
 	policy := script.RestoreAppend

@@ -2,6 +2,7 @@ package script
 
 import (
 	"encoding/binary"
+	"strings"
 )
 
 // FUNCTION DUMP / RESTORE payloads, in Redis 7.0's format: for each
@@ -75,10 +76,11 @@ func (e *Engine) RestoreFunctions(payload []byte, policy RestorePolicy) error {
 		}
 		seen[lib.Name] = true
 		for _, f := range lib.Functions {
-			if funcs[f.Name] {
+			k := strings.ToLower(f.Name)
+			if funcs[k] {
 				return Error("ERR Function " + f.Name + " already exists")
 			}
-			funcs[f.Name] = true
+			funcs[k] = true
 		}
 		libs = append(libs, lib)
 	}
@@ -108,7 +110,7 @@ func (e *Engine) RestoreFunctions(payload []byte, policy RestorePolicy) error {
 	}
 	for _, l := range libs {
 		for _, f := range l.Functions {
-			if fs.funcs[f.Name] != nil {
+			if fs.funcs[strings.ToLower(f.Name)] != nil {
 				for _, old := range replaced {
 					fs.link(old)
 				}

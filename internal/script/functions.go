@@ -127,7 +127,7 @@ func (e *Engine) LoadLibrary(code string, replace bool) (string, error) {
 		return "", Error("ERR Library '" + lib.Name + "' already exists")
 	}
 	for _, f := range lib.Functions {
-		if other := fs.funcs[f.Name]; other != nil && other.Lib != old {
+		if other := fs.funcs[strings.ToLower(f.Name)]; other != nil && other.Lib != old {
 			return "", Error("ERR Function " + f.Name + " already exists")
 		}
 	}
@@ -219,7 +219,7 @@ func (fs *functionStore) link(lib *Library) {
 	fs.libs[lib.Name] = lib
 	fs.order = append(fs.order, lib)
 	for _, f := range lib.Functions {
-		fs.funcs[f.Name] = f
+		fs.funcs[strings.ToLower(f.Name)] = f
 	}
 }
 
@@ -232,16 +232,16 @@ func (fs *functionStore) unlink(lib *Library) {
 		}
 	}
 	for _, f := range lib.Functions {
-		if fs.funcs[f.Name] == f {
-			delete(fs.funcs, f.Name)
+		if k := strings.ToLower(f.Name); fs.funcs[k] == f {
+			delete(fs.funcs, k)
 		}
 	}
 }
 
-// Function finds a function by name.
+// Function finds a function by name, in any case.
 func (e *Engine) Function(name string) *Function {
 	e.fn.mu.Lock()
-	f := e.fn.funcs[name]
+	f := e.fn.funcs[strings.ToLower(name)]
 	e.fn.mu.Unlock()
 	return f
 }
@@ -421,7 +421,8 @@ func (st *state) registerFunction(L *lua.LState) int {
 		return raisePlain(L, "wrong number of arguments to redis.register_function")
 	}
 	if !validName(f.Name) {
-		return raisePlain(L, "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+		// Redis 7.0 gives the library names' message here too.
+		return raisePlain(L, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
 	}
 	for _, other := range st.load.lib.Functions {
 		if other.Name == f.Name {
