@@ -55,6 +55,8 @@ func cmdReset(c *Ctx) {
 	}
 	c.discardMulti()
 	c.Env.unwatch(cl)
+	c.Env.dropSubscriptions(cl)
+	c.Env.dropTracking(cl)
 	cl.Select(0)
 	cl.SetName("")
 	cl.Proto = 2

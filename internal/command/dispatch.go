@@ -112,11 +112,15 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	switch {
 	case spec.Has(NoLock):
 		spec.Handler(c)
+		if c.Client.tracking != nil {
+			e.afterCommand(c, spec)
+		}
 		return
 	case spec.Has(AllShards):
 		all := st.All()
 		st.LockSet(&all, c.Now)
 		spec.Handler(c)
+		e.afterCommand(c, spec)
 		e.serveReady(&all, c.Now)
 		st.UnlockSet(&all)
 		return
@@ -124,6 +128,9 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	pos := spec.KeyPositions(c.Args)
 	if len(pos) == 0 {
 		spec.Handler(c)
+		if c.Client.tracking != nil {
+			e.afterCommand(c, spec)
+		}
 		return
 	}
 	if len(pos) == 1 || st.N() == 1 {
@@ -131,9 +138,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		sh := st.Shard(i)
 		sh.Lock(c.Now)
 		spec.Handler(c)
-		if spec.Flags&Write != 0 {
-			e.touchWritten(c, spec)
-		}
+		e.afterCommand(c, spec)
 		if sh.HasReady() {
 			var set shard.Set
 			set.Add(i)
@@ -148,9 +153,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	}
 	st.LockSet(&set, c.Now)
 	spec.Handler(c)
-	if spec.Flags&Write != 0 {
-		e.touchWritten(c, spec)
-	}
+	e.afterCommand(c, spec)
 	e.serveReady(&set, c.Now)
 	st.UnlockSet(&set)
 }

@@ -2,6 +2,8 @@ package command
 
 import (
 	"math"
+
+	"github.com/damselfly-db/damselfly/internal/config"
 	"math/rand/v2"
 	"strconv"
 
@@ -73,6 +75,7 @@ func cmdDel(c *Ctx) {
 	n := int64(0)
 	for _, k := range c.Args[1:] {
 		if c.DB(k).Delete(k) {
+			c.Notify(config.EventGeneric, "del", k)
 			n++
 		}
 	}
@@ -175,10 +178,12 @@ func expireGeneric(c *Ctx, unitMs int64, absolute bool) {
 	}
 	if when <= c.Now {
 		db.DeleteRef(r)
+		c.Notify(config.EventGeneric, "del", c.Args[1])
 		c.W.Int(1)
 		return
 	}
 	db.SetExpireAt(r, when)
+	c.Notify(config.EventGeneric, "expire", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -215,6 +220,7 @@ func cmdPersist(c *Ctx) {
 		return
 	}
 	db.SetExpireAt(r, 0)
+	c.Notify(config.EventGeneric, "persist", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -263,6 +269,8 @@ func renameGeneric(c *Ctx, nx bool) {
 		copyValue(sdb, r, ddb, dst)
 		sdb.Delete(src)
 	}
+	c.Notify(config.EventGeneric, "rename_from", src)
+	c.Notify(config.EventGeneric, "rename_to", dst)
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -310,6 +318,7 @@ func cmdCopy(c *Ctx) {
 		ddb.Delete(dst)
 	}
 	copyValue(sdb, r, ddb, dst)
+	c.Env.notify(config.EventGeneric, "copy_to", dst, dbIdx)
 	c.W.Int(1)
 }
 
@@ -346,6 +355,8 @@ func cmdMove(c *Ctx) {
 		dst.SetExpireAt(nr, exp)
 	}
 	src.Delete(key)
+	c.Notify(config.EventGeneric, "move_from", key)
+	c.Env.notify(config.EventGeneric, "move_to", key, int(n))
 	c.W.Int(1)
 }
 

@@ -150,6 +150,8 @@ func (e *Env) unwatch(cl *Client) {
 func (e *Env) ClientGone(cl *Client) {
 	e.unwatch(cl)
 	cl.multi = nil
+	e.dropSubscriptions(cl)
+	e.dropTracking(cl)
 }
 
 // watchedChanged reports whether any watched key changed since WATCH. The
@@ -215,9 +217,7 @@ func cmdExec(c *Ctx) {
 			}
 		}
 		q.spec.Handler(&inner)
-		if q.spec.Has(Write) {
-			c.Env.touchWritten(&inner, q.spec)
-		}
+		c.Env.afterCommand(&inner, q.spec)
 		if c.Env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 			c.Env.Monitor.Feed(cl, q.args, start)
 		}
@@ -226,20 +226,4 @@ func cmdExec(c *Ctx) {
 	c.Env.serveReady(&set, c.Now)
 	st.UnlockSetOwned(&set)
 	c.Env.unwatch(cl)
-}
-
-// touchWritten gives the keys of a write command new versions while clients
-// watch keys, so WATCH sees changes made in place (an LPUSH to an existing
-// list) even where the handler did not call Touch. The keys' shards must be
-// held.
-func (e *Env) touchWritten(c *Ctx, spec *Spec) {
-	if e.Watching.n.Load() == 0 {
-		return
-	}
-	for _, p := range spec.KeyPositions(c.Args) {
-		db := c.DB(c.Args[p])
-		if r, ok := db.Peek(c.Args[p]); ok {
-			db.Touch(r)
-		}
-	}
 }

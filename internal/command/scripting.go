@@ -389,9 +389,7 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 	start := time.Now()
 	inner := Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true}
 	spec.Handler(&inner)
-	if write {
-		env.touchWritten(&inner, spec)
-	}
+	env.afterCommand(&inner, spec)
 	if env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		env.Monitor.Feed(&Client{Addr: "lua", DB: sc.c.Client.DB}, args, start)
 	}

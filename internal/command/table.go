@@ -22,6 +22,9 @@ func NewTable() *Table {
 		registerModule,
 		registerMulti,
 		registerScripting,
+		registerPubSub,
+		registerHashes,
+		registerSets,
 	} {
 		register(t)
 	}

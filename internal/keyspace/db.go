@@ -73,6 +73,19 @@ type DB struct {
 	// clients blocked on a missing list, zset or stream can be woken. The
 	// shard sets it only while such clients exist.
 	OnAdd func(key string)
+
+	// Index is the database number (kept right across SWAPDB), and
+	// Events, when set, is told of keys expiring and created, for keyspace
+	// notifications.
+	Index  int
+	Events Events
+}
+
+// Events receives keyspace events from a DB. Its methods run with the
+// shard locked and must not block.
+type Events interface {
+	Expired(db int, key string)
+	Created(db int, key string)
 }
 
 const initialBuckets = 4
@@ -128,8 +141,12 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 func (d *DB) expired(r Ref) bool {
 	e := &d.ents[r]
 	if e.expireAt != 0 && e.expireAt <= d.clock.Ms {
+		key := e.key
 		d.DeleteRef(r)
 		d.ExpiredKeys++
+		if d.Events != nil {
+			d.Events.Expired(d.Index, key)
+		}
 		return true
 	}
 	return false
@@ -352,6 +369,9 @@ func (d *DB) insert(key []byte, h uint64) Ref {
 	tb.buckets[b] = r
 	tb.used++
 	d.count++
+	if d.Events != nil {
+		d.Events.Created(d.Index, d.ents[r].key)
+	}
 	d.bytes += int64(len(key)) + entryOverhead
 	return r
 }
@@ -405,7 +425,7 @@ found:
 
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
-	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd}
+	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
 }
 
 func (d *DB) growIfNeeded() {
@@ -604,9 +624,13 @@ func (d *DB) ActiveExpire(n int) (sampled, deleted int) {
 		r := d.exp[d.random()%uint64(len(d.exp))]
 		sampled++
 		if d.ents[r].expireAt <= now {
+			key := d.ents[r].key
 			d.DeleteRef(r)
 			d.ExpiredKeys++
 			deleted++
+			if d.Events != nil {
+				d.Events.Expired(d.Index, key)
+			}
 		}
 	}
 	return sampled, deleted

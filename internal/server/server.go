@@ -65,6 +65,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		ActiveExpire: &s.activeExpire,
 	}
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
+	s.env.Store.SetEvents(s.env)
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
 	return s

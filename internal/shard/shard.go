@@ -81,6 +81,7 @@ func (s *Shard) SwapDB(a, b int) {
 	// Blocked clients belong to a database index, not to a table: rebind
 	// the wake-up hooks to the indexes' own waiters.
 	for _, i := range []int{a, b} {
+		s.dbs[i].Index = i
 		s.dbs[i].OnAdd = nil
 		if s.blockedDBs[i] > 0 {
 			s.dbs[i].OnAdd = s.markReady(i)
@@ -106,11 +107,24 @@ func NewStore(n, dbs int) *Store {
 	for i := 0; i < n; i++ {
 		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
 		for j := 0; j < dbs; j++ {
-			sh.dbs = append(sh.dbs, keyspace.New(st.seed, &sh.clock))
+			db := keyspace.New(st.seed, &sh.clock)
+			db.Index = j
+			sh.dbs = append(sh.dbs, db)
 		}
 		st.shards = append(st.shards, sh)
 	}
 	return st
+}
+
+// SetEvents makes every database report keyspace events to ev.
+func (st *Store) SetEvents(ev keyspace.Events) {
+	for _, sh := range st.shards {
+		sh.mu.Lock()
+		for _, d := range sh.dbs {
+			d.Events = ev
+		}
+		sh.mu.Unlock()
+	}
 }
 
 // N is the number of shards.
