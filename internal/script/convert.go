@@ -32,7 +32,7 @@ func (st *state) toLua(b []byte, depth int) (lua.LValue, []byte) {
 		return t, rest
 	case '-':
 		t := errorTable(L, line)
-		t.RawSetString("ignore_err_stats_update", lua.LTrue)
+		t.RawSetString("ignore_error_stats_update", lua.LTrue)
 		return t, rest
 	case ':':
 		n, _ := strconv.ParseInt(string(line), 10, 64)
@@ -216,7 +216,7 @@ func (st *state) writeReply(w *resp.Writer, v lua.LValue, depth int) {
 func (st *state) writeTable(w *resp.Writer, t *lua.LTable, depth int) {
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
 		w.Error(string(e))
-		if !lua.LVAsBool(t.RawGetString("ignore_err_stats_update")) {
+		if !lua.LVAsBool(t.RawGetString("ignore_error_stats_update")) {
 			st.countError(string(e))
 		}
 		if depth == 0 {

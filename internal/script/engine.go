@@ -119,7 +119,6 @@ type Engine struct {
 	Calls        atomic.Int64 // EVAL/EVALSHA/FCALL runs
 	Errors       atomic.Int64 // runs that ended with an error reply
 	Killed       atomic.Int64 // runs stopped by SCRIPT KILL / FUNCTION KILL
-	RunNanos     atomic.Int64 // time spent running scripts
 	Compilations atomic.Int64 // scripts compiled
 }
 
@@ -529,7 +528,6 @@ func (e *Engine) putState(st *state) {
 
 // Eval runs a cached script and writes its reply to r.W.
 func (e *Engine) Eval(s *Script, r *Run) {
-	start := time.Now()
 	st := e.getState()
 	fn := st.fns[s]
 	if fn == nil {
@@ -544,12 +542,11 @@ func (e *Engine) Eval(s *Script, r *Run) {
 	st.exec(0, s.SHA)
 	st.end()
 	e.putState(st)
-	e.account(r, start)
+	e.account(r)
 }
 
-func (e *Engine) account(r *Run, start time.Time) {
+func (e *Engine) account(r *Run) {
 	e.Calls.Add(1)
-	e.RunNanos.Add(int64(time.Since(start)))
 	if r.Failed {
 		e.Errors.Add(1)
 	}

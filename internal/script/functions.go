@@ -311,7 +311,6 @@ func (e *Engine) FlushFunctions() {
 
 // CallFunction runs a function (FCALL) and writes its reply to r.W.
 func (e *Engine) CallFunction(f *Function, r *Run) {
-	start := time.Now()
 	fs := &e.fn
 	fs.vmMu.Lock()
 	st := e.functionsVM()
@@ -323,7 +322,7 @@ func (e *Engine) CallFunction(f *Function, r *Run) {
 	st.exec(2, f.Name)
 	st.end()
 	fs.vmMu.Unlock()
-	e.account(r, start)
+	e.account(r)
 }
 
 // openLibraryAPI builds the globals a library's code sees while it loads:

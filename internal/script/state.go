@@ -444,11 +444,9 @@ func (st *state) end() {
 	if st.run != nil && st.run.Ctx != nil {
 		st.L.RemoveContext()
 	}
+	// KEYS and ARGV stay set until the next run, as in Redis (clearing
+	// them costs two map deletions per run).
 	st.run = nil
-	if st.kind == kindEval {
-		st.g.RawSetString("KEYS", lua.LNil)
-		st.g.RawSetString("ARGV", lua.LNil)
-	}
 	st.L.SetTop(0)
 	if len(st.sources) > 0 {
 		clear(st.sources)
@@ -567,7 +565,7 @@ func (st *state) writeError(err error) {
 	}
 	full := b.String()
 	r.W.Error(full)
-	if !lua.LVAsBool(t.RawGetString("ignore_err_stats_update")) {
+	if !lua.LVAsBool(t.RawGetString("ignore_error_stats_update")) {
 		st.countError(full)
 	}
 }
