@@ -101,7 +101,10 @@ func newState(e *Engine, kind int) *state {
 	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
+	strmod.RawSetString("format", L.NewFunction(stringFormat(strmod.RawGetString("format").(*lua.LFunction))))
+
 	tbl := g.RawGetString("table").(*lua.LTable)
+	tbl.RawSetString("concat", L.NewFunction(tableConcat))
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach))
 	tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
 	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
@@ -597,9 +600,57 @@ func (st *state) debugSource(name string) string {
 	return "@" + name
 }
 
-// luaArgMessage puts quotes around the function name of gopher-lua's
-// argument errors, as Lua 5.1 writes them: "bad argument #1 to 'rep' (...)".
+// luaArgMessage rewrites gopher-lua's wording of common runtime errors as
+// Lua 5.1 words them (without the variable names PUC Lua adds, which
+// gopher-lua does not track): quotes around the function name of argument
+// errors, "attempt to perform arithmetic on a nil value", "attempt to
+// concatenate a table value", "attempt to index a nil value", "attempt to
+// call a nil value".
 func luaArgMessage(msg string) string {
+	if i := strings.Index(msg, "cannot perform "); i >= 0 {
+		rest := msg[i+len("cannot perform "):]
+		op, types, ok := strings.Cut(rest, " operation between ")
+		a, b, ok2 := strings.Cut(types, " and ")
+		if ok && ok2 {
+			if op == "concat" {
+				t := a
+				if a == "string" || a == "number" {
+					t = b
+				}
+				return msg[:i] + "attempt to concatenate a " + t + " value"
+			}
+			t := a
+			if a == "number" {
+				t = b
+			}
+			return msg[:i] + "attempt to perform arithmetic on a " + t + " value"
+		}
+	}
+	if i := strings.Index(msg, "attempt to index a non-table object("); i >= 0 {
+		rest := msg[i+len("attempt to index a non-table object("):]
+		if j := strings.IndexByte(rest, ')'); j >= 0 {
+			return msg[:i] + "attempt to index a " + rest[:j] + " value"
+		}
+	}
+	if i := strings.Index(msg, "attempt to call a non-function object"); i >= 0 {
+		return msg[:i] + "attempt to call a nil value" + msg[i+len("attempt to call a non-function object"):]
+	}
+	if i := strings.Index(msg, "for statement "); i >= 0 {
+		rest := msg[i+len("for statement "):]
+		what, _, ok := strings.Cut(rest, " must be a number")
+		if ok {
+			if what == "init" {
+				what = "initial value"
+			}
+			return msg[:i] + "'for' " + what + " must be a number"
+		}
+	}
+	if i := strings.Index(msg, "__len undefined"); i >= 0 {
+		return msg[:i] + "attempt to get length of a nil value"
+	}
+	if i := strings.Index(msg, "__unm undefined"); i >= 0 {
+		return msg[:i] + "attempt to perform arithmetic on a nil value"
+	}
 	i := strings.Index(msg, "bad argument #")
 	if i < 0 {
 		return msg
@@ -714,4 +765,71 @@ func redisPcall(L *lua.LState) int {
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
+}
+
+// stringFormat wraps gopher-lua's string.format so that %s shows numbers
+// as Lua 5.1 does ("%.14g").
+func stringFormat(orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		f := checkString(L, 1, "format")
+		arg := 1
+		for i := 0; i < len(f); i++ {
+			if f[i] != '%' {
+				continue
+			}
+			i++
+			if i < len(f) && f[i] == '%' {
+				continue
+			}
+			for i < len(f) && strings.IndexByte("-+ #0123456789.", f[i]) >= 0 {
+				i++
+			}
+			arg++
+			if i < len(f) && f[i] == 's' {
+				if n, ok := L.Get(arg).(lua.LNumber); ok {
+					L.Replace(arg, lua.LString(num14(float64(n))))
+				}
+			}
+		}
+		top := L.GetTop()
+		L.Push(orig)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, 1)
+		return 1
+	}
+}
+
+// tableConcat is Lua 5.1's table.concat, with "%.14g" numbers.
+func tableConcat(L *lua.LState) int {
+	t := L.CheckTable(1)
+	sep := ""
+	if L.Get(2) != lua.LNil {
+		sep = checkString(L, 2, "concat")
+	}
+	i := 1
+	if L.Get(3) != lua.LNil {
+		i = int(toInt64(checkNumber(L, 3, "concat")))
+	}
+	j := t.Len()
+	if L.Get(4) != lua.LNil {
+		j = int(toInt64(checkNumber(L, 4, "concat")))
+	}
+	var b strings.Builder
+	for k := i; k <= j; k++ {
+		switch v := t.RawGetInt(k).(type) {
+		case lua.LString:
+			b.WriteString(string(v))
+		case lua.LNumber:
+			b.WriteString(num14(float64(v)))
+		default:
+			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", luaTypeName(v), k)
+		}
+		if k < j {
+			b.WriteString(sep)
+		}
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
 }
