@@ -32,6 +32,13 @@ import (
 // SCRIPT KILL / FUNCTION KILL cancel the script's context unless it
 // already wrote.
 
+// Run states (scriptRun.state).
+const (
+	runClean int32 = iota
+	runDirty
+	runKilled
+)
+
 // Error replies of the scripting commands, in Redis 7.0's words.
 const (
 	errNoScript     = "NOSCRIPT No matching script. Please use EVAL."
@@ -89,7 +96,10 @@ type scriptRun struct {
 	eval   bool
 	start  atomic.Int64 // unix ns
 	shards shard.Set
-	dirty  atomic.Bool
+	// state is runDirty once the script called a write command, or
+	// runKilled once SCRIPT KILL stopped it: whichever comes first wins,
+	// so a script is never killed after it wrote.
+	state  atomic.Int32
 	kill   *script.KillSwitch
 	done   chan struct{} // made by the first waiter, under Scripting.mu
 
@@ -106,8 +116,8 @@ func (s *Scripting) newRun() *scriptRun {
 	return &scriptRun{kill: script.NewKillSwitch()}
 }
 
-func (s *Scripting) register(rs *scriptRun) {
-	rs.start.Store(time.Now().UnixNano())
+func (s *Scripting) register(rs *scriptRun, now time.Time) {
+	rs.start.Store(now.UnixNano())
 	s.mu.Lock()
 	s.runs = append(s.runs, rs)
 	s.running.Add(1)
@@ -129,7 +139,7 @@ func (s *Scripting) unregister(rs *scriptRun) {
 	}
 	s.mu.Unlock()
 	rs.client, rs.args = nil, nil
-	rs.dirty.Store(false)
+	rs.state.Store(runClean)
 	rs.caller = scriptCaller{w: rs.caller.w}
 	rs.caller.w.Buf = rs.caller.w.Buf[:0]
 	if cap(rs.caller.w.Buf) > 64<<10 {
@@ -301,7 +311,7 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 		env.Monitor.Feed(c.Client, c.Args, time.Now())
 	}
 	took := st.AcquireSetOwned(&rs.shards, c.Client.ID, c.Now)
-	sc.register(rs)
+	sc.register(rs, time.Now())
 	db := c.Client.DB
 	exec(&rs.run)
 	// Like Redis 7, SELECT inside a script does not change the caller's
@@ -323,6 +333,7 @@ type scriptCaller struct {
 	strict bool
 	keys   [][]byte
 	w      resp.Writer
+	inner  Ctx
 }
 
 // mayReplicate lists the commands Redis flags may_replicate that a
@@ -384,24 +395,15 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 			return sc.refuse(msg, target)
 		}
 	}
-	if write && !sc.rs.dirty.Load() {
-		// A script that has written cannot be killed: mark it under the
-		// lock SCRIPT KILL takes, so a kill and a first write never cross.
-		s := &env.Scripting
-		s.mu.Lock()
-		killed := sc.rs.kill.Err() != nil
-		if !killed {
-			sc.rs.dirty.Store(true)
-		}
-		s.mu.Unlock()
-		if killed {
-			return sc.refuse("ERR Script killed by user with SCRIPT KILL...", nil)
-		}
+	if write && sc.rs.state.Load() != runDirty && !sc.rs.state.CompareAndSwap(runClean, runDirty) {
+		// SCRIPT KILL came first.
+		return sc.refuse("ERR Script killed by user with SCRIPT KILL...", nil)
 	}
 	start := time.Now()
-	inner := Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true}
-	spec.Handler(&inner)
-	env.afterCommand(&inner, spec)
+	sc.inner = Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true}
+	inner := &sc.inner
+	spec.Handler(inner)
+	env.afterCommand(inner, spec)
 	if env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		env.Monitor.Feed(&Client{Addr: "lua", DB: sc.c.Client.DB}, args, start)
 	}
@@ -567,14 +569,16 @@ func scriptKill(c *Ctx, eval bool) {
 	switch {
 	case rs == nil:
 		msg = errNotBusy
-	case rs.dirty.Load():
+	case rs.state.Load() == runDirty:
 		msg = errUnkillable
 	case eval && !rs.eval:
 		msg = errBusyFunction
 	case !eval && rs.eval:
 		msg = errBusyEval
-	default:
+	case rs.state.CompareAndSwap(runClean, runKilled) || rs.state.Load() == runKilled:
 		rs.kill.Kill()
+	default:
+		msg = errUnkillable // it wrote just now
 	}
 	s.mu.Unlock()
 	if msg != "" {

@@ -536,8 +536,8 @@ func (e *Engine) Eval(s *Script, r *Run) {
 		st.fns[s] = fn
 	}
 	st.begin(r)
-	st.g.RawSetString("KEYS", st.array(r.Keys))
-	st.g.RawSetString("ARGV", st.array(r.Args))
+	st.keys.fill(st, "KEYS", r.Keys)
+	st.argv.fill(st, "ARGV", r.Args)
 	st.L.Push(fn)
 	st.exec(0, s.SHA)
 	st.end()
@@ -555,42 +555,45 @@ func (e *Engine) account(r *Run) {
 	}
 }
 
-// KillSwitch is a context that SCRIPT KILL cancels. Reset it before
-// reusing it for another run.
+// KillSwitch is a context that SCRIPT KILL cancels. gopher-lua polls Done
+// at every instruction (a non-blocking receive), and coroutines derive
+// their contexts from it, so it is a real channel, replaced by Reset after
+// a kill.
 type KillSwitch struct {
-	mu     sync.Mutex
-	done   chan struct{}
+	done   atomic.Pointer[chan struct{}]
 	killed atomic.Bool
 }
 
 // NewKillSwitch returns a live switch.
-func NewKillSwitch() *KillSwitch { return &KillSwitch{done: make(chan struct{})} }
+func NewKillSwitch() *KillSwitch {
+	k := &KillSwitch{}
+	ch := make(chan struct{})
+	k.done.Store(&ch)
+	return k
+}
 
 // Kill stops the script running with k.
 func (k *KillSwitch) Kill() {
-	k.mu.Lock()
-	if !k.killed.Load() {
-		k.killed.Store(true)
-		close(k.done)
+	if k.killed.CompareAndSwap(false, true) {
+		close(*k.done.Load())
 	}
-	k.mu.Unlock()
 }
 
-// Reset readies a killed switch for another run.
+// Reset readies a killed switch for another run; it must not be called
+// while a script runs with k.
 func (k *KillSwitch) Reset() {
-	k.mu.Lock()
 	if k.killed.Load() {
-		k.done = make(chan struct{})
+		ch := make(chan struct{})
+		k.done.Store(&ch)
 		k.killed.Store(false)
 	}
-	k.mu.Unlock()
 }
 
 // Deadline implements context.Context.
 func (k *KillSwitch) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // Done implements context.Context.
-func (k *KillSwitch) Done() <-chan struct{} { return k.done }
+func (k *KillSwitch) Done() <-chan struct{} { return *k.done.Load() }
 
 // Err implements context.Context.
 func (k *KillSwitch) Err() error {

@@ -177,3 +177,66 @@ func BenchmarkEvalSHA(b *testing.B) {
 		e.Eval(e.GetBytes([]byte(s.SHA)), &r)
 	}
 }
+
+func TestKeysTablesReused(t *testing.T) {
+	e := NewEngine(nil, "7.4.0", 0x070400)
+	// A script that scribbles on KEYS does not leak into the next run.
+	if got := eval(t, e, "KEYS.extra = 'x' KEYS[5] = 'y' return 1", 2, "a", "b"); got != ":1\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	if got := eval(t, e, "return {#KEYS, tostring(KEYS.extra), tostring(KEYS[5])}", 2, "c"); got != "*3\r\n:1\r\n$3\r\nnil\r\n$3\r\nnil\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	if got := eval(t, e, "return KEYS", 2, "a", "b", "c"); got != "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	if got := eval(t, e, "return {#KEYS, #ARGV}", 2); got != "*2\r\n:0\r\n:0\r\n" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// BenchmarkLoop compares a CPU-bound script with and without the context
+// that SCRIPT KILL cancels (checked at every instruction).
+func BenchmarkLoop(b *testing.B) {
+	e := NewEngine(nil, "7.4.0", 0x070400)
+	s, err := e.Load([]byte("local n = 0 for i = 1, 1000 do n = n + i end return n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, killable := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "killable"}[killable], func(b *testing.B) {
+			w := &resp.Writer{Proto: 2}
+			k := NewKillSwitch()
+			for b.Loop() {
+				w.Reset()
+				r := Run{Caller: &fakeCaller{}, W: w}
+				if killable {
+					r.Ctx = k
+				}
+				e.Eval(s, &r)
+			}
+		})
+	}
+}
+
+func TestKillInsideCoroutine(t *testing.T) {
+	e := NewEngine(nil, "7.4.0", 0x070400)
+	s, err := e.Load([]byte("local co = coroutine.create(function() while true do end end)\nlocal ok = coroutine.resume(co)\nlocal n = 0\nwhile true do n = n + 1 end"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := NewKillSwitch()
+	w := &resp.Writer{Proto: 2}
+	done := make(chan struct{})
+	go func() { e.Eval(s, &Run{Caller: &fakeCaller{}, W: w, Ctx: k}); close(done) }()
+	time.Sleep(30 * time.Millisecond)
+	k.Kill()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a script looping in a coroutine was not killed")
+	}
+	if !strings.HasPrefix(string(w.Buf), "-ERR Script killed by user with SCRIPT KILL...") {
+		t.Fatalf("got %q", w.Buf)
+	}
+}

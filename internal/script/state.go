@@ -36,6 +36,9 @@ type state struct {
 	gen    uint64
 	errh   *lua.LFunction
 	nextFn *lua.LFunction
+	// keys and argv are the KEYS and ARGV tables of EVAL runs, reused
+	// while scripts leave them plain arrays (see globalArray.fill).
+	keys, argv globalArray
 	null   *lua.LUserData // cjson.null
 
 	// Per run.
@@ -422,6 +425,41 @@ func tableForeachi(L *lua.LState) int {
 		L.Pop(1)
 	}
 	return 0
+}
+
+// globalArray is a KEYS or ARGV table kept across runs: setting a global
+// and allocating a table on every EVAL costs more than refilling an array.
+// Nothing of an EVAL run outlives it (its globals are read-only), so the
+// table can be reused unless the script gave it other keys.
+type globalArray struct {
+	t *lua.LTable
+	n int
+}
+
+func (a *globalArray) fill(st *state, name string, items [][]byte) {
+	if a.t != nil {
+		var k lua.LValue = lua.LNil
+		if a.n > 0 {
+			k, _ = a.t.Next(lua.LNumber(a.n))
+		} else {
+			k, _ = a.t.Next(lua.LNil)
+		}
+		if k != lua.LNil {
+			a.t = nil // the script added keys: start afresh
+		}
+	}
+	if a.t == nil {
+		a.t = st.L.CreateTable(len(items), 0)
+		a.n = 0
+		st.g.RawSetString(name, a.t)
+	}
+	for i, it := range items {
+		a.t.RawSetInt(i+1, lua.LString(it))
+	}
+	for i := len(items) + 1; i <= a.n; i++ {
+		a.t.RawSetInt(i, lua.LNil)
+	}
+	a.n = len(items)
 }
 
 // array builds a Lua array of strings (KEYS, ARGV).
