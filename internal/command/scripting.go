@@ -99,9 +99,9 @@ type scriptRun struct {
 	// state is runDirty once the script called a write command, or
 	// runKilled once SCRIPT KILL stopped it: whichever comes first wins,
 	// so a script is never killed after it wrote.
-	state  atomic.Int32
-	kill   *script.KillSwitch
-	done   chan struct{} // made by the first waiter, under Scripting.mu
+	state atomic.Int32
+	kill  *script.KillSwitch
+	done  chan struct{} // made by the first waiter, under Scripting.mu
 
 	caller scriptCaller
 	run    script.Run

@@ -39,7 +39,7 @@ type state struct {
 	// keys and argv are the KEYS and ARGV tables of EVAL runs, reused
 	// while scripts leave them plain arrays (see globalArray.fill).
 	keys, argv globalArray
-	null   *lua.LUserData // cjson.null
+	null       *lua.LUserData // cjson.null
 
 	// Per run.
 	run     *Run
