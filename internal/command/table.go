@@ -20,11 +20,13 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerStreams,
 		registerMulti,
 		registerScripting,
 		registerPubSub,
 		registerHashes,
 		registerSets,
+		registerZSets,
 	} {
 		register(t)
 	}

@@ -72,6 +72,8 @@ type DB struct {
 	// OnAdd, when set, is told about every complex-typed key created, so
 	// clients blocked on a missing list, zset or stream can be woken. The
 	// shard sets it only while such clients exist.
+	// It is also told when a stream is deleted or overwritten: Redis 7.0
+	// then unblocks the clients waiting on it in XREADGROUP.
 	OnAdd func(key string)
 
 	// Index is the database number (kept right across SWAPDB), and
@@ -86,6 +88,13 @@ type DB struct {
 type Events interface {
 	Expired(db int, key string)
 	Created(db int, key string)
+}
+
+// streamGone tells OnAdd that e's stream value is going away.
+func (d *DB) streamGone(e *entry) {
+	if e.kind == value.Stream && d.OnAdd != nil {
+		d.OnAdd(e.key)
+	}
 }
 
 const initialBuckets = 4
@@ -252,6 +261,7 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 		}
 		d.bytes -= valueBytes(e)
 		e.obj = nil
+		d.streamGone(e)
 	}
 	e := &d.ents[r]
 	d.clock.Ver++
@@ -321,6 +331,8 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	e := &d.ents[r]
 	if added && d.OnAdd != nil {
 		defer d.OnAdd(e.key)
+	} else if !added {
+		d.streamGone(e)
 	}
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -413,6 +425,7 @@ func (d *DB) DeleteRef(r Ref) {
 	}
 	panic("keyspace: deleting an entry that is not in the table")
 found:
+	d.streamGone(e)
 	if e.expIdx >= 0 {
 		d.removeExp(r)
 	}
