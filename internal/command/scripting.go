@@ -74,6 +74,7 @@ type Scripting struct {
 	runs    []*scriptRun
 
 	busyReplies atomic.Int64
+	waited      atomic.Int64
 	pool        sync.Pool // *scriptRun
 	countError  func(msg string)
 }
@@ -533,6 +534,7 @@ func (e *Env) scriptBusy(c *Ctx, spec *Spec, queueing bool) bool {
 		if done == nil {
 			return false
 		}
+		s.waited.Add(1)
 		if limit > 0 {
 			t := time.NewTimer(waitLeft)
 			select {
@@ -898,8 +900,11 @@ func cmdFunctionRestore(c *Ctx) {
 	c.W.OK()
 }
 
-// ScriptStats are the scripting counters for metrics.
+// ScriptStats are the scripting counters for metrics (Dragonfly's INFO
+// names in brackets where it has one).
 type ScriptStats struct {
+	Interpreters  int64 // Lua states alive [lua_interpreter_cnt]
+	WaitedTotal   int64 // commands that waited for a running script [lua_blocked_total]
 	CachedScripts int64 // scripts in the EVAL cache
 	Libraries     int64
 	Functions     int64
@@ -907,7 +912,6 @@ type ScriptStats struct {
 	Errors        int64 // runs ending with an error reply
 	Killed        int64 // runs stopped by SCRIPT KILL / FUNCTION KILL
 	BusyReplies   int64 // -BUSY replies given to other clients
-	RunSeconds    float64
 	Compilations  int64
 	Running       int64 // scripts running now
 	MemoryVM      int64 // estimated memory of the interpreters
@@ -921,6 +925,8 @@ func (e *Env) ScriptStats() ScriptStats {
 	libs, funcs := eng.FunctionCounts()
 	code, fvm := eng.FunctionsMemory()
 	return ScriptStats{
+		Interpreters:  eng.Interpreters(),
+		WaitedTotal:   e.Scripting.waited.Load(),
 		CachedScripts: int64(n),
 		Libraries:     int64(libs),
 		Functions:     int64(funcs),

@@ -235,6 +235,18 @@ func (e *Engine) CacheStats() (n int, bytes int64) {
 	return len(e.scripts), e.bodyBytes
 }
 
+// Interpreters is the number of Lua interpreter states alive (the eval
+// pool and in-use states, plus the functions interpreter).
+func (e *Engine) Interpreters() int64 {
+	n := e.states.Load()
+	e.fn.vmMu.Lock()
+	if e.fn.vm != nil {
+		n++
+	}
+	e.fn.vmMu.Unlock()
+	return n
+}
+
 // VMMemory estimates the memory of the eval interpreters (INFO
 // used_memory_lua). gopher-lua does not account its allocations, so this
 // counts a fixed cost per live state plus the cached prototypes' code.
