@@ -8,6 +8,7 @@ import (
 
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/info"
+	"github.com/damselfly-db/damselfly/internal/metrics"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/script"
 	"github.com/damselfly-db/damselfly/internal/shard"
@@ -939,6 +940,15 @@ func (e *Env) ScriptStats() ScriptStats {
 		MemoryVM:      eng.VMMemory() + fvm,
 		MemoryScripts: body + code,
 	}
+}
+
+// ScriptingMetrics fills the scripting families of /metrics (a
+// MetricHooks entry).
+func (e *Env) ScriptingMetrics(s *metrics.Snapshot) {
+	eng := e.Scripts()
+	s.LuaInterpreters = eng.Interpreters()
+	s.LuaBlocked = e.Scripting.waited.Load()
+	s.ScriptErrors = eng.Errors.Load()
 }
 
 // ScriptingInfo fills INFO's scripting fields (an InfoHooks entry).
