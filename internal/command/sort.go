@@ -472,8 +472,33 @@ func sortSourceOf(db *keyspace.DB, ref keyspace.Ref) (sortSource, bool) {
 	switch v := db.Obj(ref).(type) {
 	case *value.SetValue:
 		return setSortSource{v}, true
+	case *value.SortedSet:
+		// Redis converts a compact sorted set to a skiplist for good when
+		// it sorts it.
+		if v.IsCompact() {
+			before := v.Size()
+			v.ToSkiplist()
+			db.Resized(v.Size() - before)
+		}
+		return zsetSortSource{v}, true
 	}
 	return nil, false
+}
+
+type zsetSortSource struct{ z *value.SortedSet }
+
+func (s zsetSortSource) Len() int { return s.z.Len() }
+func (s zsetSortSource) Each(fn func(e []byte)) {
+	s.z.Each(func(m []byte, _ float64) bool { fn(m); return true })
+}
+func (s zsetSortSource) Range(start, n int, desc bool, fn func(e []byte)) {
+	each := func(m []byte, _ float64) bool { fn(m); return true }
+	if desc {
+		l := s.z.Len()
+		s.z.Range(l-start-n, l-start-1, true, each)
+		return
+	}
+	s.z.Range(start, start+n-1, false, each)
 }
 
 type setSortSource struct{ s *value.SetValue }

@@ -29,6 +29,7 @@ func NewTable() *Table {
 		registerBitmaps,
 		registerHyperLogLog,
 		registerSort,
+		registerGeo,
 	} {
 		register(t)
 	}
