@@ -2,7 +2,7 @@ package command
 
 import (
 	"math"
-	"strconv"
+	"math/big"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/resp"
@@ -62,20 +62,25 @@ func (c *Ctx) parseBlockTimeout(arg []byte, ms bool) (time.Duration, bool) {
 		}
 		return time.Duration(n) * time.Millisecond, true
 	}
-	f, err := strconv.ParseFloat(string(arg), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	// Redis 7.0 reads seconds as a long double, scales to milliseconds and
+	// converts with a C cast: a value beyond the long long range (or inf)
+	// becomes LLONG_MIN on x86-64, hence "negative".
+	f, ok := parseLongDouble(arg)
+	if !ok {
 		c.Err("ERR timeout is not a float or out of range")
 		return 0, false
 	}
-	if f < 0 {
+	millis, _ := new(big.Float).Mul(f, big.NewFloat(1000)).Float64()
+	if math.IsInf(millis, 0) || millis >= math.MaxInt64 || millis < 0 {
 		c.Err(ErrTimeoutNeg)
 		return 0, false
 	}
-	if f*1000 > float64(maxBlockTimeout) {
+	millis = math.Ceil(millis)
+	if millis > float64(maxBlockTimeout) {
 		c.Err("ERR timeout is out of range")
 		return 0, false
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(millis) * time.Millisecond, true
 }
 
 // CanBlock reports whether the command may block: not inside MULTI/EXEC or

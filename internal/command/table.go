@@ -25,6 +25,7 @@ func NewTable() *Table {
 		registerPubSub,
 		registerHashes,
 		registerSets,
+		registerZSets,
 	} {
 		register(t)
 	}
