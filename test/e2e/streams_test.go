@@ -162,6 +162,17 @@ func TestStreamsBlocking(t *testing.T) {
 			cmd 0 XADD s 5-0 a b
 			read 2
 		`, nil},
+		{"flushed", `
+			cmd 0 XGROUP CREATE s g $ MKSTREAM
+			send 1 XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >
+			send 2 XREAD BLOCK 0 STREAMS s $
+			sleep 0.05
+			cmd 0 FLUSHALL
+			read 1
+			read 2 0.1
+			cmd 0 XADD s 1-0 a b
+			read 2
+		`, nil},
 		{"multi-serves-first-ready-key", `
 			send 1 XREAD BLOCK 0 STREAMS s1 s2 s3 $ $ $
 			sleep 0.05
