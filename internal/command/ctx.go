@@ -18,6 +18,12 @@ type Ctx struct {
 	Spec   *Spec
 	Now    int64 // unix ms, fixed for the whole command
 
+	// Started and Took time the handler of the last command Exec ran
+	// (Started is zero when it was refused before running); the server
+	// reads them for the pipeline metrics without another clock read.
+	Started time.Time
+	Took    time.Duration
+
 	failed bool
 
 	// Blocking state (see blocking.go).
@@ -89,8 +95,10 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	}
 	if ok {
 		sh.Hits++
+		db.Hits++
 	} else {
 		sh.Misses++
+		db.Misses++
 	}
 	return db, r, ok
 }

@@ -68,6 +68,10 @@ type DB struct {
 	// Counters the shard reads for INFO; bumped here because only the table
 	// knows when a key expired lazily.
 	ExpiredKeys int64
+	// Per-database counters for /metrics (dragonfly_keyspace_hits_total
+	// {db=...} and friends), bumped by the command layer under the shard
+	// lock: reads that found or missed a key, keys evicted.
+	Hits, Misses, EvictedKeys int64
 
 	// OnAdd, when set, is told about every complex-typed key created, so
 	// clients blocked on a missing list, zset or stream can be woken. The
@@ -110,6 +114,17 @@ func (d *DB) Len() int { return d.count }
 
 // ExpiresLen is the number of keys with an expiry.
 func (d *DB) ExpiresLen() int { return len(d.exp) }
+
+// Capacity is the number of slots of the hash index (both tables while
+// rehashing), Dragonfly's db_capacity.
+func (d *DB) Capacity() int { return len(d.ht[0].buckets) + len(d.ht[1].buckets) }
+
+// EntryBytes splits r's share of Bytes into the key's part (the key and
+// the per-entry overhead) and the value's.
+func (d *DB) EntryBytes(r Ref) (key, val int64) {
+	e := &d.ents[r]
+	return int64(len(e.key)) + entryOverhead, valueBytes(e)
+}
 
 // Bytes approximates the memory held by the DB's keys and values.
 func (d *DB) Bytes() int64 { return d.bytes }
