@@ -27,8 +27,9 @@ type Ctx struct {
 	failed bool
 
 	// Blocking state (see blocking.go).
-	noBlock      bool // inside MULTI/EXEC or a script: never block
-	retrying     bool // re-run for a blocked client: do not register again
+	noBlock      bool   // inside MULTI/EXEC or a script: never block
+	retrying     bool   // re-run for a blocked client: do not register again
+	readyKey     []byte // in retry mode under a pusher: the key that became ready
 	wouldBlock   bool
 	blocked      *shard.Waiter
 	blockTimeout time.Duration
