@@ -170,6 +170,16 @@ func (c *Ctx) block(keys [][]byte, timeout time.Duration, perKey bool) {
 	c.blockTimeout = timeout
 }
 
+// SetBlockedArg replaces argument i of the command the handler has just
+// blocked with c.Block, for its retries: XREAD stores the IDs "$" stood for
+// when it blocked.
+func (c *Ctx) SetBlockedArg(i int, v []byte) {
+	if c.blocked == nil {
+		return
+	}
+	c.blocked.Data.(*blockedCmd).args[i] = append([]byte(nil), v...)
+}
+
 func containsKey(keys [][]byte, k []byte) bool {
 	for _, x := range keys {
 		if string(x) == string(k) {
@@ -259,6 +269,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 		var out resp.Writer
 		out.Proto = bc.client.Proto
 		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true}
+		c.wokeKey, c.hasWokeKey = k.Key, true
 		if bc.perKey {
 			c.readyKey = []byte(k.Key)
 		}

@@ -23,6 +23,7 @@ func NewTable() *Table {
 		registerModule,
 		registerStreams,
 		registerMulti,
+		registerScripting,
 		registerPubSub,
 		registerHashes,
 		registerSets,
