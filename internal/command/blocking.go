@@ -277,7 +277,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)
 			w.Signal() // it may have timed out meanwhile
-			if _, ok := sh.DB(k.DB).Peek([]byte(k.Key)); !ok {
+			if _, ok := sh.DB(k.DB).Peek([]byte(k.Key)); !ok && !c.passOn {
 				return // the key is gone: nothing for the others either
 			}
 			continue
