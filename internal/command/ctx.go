@@ -28,6 +28,7 @@ type Ctx struct {
 
 	// Blocking state (see blocking.go).
 	noBlock      bool   // inside MULTI/EXEC or a script: never block
+	script       bool   // called by a script (redis.call)
 	retrying     bool   // re-run for a blocked client: do not register again
 	readyKey     []byte // in retry mode under a pusher: the key that became ready
 	wouldBlock   bool

@@ -601,6 +601,10 @@ func xread(c *Ctx, isGroup bool) {
 		o := args[i]
 		switch {
 		case streamOpt(o, "block") && more > 0:
+			if c.script {
+				c.Err("ERR " + cString(args[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
 			i++
 			d, ok := c.blockTimeoutMs(args[i])
 			if !ok {
