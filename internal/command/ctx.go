@@ -39,11 +39,6 @@ type Ctx struct {
 	// client's own goroutine and any key may be the one).
 	wokeKey    string
 	hasWokeKey bool
-	// passOn: a retried handler that keeps waiting asks the pusher to
-	// try the key's other waiters even when the key is gone (the
-	// XREADGROUP readers of a deleted stream are unblocked with an error,
-	// whoever waited before them).
-	passOn bool
 }
 
 // DB returns the current database's table in the shard that owns key. The

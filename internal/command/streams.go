@@ -861,11 +861,9 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		}
 		return
 	}
-	// Stream readers do not consume what they read, so the pusher goes on
-	// to the key's other waiters after this one (serveKey does that for
-	// any waiter that is not served while the key exists; passOn also when
-	// it is gone, for the XREADGROUP readers after this one).
-	c.passOn = true
+	// Stream readers do not consume what they read: the pusher goes on to
+	// the key's other waiters after this one, even when the key is gone
+	// (its XREADGROUP readers are answered with an error).
 	c.Block(nil, 0)
 }
 
