@@ -101,9 +101,10 @@ type scriptRun struct {
 	// state is runDirty once the script called a write command, or
 	// runKilled once SCRIPT KILL stopped it: whichever comes first wins,
 	// so a script is never killed after it wrote.
-	state atomic.Int32
-	kill  *script.KillSwitch
-	done  chan struct{} // made by the first waiter, under Scripting.mu
+	state  atomic.Int32
+	warned atomic.Bool // the slow-script warning was logged
+	kill   *script.KillSwitch
+	done   chan struct{} // made by the first waiter, under Scripting.mu
 
 	caller scriptCaller
 	run    script.Run
@@ -142,6 +143,7 @@ func (s *Scripting) unregister(rs *scriptRun) {
 	s.mu.Unlock()
 	rs.client, rs.args = nil, nil
 	rs.state.Store(runClean)
+	rs.warned.Store(false)
 	rs.caller = scriptCaller{w: rs.caller.w}
 	rs.caller.w.Buf = rs.caller.w.Buf[:0]
 	if cap(rs.caller.w.Buf) > 64<<10 {
@@ -522,6 +524,13 @@ func (e *Env) scriptBusy(c *Ctx, spec *Spec, queueing bool) bool {
 		}
 		s.mu.Unlock()
 		if busy != nil {
+			if busy.warned.CompareAndSwap(false, true) {
+				kill := "FUNCTION KILL"
+				if busy.eval {
+					kill = "SCRIPT KILL"
+				}
+				e.Log.Warn("Slow script detected: still in execution after " + time.Duration(now-busy.start.Load()).Round(time.Millisecond).String() + ". You can try killing the script using the " + kill + " command. Script name is: " + busy.name + ".")
+			}
 			msg := errBusyFunction
 			if busy.eval {
 				msg = errBusyEval
