@@ -238,7 +238,17 @@ func (c *Ctx) numKeys(badNum string) (int, bool) {
 	return int(n), true
 }
 
+// feedMonitor shows EVAL and FCALL in MONITOR first, before the commands
+// they run and whether they fail or not, as Redis does (they are
+// skip_monitor for the dispatcher).
+func feedMonitor(c *Ctx) {
+	if c.Env.Monitor.Active() {
+		c.Env.Monitor.Feed(c.Client, c.Args, time.Now())
+	}
+}
+
 func cmdEval(c *Ctx, bySHA, ro bool) {
+	feedMonitor(c)
 	if bySHA && len(c.Args[1]) != 40 {
 		c.Err(errNoScript)
 		return
@@ -265,6 +275,7 @@ func cmdEval(c *Ctx, bySHA, ro bool) {
 }
 
 func cmdFCall(c *Ctx, ro bool) {
+	feedMonitor(c)
 	eng := c.Env.Scripts()
 	f := eng.Function(string(c.Args[1]))
 	if f == nil {
@@ -309,10 +320,6 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 		W:          c.W,
 		Ctx:        rs.kill,
 		CountError: sc.countError,
-	}
-	if env.Monitor.Active() {
-		// EVAL is skip_monitor: it shows before the commands it runs.
-		env.Monitor.Feed(c.Client, c.Args, time.Now())
 	}
 	took := st.AcquireSetOwned(&rs.shards, c.Client.ID, c.Now)
 	sc.register(rs, time.Now())
