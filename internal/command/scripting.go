@@ -160,7 +160,7 @@ func registerScripting(t *Table) {
 		if ro {
 			f |= ReadOnly
 		}
-		return &Spec{Name: name, Arity: -3, Flags: f, KeysFn: numKeysPositions, Group: "scripting", Since: since, Summary: summary, Categories: []string{"scripting"}, Handler: h}
+		return &Spec{Name: name, Arity: -3, Flags: f, KeysFn: numKeysPositions(2), Group: "scripting", Since: since, Summary: summary, Categories: []string{"scripting"}, Handler: h}
 	}
 	sub := func(name string, arity int, flags Flag, h func(*Ctx), since, summary string) *Spec {
 		return &Spec{Name: name, Arity: arity, Flags: flags, Group: "scripting", Since: since, Summary: summary, Handler: h}
@@ -200,23 +200,6 @@ func registerScripting(t *Table) {
 			Handler: runSub,
 		},
 	)
-}
-
-// numKeysPositions finds the keys of EVAL-like commands: "<cmd> <script>
-// <numkeys> key... arg...". A malformed numkeys gives none.
-func numKeysPositions(args [][]byte) []int {
-	if len(args) < 3 {
-		return nil
-	}
-	n, ok := parseInt(args[2])
-	if !ok || n <= 0 || n > int64(len(args)-3) {
-		return nil
-	}
-	pos := make([]int, n)
-	for i := range pos {
-		pos[i] = 3 + i
-	}
-	return pos
 }
 
 // numKeys reads and checks EVAL's numkeys; badNum is the error for a

@@ -16,6 +16,7 @@ func NewTable() *Table {
 	for _, register := range []func(*Table){
 		registerConnection,
 		registerStrings,
+		registerLists,
 		registerKeys,
 		registerServer,
 		registerReplication,
@@ -27,6 +28,9 @@ func NewTable() *Table {
 		registerHashes,
 		registerSets,
 		registerZSets,
+		registerBitmaps,
+		registerHyperLogLog,
+		registerSort,
 	} {
 		register(t)
 	}

@@ -83,6 +83,7 @@ type Config struct {
 	ZSetMaxListpackValue   Memory
 	StreamNodeMaxBytes     Memory
 	StreamNodeMaxEntries   Int
+	HLLSparseMaxBytes      Memory
 
 	mu       sync.Mutex // serialises Set; guards hooks
 	settings []*setting // sorted by canonical name

@@ -298,12 +298,14 @@ func (c *conn) flush() bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	// Counted before the write: once the peer has the reply, a scrape it
+	// triggers must already see it.
+	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
 	start := time.Now()
 	n, err := c.nc.Write(c.w.Buf)
 	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
 	c.wmu.Unlock()
-	c.cl.Conn.Replies.Add(1)
 	c.s.env.Stats.NetOutput.Add(int64(n))
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
@@ -421,6 +423,9 @@ func (c *conn) cleanup() {
 // the blocking command are kept for afterwards.
 func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
 	c.flush()
+	// The idle timeout (config "timeout") does not apply while blocked,
+	// and a deadline left from the last read would stop the watcher.
+	c.nc.SetReadDeadline(time.Time{})
 	gone := make(chan struct{})
 	stopped := make(chan struct{})
 	var extra []byte

@@ -92,6 +92,7 @@ func (s *Shard) SwapDB(a, b int) {
 		s.dbs[i].OnAdd = nil
 		if s.blockedDBs[i] > 0 {
 			s.dbs[i].OnAdd = s.markReady(i)
+			s.markExisting(i)
 		}
 	}
 }
