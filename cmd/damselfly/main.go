@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/damselfly-db/damselfly/internal/config"
@@ -30,6 +31,14 @@ func run() int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	// DAMSELFLY_CPUPROFILE=file writes a pprof CPU profile until exit: the
+	// way the performance work measures the hot path.
+	if path := os.Getenv("DAMSELFLY_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	log.Info("starting damselfly", "version", version, "pid", os.Getpid())
 	cfg.LogAccepted(log)
 	srv := server.New(cfg, log, version)

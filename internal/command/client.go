@@ -54,6 +54,23 @@ type Client struct {
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
 
+	// Pub/sub: Push queues bytes on the connection outside the reply flow
+	// and Flush writes the replies buffered so far; the server sets both.
+	Push      func(b []byte)
+	Flush     func()
+	ps        *subState
+	subCounts [3]atomic.Int64
+
+	// Client-side caching: tracking is the connection's own view;
+	// trackingShared and trackingOn are what other clients read.
+	tracking       *trackingState
+	trackingShared atomic.Pointer[trackingState]
+	trackingOn     atomic.Bool
+
+	// Transaction state, owned by the connection goroutine.
+	multi   *multiState
+	watched []watchedKey
+
 	// waiter is set while the client is blocked (CLIENT UNBLOCK).
 	waiter atomic.Pointer[shard.Waiter]
 }

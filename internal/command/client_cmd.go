@@ -37,7 +37,10 @@ func registerClient(t *Table) {
 			sub("pause", -3, clientPause, "Suspends commands processing."),
 			sub("unpause", 2, func(c *Ctx) { c.Env.Pause.Unpause(); c.W.OK() }, "Resumes processing of clients that were paused."),
 			sub("unblock", -3, clientUnblock, "Unblocks a client blocked by a blocking command from a different connection."),
-			sub("getredir", 2, func(c *Ctx) { c.W.Int(-1) }, "Returns the client ID to which the connection's tracking notifications are redirected."),
+			sub("getredir", 2, clientGetRedir, "Returns the client ID to which the connection's tracking notifications are redirected."),
+			sub("tracking", -3, clientTracking, "Controls server-assisted client-side caching for the connection."),
+			sub("caching", 3, clientCaching, "Instructs the server whether to track the keys in the next request."),
+			sub("trackinginfo", 2, clientTrackingInfo, "Returns information about server-assisted client-side caching for the connection."),
 			sub("help", 2, clientHelp, "Returns helpful text about the different subcommands."),
 		},
 		Handler: func(c *Ctx) { runSub(c) },
@@ -197,10 +200,7 @@ func (c *Ctx) clientLine(cl *Client) string {
 		b.WriteString(v)
 	}
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
-	subs, psubs, ssubs := int64(0), int64(0), int64(0)
-	if c.Env.SubCounts != nil {
-		subs, psubs, ssubs = c.Env.SubCounts(cl)
-	}
+	subs, psubs, ssubs := cl.SubscriptionCounts()
 	w("id", i(cl.ID))
 	w("addr", cl.Addr)
 	w("laddr", cl.LAddr)

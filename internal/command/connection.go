@@ -53,6 +53,10 @@ func cmdReset(c *Ctx) {
 	if c.Env.ResetHook != nil {
 		c.Env.ResetHook(cl)
 	}
+	c.discardMulti()
+	c.Env.unwatch(cl)
+	c.Env.dropSubscriptions(cl)
+	c.Env.dropTracking(cl)
 	cl.Select(0)
 	cl.SetName("")
 	cl.Proto = 2

@@ -54,11 +54,16 @@ func (c *Ctx) WrongArgs() { c.Err(errWrongArgs(c.Spec.Name)) }
 func (c *Ctx) EachShard(fn func(sh *shard.Shard)) {
 	for i := 0; i < c.Env.Store.N(); i++ {
 		sh := c.Env.Store.Shard(i)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		fn(sh)
-		sh.Unlock()
+		sh.Release(took)
 	}
 }
+
+// lock takes sh for a command that locks shards itself, unless the client
+// already holds it (inside EXEC or a script). Pass the result to
+// sh.Release.
+func (c *Ctx) lock(sh *shard.Shard) bool { return sh.Acquire(c.Client.ID, c.Now) }
 
 // Lookup finds key in the client's database and counts a keyspace hit or
 // miss, like Redis's lookupKeyRead.

@@ -132,10 +132,10 @@ func debugSleep(c *Ctx) {
 	secs, _ := strconv.ParseFloat(strings.TrimSpace(string(c.Args[2])), 64) // strtod: junk is 0
 	if secs > 0 && !math.IsInf(secs, 0) {
 		st := c.Env.Store
-		all := st.All()
-		st.LockSet(&all, c.Now)
+		for i := 0; i < st.N(); i++ {
+			defer st.Shard(i).Release(c.lock(st.Shard(i)))
+		}
 		time.Sleep(time.Duration(secs * float64(time.Second)))
-		st.UnlockSet(&all)
 	}
 	c.W.OK()
 }
@@ -143,8 +143,7 @@ func debugSleep(c *Ctx) {
 // withKey runs fn with the shard of key locked.
 func (c *Ctx) withKey(key []byte, fn func(sh *shard.Shard, db *keyspace.DB)) {
 	sh := c.ShardOf(key)
-	sh.Lock(c.Now)
-	defer sh.Unlock()
+	defer sh.Release(c.lock(sh))
 	fn(sh, sh.DB(c.Client.DB))
 }
 
@@ -263,8 +262,9 @@ func mixValue(d *digest.Sum, db *keyspace.DB, r keyspace.Ref) {
 // all shards locked so the digest is of one point in time.
 func debugDigest(c *Ctx) {
 	st := c.Env.Store
-	all := st.All()
-	st.LockSet(&all, c.Now)
+	for i := 0; i < st.N(); i++ {
+		defer st.Shard(i).Release(c.lock(st.Shard(i)))
+	}
 	var final digest.Sum
 	ndb := st.Shard(0).NumDBs()
 	for j := 0; j < ndb; j++ {
@@ -292,7 +292,6 @@ func debugDigest(c *Ctx) {
 			})
 		}
 	}
-	st.UnlockSet(&all)
 	c.W.Simple(final.Hex())
 }
 
@@ -341,12 +340,12 @@ func debugPopulate(c *Ctx) {
 			copy(v, val)
 		}
 		sh := st.Shard(st.Of(key))
-		sh.Lock(time.Now().UnixMilli())
+		took := sh.Acquire(c.Client.ID, time.Now().UnixMilli())
 		db := sh.DB(c.Client.DB)
 		if _, exists := db.Peek(key); !exists {
 			db.SetString(key, v, 0, false)
 		}
-		sh.Unlock()
+		sh.Release(took)
 	}
 	c.W.OK()
 }

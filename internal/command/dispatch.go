@@ -13,23 +13,41 @@ func (e *Env) Exec(c *Ctx) {
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		c.Spec = nil
+		c.flagTransaction()
 		e.unknownCommand(c)
 		return
 	}
 	c.Spec = spec
 	if !arityOK(spec.Arity, len(args)) {
 		spec.stats.rejected.Add(1)
+		c.flagTransaction()
 		c.Err(errWrongArgs(spec.Name))
 		return
 	}
 	if !c.Client.Authed && !spec.Has(NoAuth) && e.Config.RequirePass.Get() != "" {
 		spec.stats.rejected.Add(1)
+		c.flagTransaction()
 		c.Err(ErrNoAuth)
 		return
 	}
 	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
 		spec.stats.rejected.Add(1)
 		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	if c.Client.multi != nil && queuesInMulti(spec) {
+		if spec.Subcommands != nil && len(args) > 1 {
+			if sub := spec.Sub(args[1]); sub == nil || !arityOK(sub.Arity, len(args)) {
+				c.flagTransaction()
+				if sub == nil {
+					c.Err("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(spec.Name) + " HELP.")
+				} else {
+					c.Err("ERR wrong number of arguments for '" + spec.Name + "|" + sub.Name + "' command")
+				}
+				return
+			}
+		}
+		c.queue(spec)
 		return
 	}
 	if e.Pause.Active() && spec.Name != "client" {
@@ -89,11 +107,15 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	switch {
 	case spec.Has(NoLock):
 		spec.Handler(c)
+		if c.Client.tracking != nil {
+			e.afterCommand(c, spec)
+		}
 		return
 	case spec.Has(AllShards):
 		all := st.All()
 		st.LockSet(&all, c.Now)
 		spec.Handler(c)
+		e.afterCommand(c, spec)
 		e.serveReady(&all, c.Now)
 		st.UnlockSet(&all)
 		return
@@ -101,6 +123,9 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	pos := spec.KeyPositions(c.Args)
 	if len(pos) == 0 {
 		spec.Handler(c)
+		if c.Client.tracking != nil {
+			e.afterCommand(c, spec)
+		}
 		return
 	}
 	if len(pos) == 1 || st.N() == 1 {
@@ -108,6 +133,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		sh := st.Shard(i)
 		sh.Lock(c.Now)
 		spec.Handler(c)
+		e.afterCommand(c, spec)
 		if sh.HasReady() {
 			var set shard.Set
 			set.Add(i)
@@ -122,6 +148,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	}
 	st.LockSet(&set, c.Now)
 	spec.Handler(c)
+	e.afterCommand(c, spec)
 	e.serveReady(&set, c.Now)
 	st.UnlockSet(&set)
 }

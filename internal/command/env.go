@@ -8,6 +8,7 @@ import (
 
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/info"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
@@ -32,9 +33,9 @@ type Env struct {
 	// for RESET.
 	ResetHook func(c *Client)
 	Pause     Pause
-	// SubCounts reports a client's channel, pattern and shard-channel
-	// subscriptions for CLIENT LIST (set when pub/sub lands).
-	SubCounts func(c *Client) (int64, int64, int64)
+	Watching  Watching
+	PubSub    pubsub.Hub
+	Tracking  Tracking
 	// Listeners describes the bound addresses for INFO/CLIENT.
 	TCPPort int
 	RunID   string

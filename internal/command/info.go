@@ -24,13 +24,13 @@ func cmdInfo(c *Ctx) {
 		args = append(args, string(a))
 	}
 	sel := info.Select(args)
-	c.W.Verbatim(info.Render(c.Env.GatherInfo(sel), sel))
+	c.W.Verbatim(info.Render(c.Env.GatherInfo(sel, c.Client.ID), sel))
 }
 
 // GatherInfo collects what INFO reports. Shards are locked one at a time;
 // the expensive parts (memory, per-command tables) are read only when their
 // section is selected. It is exported for the metrics endpoint.
-func (e *Env) GatherInfo(sel info.Selection) *info.Data {
+func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 	now := time.Now()
 	cfg := e.Config
 	d := &info.Data{
@@ -99,7 +99,7 @@ func (e *Env) GatherInfo(sel info.Selection) *info.Data {
 	dbs := make([]info.DBStat, ndb)
 	for i := 0; i < e.Store.N(); i++ {
 		sh := e.Store.Shard(i)
-		sh.Lock(now.UnixMilli())
+		took := sh.Acquire(owner, now.UnixMilli())
 		d.KeyspaceHits += sh.Hits
 		d.KeyspaceMisses += sh.Misses
 		d.EvictedKeys += sh.EvictedKeys
@@ -111,12 +111,12 @@ func (e *Env) GatherInfo(sel info.Selection) *info.Data {
 			dbs[j].Expires += int64(db.ExpiresLen())
 			d.ExpiredKeys += db.ExpiredKeys
 		}
-		sh.Unlock()
+		sh.Release(took)
 	}
 	d.Keyspace = dbs
 
 	if sel.Has("memory") {
-		m := e.Memory()
+		m := e.Memory(owner)
 		d.UsedMemory = m.Used
 		d.UsedMemoryRSS = m.RSS
 		d.UsedMemoryPeak = m.Peak

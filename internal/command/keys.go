@@ -2,6 +2,8 @@ package command
 
 import (
 	"math"
+
+	"github.com/damselfly-db/damselfly/internal/config"
 	"math/rand/v2"
 	"strconv"
 
@@ -64,8 +66,8 @@ func runSubLocked(c *Ctx) {
 		return
 	}
 	sh := c.ShardOf(c.Args[2])
-	sh.Lock(c.Now)
-	defer sh.Unlock()
+	took := c.lock(sh)
+	defer sh.Release(took)
 	sub.Handler(c)
 }
 
@@ -73,6 +75,7 @@ func cmdDel(c *Ctx) {
 	n := int64(0)
 	for _, k := range c.Args[1:] {
 		if c.DB(k).Delete(k) {
+			c.Notify(config.EventGeneric, "del", k)
 			n++
 		}
 	}
@@ -175,10 +178,12 @@ func expireGeneric(c *Ctx, unitMs int64, absolute bool) {
 	}
 	if when <= c.Now {
 		db.DeleteRef(r)
+		c.Notify(config.EventGeneric, "del", c.Args[1])
 		c.W.Int(1)
 		return
 	}
 	db.SetExpireAt(r, when)
+	c.Notify(config.EventGeneric, "expire", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -215,6 +220,7 @@ func cmdPersist(c *Ctx) {
 		return
 	}
 	db.SetExpireAt(r, 0)
+	c.Notify(config.EventGeneric, "persist", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -263,6 +269,8 @@ func renameGeneric(c *Ctx, nx bool) {
 		copyValue(sdb, r, ddb, dst)
 		sdb.Delete(src)
 	}
+	c.Notify(config.EventGeneric, "rename_from", src)
+	c.Notify(config.EventGeneric, "rename_to", dst)
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -310,6 +318,7 @@ func cmdCopy(c *Ctx) {
 		ddb.Delete(dst)
 	}
 	copyValue(sdb, r, ddb, dst)
+	c.Env.notify(config.EventGeneric, "copy_to", dst, dbIdx)
 	c.W.Int(1)
 }
 
@@ -346,6 +355,8 @@ func cmdMove(c *Ctx) {
 		dst.SetExpireAt(nr, exp)
 	}
 	src.Delete(key)
+	c.Notify(config.EventGeneric, "move_from", key)
+	c.Env.notify(config.EventGeneric, "move_to", key, int(n))
 	c.W.Int(1)
 }
 
@@ -355,11 +366,11 @@ func cmdKeys(c *Ctx) {
 	var out []string
 	if !all && glob.IsLiteral(pattern) {
 		sh := c.ShardOf(pattern)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		if _, ok := sh.DB(c.Client.DB).Peek(pattern); ok {
 			out = append(out, string(pattern))
 		}
-		sh.Unlock()
+		sh.Release(took)
 	} else {
 		c.EachShard(func(sh *shard.Shard) {
 			db := sh.DB(c.Client.DB)
@@ -443,7 +454,7 @@ func cmdScan(c *Ctx) {
 	budget := count * 10
 	for budget > 0 && int64(len(keys)) < count {
 		sh := st.Shard(idx)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		db := sh.DB(c.Client.DB)
 		for {
 			inner = db.Scan(inner, func(r keyspace.Ref) {
@@ -461,7 +472,7 @@ func cmdScan(c *Ctx) {
 				break
 			}
 		}
-		sh.Unlock()
+		sh.Release(took)
 		if inner == 0 {
 			idx++
 			if idx >= st.N() {
@@ -497,14 +508,14 @@ func cmdRandomKey(c *Ctx) {
 			x -= sizes[i]
 		}
 		sh := st.Shard(i)
-		sh.Lock(c.Now)
+		took := c.lock(sh)
 		db := sh.DB(c.Client.DB)
 		r, ok := db.RandomRef()
 		var k string
 		if ok {
 			k = db.Key(r)
 		}
-		sh.Unlock()
+		sh.Release(took)
 		if ok {
 			c.W.BulkString(k)
 			return

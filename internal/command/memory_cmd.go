@@ -51,12 +51,12 @@ type memoryDB struct {
 	keys, withTTL int64
 }
 
-func (e *Env) memoryDBs() []memoryDB {
+func (e *Env) memoryDBs(owner int64) []memoryDB {
 	var out []memoryDB
 	now := time.Now().UnixMilli()
 	for i := 0; i < e.Store.N(); i++ {
 		sh := e.Store.Shard(i)
-		sh.Lock(now)
+		took := sh.Acquire(owner, now)
 		for d := 0; d < sh.NumDBs(); d++ {
 			for len(out) <= d {
 				out = append(out, memoryDB{index: len(out)})
@@ -65,7 +65,7 @@ func (e *Env) memoryDBs() []memoryDB {
 			out[d].keys += int64(db.Len())
 			out[d].withTTL += int64(db.ExpiresLen())
 		}
-		sh.Unlock()
+		sh.Release(took)
 	}
 	for i := range out {
 		// The per-entry overhead the keyspace charges (slot and bucket),
@@ -81,8 +81,8 @@ func (e *Env) memoryDBs() []memoryDB {
 const keyEntryOverhead = 96
 
 func cmdMemoryStats(c *Ctx) {
-	m := c.Env.Memory()
-	dbs := c.Env.memoryDBs()
+	m := c.Env.Memory(c.Client.ID)
+	dbs := c.Env.memoryDBs(c.Client.ID)
 	w := c.W
 	nonEmpty := 0
 	for _, d := range dbs {
@@ -147,7 +147,7 @@ func cmdMemoryStats(c *Ctx) {
 // cmdMemoryDoctor is a port of Redis's getMemoryDoctorReport, on the same
 // figures MEMORY STATS shows.
 func cmdMemoryDoctor(c *Ctx) {
-	m := c.Env.Memory()
+	m := c.Env.Memory(c.Client.ID)
 	c.W.Verbatim(memoryDoctor(m, c.Env.Clients.Len()))
 }
 

@@ -272,12 +272,12 @@ func cmdConfigSet(c *Ctx) {
 // expired and evicted keys, and the memory peak. The slow log and the
 // latency monitor keep their data, as in Redis.
 func cmdConfigResetStat(c *Ctx) {
-	c.Env.ResetStats()
+	c.Env.ResetStats(c.Client.ID)
 	c.W.OK()
 }
 
 // ResetStats is CONFIG RESETSTAT.
-func (e *Env) ResetStats() {
+func (e *Env) ResetStats(owner int64) {
 	for _, s := range e.Table.All() {
 		s.ResetStats()
 		for _, sub := range s.Subcommands {
@@ -293,16 +293,16 @@ func (e *Env) ResetStats() {
 	now := time.Now().UnixMilli()
 	for i := 0; i < e.Store.N(); i++ {
 		sh := e.Store.Shard(i)
-		sh.Lock(now)
+		took := sh.Acquire(owner, now)
 		sh.Hits, sh.Misses, sh.EvictedKeys, sh.ExpireCycleMs = 0, 0, 0, 0
 		for d := 0; d < sh.NumDBs(); d++ {
 			sh.DB(d).ExpiredKeys = 0
 		}
-		sh.Unlock()
+		sh.Release(took)
 	}
 	e.State.ResetRates()
 	e.State.ResetPeak(0)
-	e.State.ResetPeak(e.Memory().Used)
+	e.State.ResetPeak(e.Memory(owner).Used)
 }
 
 func cmdConfigRewrite(c *Ctx) {

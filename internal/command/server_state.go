@@ -141,7 +141,7 @@ func (e *Env) RunSampler(ctx context.Context) {
 			return
 		case now := <-t.C:
 			e.State.sample(now, e.Stats.CommandsProcessed.Load(), e.Stats.NetInput.Load(), e.Stats.NetOutput.Load())
-			e.Memory()
+			e.Memory(0)
 		}
 	}
 }
@@ -209,18 +209,18 @@ type MemoryReport struct {
 
 // Memory measures the memory account (locking each shard in turn) and
 // updates the peak.
-func (e *Env) Memory() MemoryReport {
+func (e *Env) Memory(owner int64) MemoryReport {
 	var r MemoryReport
 	for i := 0; i < e.Store.N(); i++ {
 		sh := e.Store.Shard(i)
-		sh.Lock(time.Now().UnixMilli())
+		took := sh.Acquire(owner, time.Now().UnixMilli())
 		for d := 0; d < sh.NumDBs(); d++ {
 			db := sh.DB(d)
 			r.Keyspace += db.Bytes()
 			r.Keys += int64(db.Len())
 			r.KeyOverhead += int64(db.Len())*keyEntryOverhead + int64(db.ExpiresLen())*4
 		}
-		sh.Unlock()
+		sh.Release(took)
 	}
 	for _, cl := range e.Clients.List() {
 		r.Clients += clientMem(cl)

@@ -3,6 +3,7 @@ package command
 import (
 	"math"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
 )
@@ -196,8 +197,14 @@ func cmdSet(c *Ctx) {
 		if exists {
 			db.DeleteRef(ref)
 		}
+		c.Notify(config.EventString, "set", key)
+		c.Notify(config.EventGeneric, "del", key)
 	} else {
 		db.SetString(key, args[2], expireAt, flags&optKeepTTL != 0)
+		c.Notify(config.EventString, "set", key)
+		if expire != nil {
+			c.Notify(config.EventGeneric, "expire", key)
+		}
 	}
 	if flags&optGet == 0 {
 		c.W.OK()
@@ -211,6 +218,7 @@ func cmdSetNX(c *Ctx) {
 		return
 	}
 	db.SetString(c.Args[1], c.Args[2], 0, false)
+	c.Notify(config.EventString, "set", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -220,6 +228,8 @@ func setWithTTL(c *Ctx, unit int64) {
 		return
 	}
 	c.DB(c.Args[1]).SetString(c.Args[1], c.Args[3], at, false)
+	c.Notify(config.EventString, "set", c.Args[1])
+	c.Notify(config.EventGeneric, "expire", c.Args[1])
 	c.W.OK()
 }
 
@@ -247,11 +257,16 @@ func cmdGetEx(c *Ctx) {
 	c.W.Bulk(db.Str(ref))
 	switch {
 	case flags&optPersist != 0:
-		db.SetExpireAt(ref, 0)
+		if db.ExpireAt(ref) != 0 {
+			db.SetExpireAt(ref, 0)
+			c.Notify(config.EventGeneric, "persist", key)
+		}
 	case expire != nil && expireAt <= c.Now:
 		db.DeleteRef(ref)
+		c.Notify(config.EventGeneric, "del", key)
 	case expire != nil:
 		db.SetExpireAt(ref, expireAt)
+		c.Notify(config.EventGeneric, "expire", key)
 	}
 }
 
@@ -267,6 +282,7 @@ func cmdGetDel(c *Ctx) {
 	}
 	c.W.Bulk(db.Str(ref))
 	db.DeleteRef(ref)
+	c.Notify(config.EventGeneric, "del", c.Args[1])
 }
 
 func cmdGetSet(c *Ctx) {
@@ -281,6 +297,7 @@ func cmdGetSet(c *Ctx) {
 		c.W.Null()
 	}
 	db.SetString(c.Args[1], c.Args[2], 0, false)
+	c.Notify(config.EventString, "set", c.Args[1])
 }
 
 func cmdMGet(c *Ctx) {
@@ -303,6 +320,7 @@ func cmdMSet(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB(c.Args[i]).SetString(c.Args[i], c.Args[i+1], 0, false)
+		c.Notify(config.EventString, "set", c.Args[i])
 	}
 	c.W.OK()
 }
@@ -320,6 +338,7 @@ func cmdMSetNX(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB(c.Args[i]).SetString(c.Args[i], c.Args[i+1], 0, false)
+		c.Notify(config.EventString, "set", c.Args[i])
 	}
 	c.W.Int(1)
 }
@@ -340,6 +359,7 @@ func cmdAppend(c *Ctx) {
 	ref, exists := db.Find(key)
 	if !exists {
 		db.SetString(key, c.Args[2], 0, false)
+		c.Notify(config.EventString, "append", key)
 		c.W.Int(int64(len(c.Args[2])))
 		return
 	}
@@ -351,6 +371,7 @@ func cmdAppend(c *Ctx) {
 		return
 	}
 	db.AppendString(ref, c.Args[2])
+	c.Notify(config.EventString, "append", key)
 	c.W.Int(int64(len(db.Str(ref))))
 }
 
@@ -435,6 +456,7 @@ func cmdSetRange(c *Ctx) {
 	}
 	buf := db.MutableString(ref, int(off)+len(val))
 	copy(buf[off:], val)
+	c.Notify(config.EventString, "setrange", key)
 	c.W.Int(int64(len(buf)))
 }
 
@@ -475,6 +497,7 @@ func incrBy(c *Ctx, by int64) {
 	} else {
 		db.SetString(key, b, 0, false)
 	}
+	c.Notify(config.EventString, "incrby", key)
 	c.W.Int(n)
 }
 
@@ -528,5 +551,6 @@ func cmdIncrByFloat(c *Ctx) {
 	} else {
 		db.SetString(key, b, 0, false)
 	}
+	c.Notify(config.EventString, "incrbyfloat", key)
 	c.W.Bulk(b)
 }

@@ -20,6 +20,10 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerMulti,
+		registerPubSub,
+		registerHashes,
+		registerSets,
 	} {
 		register(t)
 	}

@@ -17,6 +17,11 @@ const noRef Ref = -1
 // or one script) sees the same time, as in Redis.
 type Clock struct {
 	Ms int64 // unix milliseconds
+	// Ver is the shard's last entry version. Every change to an entry
+	// gives it a new version from this counter, shared by all databases of
+	// the shard, so a version names one state of one key (WATCH compares
+	// them; snapshots will too).
+	Ver uint64
 }
 
 // entry flags.
@@ -33,6 +38,7 @@ type entry struct {
 	next     Ref   // bucket chain, or free list when the slot is free
 	expIdx   int32 // index in DB.exp, or -1
 	atime    int64 // last access, unix ms (LRU, OBJECT IDLETIME)
+	version  uint64
 	kind     value.Kind
 	flags    uint8
 	freq     uint8 // LFU counter (OBJECT FREQ)
@@ -67,6 +73,19 @@ type DB struct {
 	// clients blocked on a missing list, zset or stream can be woken. The
 	// shard sets it only while such clients exist.
 	OnAdd func(key string)
+
+	// Index is the database number (kept right across SWAPDB), and
+	// Events, when set, is told of keys expiring and created, for keyspace
+	// notifications.
+	Index  int
+	Events Events
+}
+
+// Events receives keyspace events from a DB. Its methods run with the
+// shard locked and must not block.
+type Events interface {
+	Expired(db int, key string)
+	Created(db int, key string)
 }
 
 const initialBuckets = 4
@@ -122,8 +141,12 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 func (d *DB) expired(r Ref) bool {
 	e := &d.ents[r]
 	if e.expireAt != 0 && e.expireAt <= d.clock.Ms {
+		key := e.key
 		d.DeleteRef(r)
 		d.ExpiredKeys++
+		if d.Events != nil {
+			d.Events.Expired(d.Index, key)
+		}
 		return true
 	}
 	return false
@@ -179,9 +202,21 @@ func (d *DB) Freq(r Ref) uint8 { return d.ents[r].freq }
 // IsRaw reports whether r's string was modified in place.
 func (d *DB) IsRaw(r Ref) bool { return d.ents[r].flags&flagRaw != 0 }
 
+// Version is r's current version (see Clock.Ver).
+func (d *DB) Version(r Ref) uint64 { return d.ents[r].version }
+
+// Touch records that r's value was changed in place (a complex value
+// mutated by its command), giving it a new version.
+func (d *DB) Touch(r Ref) {
+	d.clock.Ver++
+	d.ents[r].version = d.clock.Ver
+}
+
 // SetExpireAt sets r's expiry (unix ms); 0 removes it.
 func (d *DB) SetExpireAt(r Ref, at int64) {
 	e := &d.ents[r]
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	switch {
 	case at != 0 && e.expIdx < 0:
 		e.expIdx = int32(len(d.exp))
@@ -219,6 +254,8 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 		e.obj = nil
 	}
 	e := &d.ents[r]
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	e.kind = value.String
 	e.flags = 0
 	e.str = append(e.str[:0:0], val...)
@@ -234,6 +271,8 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 // existing key), keeping its expiry. val is copied.
 func (d *DB) ReplaceString(r Ref, val []byte) {
 	e := &d.ents[r]
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	d.bytes -= valueBytes(e)
 	e.str = append(e.str[:0:0], val...)
 	e.flags &^= flagRaw
@@ -244,6 +283,8 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 // value built by repeated APPENDs costs linear time overall.
 func (d *DB) AppendString(r Ref, suffix []byte) {
 	e := &d.ents[r]
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	d.bytes -= valueBytes(e)
 	e.str = append(e.str, suffix...)
 	e.flags |= flagRaw
@@ -255,6 +296,8 @@ func (d *DB) AppendString(r Ref, suffix []byte) {
 // "raw" like Redis.
 func (d *DB) MutableString(r Ref, n int) []byte {
 	e := &d.ents[r]
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	d.bytes -= valueBytes(e)
 	if len(e.str) < n {
 		e.str = append(e.str, make([]byte, n-len(e.str))...)
@@ -279,6 +322,8 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	if added && d.OnAdd != nil {
 		defer d.OnAdd(e.key)
 	}
+	d.clock.Ver++
+	e.version = d.clock.Ver
 	e.kind = obj.Kind()
 	e.str = nil
 	e.obj = obj
@@ -324,6 +369,9 @@ func (d *DB) insert(key []byte, h uint64) Ref {
 	tb.buckets[b] = r
 	tb.used++
 	d.count++
+	if d.Events != nil {
+		d.Events.Created(d.Index, d.ents[r].key)
+	}
 	d.bytes += int64(len(key)) + entryOverhead
 	return r
 }
@@ -377,7 +425,7 @@ found:
 
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
-	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd}
+	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
 }
 
 func (d *DB) growIfNeeded() {
@@ -576,9 +624,13 @@ func (d *DB) ActiveExpire(n int) (sampled, deleted int) {
 		r := d.exp[d.random()%uint64(len(d.exp))]
 		sampled++
 		if d.ents[r].expireAt <= now {
+			key := d.ents[r].key
 			d.DeleteRef(r)
 			d.ExpiredKeys++
 			deleted++
+			if d.Events != nil {
+				d.Events.Expired(d.Index, key)
+			}
 		}
 	}
 	return sampled, deleted

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/command"
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
@@ -40,6 +41,9 @@ type conn struct {
 	asyncOn      bool
 	closed       chan struct{}
 	monitoring   bool
+	softSince    time.Time // when the async queue went over its soft limit
+	dead         bool      // disconnected for its output buffer
+	inflight     int       // async bytes handed to the socket, not yet written
 	skipNext     bool
 }
 
@@ -65,6 +69,8 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { nc.Close() }
+	cl.Push = c.pushPubSub
+	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
@@ -210,7 +216,7 @@ func (c *conn) exec(args [][]byte) {
 		// overtake it.
 		c.monitoring = true
 		c.flush()
-		c.s.env.Monitor.Add(c.cl, func(line []byte) { c.push(line, monitorLimit) })
+		c.s.env.Monitor.Add(c.cl, func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) })
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
 		c.monitoring = false
@@ -236,11 +242,24 @@ func (c *conn) flush() bool {
 	return err == nil
 }
 
+// pushPubSub queues a pub/sub message under the "pubsub" class of
+// client-output-buffer-limit.
+func (c *conn) pushPubSub(b []byte) {
+	l := c.s.cfg.ClientOutputBufferLimit.Get().PubSub
+	c.push(b, config.BufferLimit{Hard: l.Hard, Soft: l.Soft, SoftSeconds: l.SoftSeconds})
+}
+
 // push queues bytes to send outside the request/reply flow (MONITOR,
-// pub/sub). It never blocks the caller; a client whose queue passes its
-// hard limit is disconnected, as Redis does with client-output-buffer-limit.
-func (c *conn) push(b []byte, hardLimit int) {
+// pub/sub). It never blocks the caller. Like Redis's
+// client-output-buffer-limit, a client whose queue passes the hard limit,
+// or stays above the soft limit for longer than its seconds, is
+// disconnected, so one slow reader cannot grow the server's memory.
+func (c *conn) push(b []byte, lim config.BufferLimit) {
 	c.amu.Lock()
+	if c.dead {
+		c.amu.Unlock()
+		return
+	}
 	if !c.asyncOn {
 		c.asyncOn = true
 		c.notify = make(chan struct{}, 1)
@@ -248,11 +267,28 @@ func (c *conn) push(b []byte, hardLimit int) {
 	}
 	c.pending = append(c.pending, b)
 	c.pendingBytes += len(b)
-	over := hardLimit > 0 && c.pendingBytes > hardLimit
+	// Bytes being written count too: they are still held in memory.
+	pending := int64(c.pendingBytes + c.inflight)
+	over := lim.Hard > 0 && pending > lim.Hard
+	if lim.Soft > 0 && pending > lim.Soft {
+		now := time.Now()
+		if c.softSince.IsZero() {
+			c.softSince = now
+		} else if now.Sub(c.softSince) > time.Duration(lim.SoftSeconds)*time.Second {
+			over = true
+		}
+	} else {
+		c.softSince = time.Time{}
+	}
+	if over {
+		c.dead = true
+		c.pending = nil
+		c.pendingBytes = 0
+	}
 	c.cl.OutBufLen.Store(int64(c.pendingBytes))
 	c.amu.Unlock()
 	if over {
-		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "bytes", c.pendingBytes)
+		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "id", c.cl.ID, "bytes", pending)
 		c.cl.RequestClose()
 		c.nc.Close()
 		return
@@ -272,14 +308,19 @@ func (c *conn) asyncWriter() {
 		}
 		c.amu.Lock()
 		bufs := net.Buffers(c.pending)
+		c.inflight = c.pendingBytes
 		c.pending = nil
 		c.pendingBytes = 0
-		c.cl.OutBufLen.Store(0)
 		c.amu.Unlock()
 		c.wmu.Lock()
 		n, err := bufs.WriteTo(c.nc)
 		c.wmu.Unlock()
 		c.s.env.Stats.NetOutput.Add(n)
+		c.cl.TotNetOut.Add(n)
+		c.amu.Lock()
+		c.inflight = 0
+		c.cl.OutBufLen.Store(int64(c.pendingBytes))
+		c.amu.Unlock()
 		if err != nil {
 			c.nc.Close()
 			return
@@ -291,6 +332,7 @@ func (c *conn) cleanup() {
 	close(c.closed)
 	c.nc.Close()
 	c.s.env.Monitor.Remove(c.cl)
+	c.s.env.ClientGone(c.cl)
 	c.s.env.Clients.Remove(c.cl)
 	c.s.mu.Lock()
 	delete(c.s.conns, c)

@@ -64,6 +64,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		RunID:        hex.EncodeToString(id),
 		ActiveExpire: &s.activeExpire,
 	}
+	s.env.Store.SetEvents(s.env)
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
 	return s

@@ -8,6 +8,7 @@ package shard
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/keyspace"
@@ -18,7 +19,11 @@ const MaxShards = 128
 
 // Shard is one partition of the keyspace.
 type Shard struct {
-	mu    sync.Mutex
+	mu sync.Mutex
+	// owner is the client id of a MULTI/EXEC or script that holds the
+	// shard for several commands; the commands it runs find the shard
+	// already theirs (see Acquire). 0 when none.
+	owner atomic.Int64
 	ID    int
 	clock keyspace.Clock
 	dbs   []*keyspace.DB
@@ -44,6 +49,26 @@ func (s *Shard) Lock(now int64) {
 // Unlock releases the shard.
 func (s *Shard) Unlock() { s.mu.Unlock() }
 
+// Acquire locks the shard for owner (a client id) unless owner already
+// holds it through LockSetOwned. It reports whether it took the lock, to
+// pass to Release. Commands that lock shards themselves use it, so they
+// also work inside MULTI/EXEC and scripts.
+func (s *Shard) Acquire(owner, now int64) bool {
+	if owner != 0 && s.owner.Load() == owner {
+		s.clock.Ms = now
+		return false
+	}
+	s.Lock(now)
+	return true
+}
+
+// Release undoes Acquire.
+func (s *Shard) Release(took bool) {
+	if took {
+		s.Unlock()
+	}
+}
+
 // DB returns logical database i. The shard must be locked.
 func (s *Shard) DB(i int) *keyspace.DB { return s.dbs[i] }
 
@@ -56,6 +81,7 @@ func (s *Shard) SwapDB(a, b int) {
 	// Blocked clients belong to a database index, not to a table: rebind
 	// the wake-up hooks to the indexes' own waiters.
 	for _, i := range []int{a, b} {
+		s.dbs[i].Index = i
 		s.dbs[i].OnAdd = nil
 		if s.blockedDBs[i] > 0 {
 			s.dbs[i].OnAdd = s.markReady(i)
@@ -81,11 +107,24 @@ func NewStore(n, dbs int) *Store {
 	for i := 0; i < n; i++ {
 		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
 		for j := 0; j < dbs; j++ {
-			sh.dbs = append(sh.dbs, keyspace.New(st.seed, &sh.clock))
+			db := keyspace.New(st.seed, &sh.clock)
+			db.Index = j
+			sh.dbs = append(sh.dbs, db)
 		}
 		st.shards = append(st.shards, sh)
 	}
 	return st
+}
+
+// SetEvents makes every database report keyspace events to ev.
+func (st *Store) SetEvents(ev keyspace.Events) {
+	for _, sh := range st.shards {
+		sh.mu.Lock()
+		for _, d := range sh.dbs {
+			d.Events = ev
+		}
+		sh.mu.Unlock()
+	}
 }
 
 // N is the number of shards.
@@ -137,6 +176,27 @@ func (st *Store) LockSet(s *Set, now int64) {
 	for i, sh := range st.shards {
 		if s.Has(i) {
 			sh.Lock(now)
+		}
+	}
+}
+
+// LockSetOwned locks the shards of s for owner, which then holds them for
+// several commands (MULTI/EXEC, scripts).
+func (st *Store) LockSetOwned(s *Set, owner, now int64) {
+	for i, sh := range st.shards {
+		if s.Has(i) {
+			sh.Lock(now)
+			sh.owner.Store(owner)
+		}
+	}
+}
+
+// UnlockSetOwned releases what LockSetOwned took.
+func (st *Store) UnlockSetOwned(s *Set) {
+	for i, sh := range st.shards {
+		if s.Has(i) {
+			sh.owner.Store(0)
+			sh.Unlock()
 		}
 	}
 }

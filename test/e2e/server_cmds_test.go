@@ -114,7 +114,6 @@ func TestServerCommandsMatchRedis(t *testing.T) {
 		{"DEBUG", "PROTOCOL", "verbatim"},
 		{"DEBUG", "PROTOCOL", "true"},
 		{"DEBUG", "PROTOCOL", "nosuch"},
-		{"DEBUG", "STRINGMATCH-TEST"},
 		{"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1x"},
 		{"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"},
 		{"DEBUG", "SET-ACTIVE-EXPIRE", "1"},
