@@ -130,6 +130,7 @@ type options struct {
 	exporter      bool
 	prometheus    bool
 	record        string // record the Redis traffic of Directus to this file
+	monitor       string // write the server's MONITOR stream to this file
 	startAttempts int
 	startTimeout  duration
 	statusEvery   duration
@@ -178,6 +179,7 @@ func (o *options) register(fs *flag.FlagSet, sub string) {
 	fs.BoolVar(&o.prometheus, "prometheus", false, "also run Prometheus (Debian: prometheus), scraping Damselfly and redis_exporter")
 	fs.IntVar(&o.promPort, "prometheus-port", o.promPort, "Prometheus port (0 picks a free one)")
 	fs.StringVar(&o.record, "record", "", "put a recording proxy between Directus and the server and write every command and error reply to this file")
+	fs.StringVar(&o.monitor, "monitor", "", "write the server's MONITOR stream (every command it runs, Lua's included) to this file")
 	fs.IntVar(&o.startAttempts, "start-attempts", o.startAttempts, "how many times to start Directus before giving up")
 	fs.Var(&o.startTimeout, "start-timeout", "how long Directus may take to answer /server/ping")
 	fs.Var(&o.statusEvery, "status-every", "interval of the status line (0 turns it off)")
@@ -216,7 +218,7 @@ func (o *options) resolve() error {
 		}
 	}
 	var err error
-	for _, p := range []*string{&o.cacheDir, &o.stateDir, &o.flagfile, &o.envFile, &o.record, &o.damselfly} {
+	for _, p := range []*string{&o.cacheDir, &o.stateDir, &o.flagfile, &o.envFile, &o.record, &o.monitor, &o.damselfly} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha1"
 	"fmt"
 	"io"
 	"net"
@@ -27,8 +28,9 @@ type recorder struct {
 	out      *bufio.Writer
 	file     *os.File
 	conns    int
-	commands map[string]int // "SET PX", "CLIENT SETINFO", ...
-	errors   map[string]int // "CLIENT SETINFO -> ERR unknown subcommand ..."
+	commands map[string]int    // "SET PX", "CLIENT SETINFO", ...
+	scripts  map[string]string // Lua bodies sent with EVAL or SCRIPT LOAD, by SHA1
+	errors   map[string]int    // "CLIENT SETINFO -> ERR unknown subcommand ..."
 	wg       sync.WaitGroup
 	live     map[net.Conn]struct{}
 	closed   bool
@@ -45,7 +47,7 @@ func startRecorder(bind, target, path string) (*recorder, error) {
 		return nil, err
 	}
 	r := &recorder{ln: ln, target: target, start: time.Now(), file: f, out: bufio.NewWriterSize(f, 64*1024),
-		commands: map[string]int{}, errors: map[string]int{}, live: map[net.Conn]struct{}{}}
+		commands: map[string]int{}, errors: map[string]int{}, scripts: map[string]string{}, live: map[net.Conn]struct{}{}}
 	fmt.Fprintf(r.out, "# Redis traffic of Directus through cmd/stack --record, proxied to %s, started %s\n", target, r.start.Format(time.RFC3339))
 	fmt.Fprintf(r.out, "# <ms> c<conn> > command (arguments cut at 80 bytes)   |   <ms> c<conn> < error reply  [command]\n")
 	r.wg.Add(1)
@@ -211,6 +213,16 @@ func (r *recorder) request(id int, st *connState, v any) {
 	}
 	r.mu.Lock()
 	r.commands[key]++
+	body := ""
+	switch {
+	case (name == "EVAL" || name == "EVAL_RO") && len(args) > 1:
+		body = args[1]
+	case key == "SCRIPT LOAD" && len(args) > 2:
+		body = args[2]
+	}
+	if body != "" {
+		r.scripts[fmt.Sprintf("%x", sha1.Sum([]byte(body)))] = body
+	}
 	r.mu.Unlock()
 	r.logf(id, "> %s", b.String())
 }
@@ -327,6 +339,17 @@ func (r *recorder) close() {
 	fmt.Fprintf(r.out, "# summary: %d connections\n", r.conns)
 	writeCounts(r.out, "# command", r.commands)
 	writeCounts(r.out, "# error", r.errors)
+	shas := make([]string, 0, len(r.scripts))
+	for sha := range r.scripts {
+		shas = append(shas, sha)
+	}
+	sort.Strings(shas)
+	for _, sha := range shas {
+		fmt.Fprintf(r.out, "# script %s\n", sha)
+		for _, l := range strings.Split(strings.TrimRight(r.scripts[sha], "\n"), "\n") {
+			fmt.Fprintf(r.out, "#| %s\n", l)
+		}
+	}
 	r.closed = true
 	r.out.Flush()
 	r.file.Close()

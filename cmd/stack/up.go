@@ -31,6 +31,7 @@ type stack struct {
 	dfAddr  string // what Directus connects to: addr, or the recording proxy
 	pass    string
 	proxy   *recorder
+	mon     *monitorer
 	export  *proc
 	prom    *proc
 	direct  *proc
@@ -74,6 +75,12 @@ func up(ctx context.Context, o *options, u *ui) (err error) {
 		}
 		s.dfAddr = s.proxy.addr()
 		u.printf("recording Directus's Redis traffic to %s (proxy %s -> %s)", o.record, s.dfAddr, s.addr)
+	}
+	if o.monitor != "" {
+		if s.mon, err = startMonitor(s.addr, s.pass, o.monitor); err != nil {
+			return fmt.Errorf("--monitor: %w", err)
+		}
+		u.printf("writing the server's MONITOR stream to %s", o.monitor)
 	}
 	if o.exporter {
 		s.startExporter()
@@ -752,6 +759,9 @@ func (s *stack) stopAll() {
 			s.u.printf("stopping %s (pid %d)", n.name, n.p.pid())
 			n.p.stop(n.grace)
 		}
+	}
+	if s.mon != nil {
+		s.mon.close()
 	}
 	if s.proxy != nil {
 		s.proxy.close()

@@ -131,6 +131,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 	emptyEnv := filepath.Join(state, "empty.env")
 	os.WriteFile(emptyEnv, nil, 0o644)
 	record := filepath.Join(art, "redis-traffic.txt")
+	monitor := filepath.Join(art, "monitor.txt")
 
 	var results []result
 	add := func(name string, err error) {
@@ -143,7 +144,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 
 	// 1. The launcher brings the stack up.
 	launcher := exec.Command(tl.stack, "up", "--server="+target, "--damselfly="+tl.damselfly,
-		"--state="+filepath.Join(state, "stack"), "--env-file="+emptyEnv, "--record="+record,
+		"--state="+filepath.Join(state, "stack"), "--env-file="+emptyEnv, "--record="+record, "--monitor="+monitor,
 		"--port=0", "--admin-port=0", "--metrics-port=0", "--directus-port=0", "--exporter-port=0",
 		"--status-every=10s", "--start-attempts=3", "--start-timeout=3m")
 	launcher.Dir = tl.root
@@ -203,24 +204,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 		t.Logf("%s: %v", target, bootErr)
 	}
 
-	// 2. MONITOR on the server while the checks run: it shows what the Lua
-	// scripts call, which the recording proxy cannot see.
-	var monitor *exec.Cmd
-	if bootErr == nil {
-		if cli, err := exec.LookPath("redis-cli"); err == nil {
-			host, port, _ := strings.Cut(ready.Redis, ":")
-			monitor = exec.Command(cli, "-h", host, "-p", port, "monitor")
-			mf, _ := os.Create(filepath.Join(art, "monitor.txt"))
-			defer mf.Close()
-			monitor.Stdout = mf
-			if err := monitor.Start(); err != nil {
-				monitor = nil
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-
-	// 3. The Directus checks, in Node's test runner (against a dead port
+	// 2. The Directus checks, in Node's test runner (against a dead port
 	// when the stack did not start: each check then fails at once).
 	url := ready.Directus
 	if url == "" { // nothing listens there: every check fails at once
@@ -245,12 +229,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 	}
 	results = append(results, cases...)
 
-	if monitor != nil {
-		monitor.Process.Kill()
-		monitor.Wait()
-	}
-
-	// 4. Directus's log has no Redis error; the exporter reads the server.
+	// 3. Directus's log has no Redis error; the exporter reads the server.
 	if bootErr == nil {
 		add("logs: no Redis error in Directus's log", redisErrorsInLog(filepath.Join(ready.Logs, "directus.log")))
 		if ready.Exporter != "" {
@@ -258,7 +237,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 		}
 	}
 
-	// 5. Ctrl-C stops everything cleanly.
+	// 4. Ctrl-C stops everything cleanly.
 	if !stopped {
 		syscall.Kill(launcher.Process.Pid, syscall.SIGINT)
 		var stopErr error
@@ -281,7 +260,7 @@ func runTarget(t *testing.T, tl *tools, target string) {
 		add("stack: Ctrl-C stops every service", stopErr)
 	}
 
-	// 6. Compare with the expected failures of this target.
+	// 5. Compare with the expected failures of this target.
 	expected, err := readExpected(filepath.Join(tl.root, "test", "directus", "expected-failures-"+target+".txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -312,9 +291,9 @@ func runTarget(t *testing.T, tl *tools, target string) {
 		len(results)-passed-failed, time.Since(start).Round(time.Second), report.String())
 	os.WriteFile(filepath.Join(art, "results.txt"), []byte(resultsText(results)), 0o644)
 
-	// 7. The inventory of commands Directus sent, from the redis-server run.
+	// 6. The inventory of commands Directus sent, from the redis-server run.
 	if target == "redis-server" && os.Getenv(updateEnv) == "1" && bootErr == nil {
-		inv, err := inventory(record, filepath.Join(art, "monitor.txt"))
+		inv, err := inventory(record, monitor)
 		if err != nil {
 			t.Errorf("inventory: %v", err)
 		} else if err := os.WriteFile(filepath.Join(tl.root, "test", "directus", "commands-seen.txt"), []byte(inv), 0o644); err != nil {
@@ -524,13 +503,25 @@ func tailLines(s string, n int) string {
 
 // recordSummary reads the "# command" and "# error" lines the launcher's
 // recorder appends.
-func recordSummary(path string) (cmds, errs [][2]string, err error) {
+func recordSummary(path string) (cmds, errs, scripts [][2]string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	re := regexp.MustCompile(`^# (command|error) +(\d+) (.*)$`)
 	for _, l := range strings.Split(string(b), "\n") {
+		if sha, ok := strings.CutPrefix(l, "# script "); ok {
+			scripts = append(scripts, [2]string{sha, ""})
+			continue
+		}
+		if line, ok := strings.CutPrefix(l, "#| "); ok && len(scripts) > 0 {
+			last := &scripts[len(scripts)-1][1]
+			if *last != "" {
+				*last += "\n"
+			}
+			*last += line
+			continue
+		}
 		m := re.FindStringSubmatch(l)
 		if m == nil {
 			continue
@@ -541,11 +532,11 @@ func recordSummary(path string) (cmds, errs [][2]string, err error) {
 			errs = append(errs, [2]string{m[2], m[3]})
 		}
 	}
-	return cmds, errs, nil
+	return cmds, errs, scripts, nil
 }
 
 func errorSummary(record string) (string, error) {
-	_, errs, err := recordSummary(record)
+	_, errs, _, err := recordSummary(record)
 	if err != nil {
 		return "", err
 	}
@@ -589,12 +580,11 @@ func monitorArgs(s string) []string {
 // inventory renders commands-seen.txt from the recorder's summary and the
 // MONITOR capture.
 func inventory(record, monitor string) (string, error) {
-	cmds, errs, err := recordSummary(record)
+	cmds, errs, scripts, err := recordSummary(record)
 	if err != nil {
 		return "", err
 	}
 	lua := map[string]int{}
-	scripts := map[string]bool{}
 	if f, err := os.Open(monitor); err == nil {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -611,15 +601,6 @@ func inventory(record, monitor string) (string, error) {
 			if m[1] == "lua" {
 				lua[name]++
 			}
-			if (name == "EVAL" || name == "SCRIPT") && len(args) > 1 {
-				body := args[1]
-				if name == "SCRIPT" && len(args) > 2 {
-					body = args[2]
-				}
-				if strings.Contains(body, "redis.call") {
-					scripts[strings.TrimSpace(body)] = true
-				}
-			}
 		}
 		f.Close()
 	}
@@ -629,7 +610,7 @@ func inventory(record, monitor string) (string, error) {
 # bus and locks, websockets on), over one run of the end-to-end test:
 # bootstrap, start, and every check of e2e.test.mjs. Recorded against
 # Debian's redis-server 7.0 by cmd/stack --record (a proxy that sees every
-# command and error reply) and redis-cli monitor (which also shows what Lua
+# command and error reply) and --monitor (MONITOR, which also shows what Lua
 # scripts call). Counts are from one run.
 # Regenerate: DAMSELFLY_DIRECTUS_UPDATE=1 DAMSELFLY_DIRECTUS_TARGETS=redis-server test/directus/run.sh
 
@@ -642,7 +623,7 @@ func inventory(record, monitor string) (string, error) {
 	for _, e := range errs {
 		fmt.Fprintf(&b, "%7s  %s\n", e[0], e[1])
 	}
-	b.WriteString("\n## Commands called from Lua scripts (MONITOR \"[0 lua]\")\n")
+	b.WriteString("\n## Commands called from Lua scripts (MONITOR \"[0 lua]\"; SELECT is Redlock's redis.pcall(\"SELECT\", db))\n")
 	var names []string
 	for n := range lua {
 		names = append(names, n)
@@ -651,16 +632,9 @@ func inventory(record, monitor string) (string, error) {
 	for _, n := range names {
 		fmt.Fprintf(&b, "%7d  %s\n", lua[n], n)
 	}
-	b.WriteString("\n## Lua scripts (EVAL bodies; EVALSHA runs them by SHA1 afterwards)\n")
-	var bodies []string
-	for s := range scripts {
-		bodies = append(bodies, s)
-	}
-	sort.Strings(bodies)
-	for _, s := range bodies {
-		b.WriteString("\n----\n")
-		b.WriteString(s)
-		b.WriteString("\n")
+	b.WriteString("\n## Lua scripts (sent with EVAL once per connection, then run with EVALSHA)\n")
+	for _, sc := range scripts {
+		fmt.Fprintf(&b, "\n---- sha1 %s\n%s\n", sc[0], sc[1])
 	}
 	return b.String(), nil
 }
