@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -230,5 +231,39 @@ func TestRecorder(t *testing.T) {
 	}
 	if strings.Contains(got, "[SUBSCRIBE]") || strings.Contains(got, "[?]") {
 		t.Errorf("pub/sub replies misattributed:\n%s", got)
+	}
+}
+
+func TestDeleteMatching(t *testing.T) {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	srv := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; pingAddr(addr, "") != nil; i++ {
+		if i > 200 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c, _ := dialRESP(addr, "", time.Second)
+	defer c.Close()
+	for _, k := range []string{"directus:lock:schemaCache--preparing", "directus:lock:x", "directus:bus:keep", "other"} {
+		c.do(time.Second, "SET", k, "1")
+	}
+	n, err := deleteMatching(addr, "", "directus:lock:*")
+	if err != nil || n != 2 {
+		t.Fatalf("deleteMatching = %d, %v; want 2", n, err)
+	}
+	if v, _ := c.do(time.Second, "DBSIZE"); v != int64(2) {
+		t.Errorf("DBSIZE after = %v, want 2", v)
 	}
 }

@@ -469,10 +469,14 @@ func (s *stack) startDirectus(ctx context.Context) error {
 	}
 	var last error
 	for attempt := 1; attempt <= s.o.startAttempts; attempt++ {
-		if attempt > 1 {
+		// A server of our own serves no other Directus, so its locks are
+		// stale: a snapshot can bring back the lock of a crashed run.
+		if attempt > 1 || s.server != nil {
 			if n, err := deleteMatching(s.addr, s.pass, "directus:lock:*"); err == nil && n > 0 {
 				s.u.printf("removed %d stale directus:lock:* key(s)", n)
 			}
+		}
+		if attempt > 1 {
 			s.u.printf("starting Directus again (attempt %d of %d)", attempt, s.o.startAttempts)
 		}
 		last = s.tryDirectus(ctx, port)
