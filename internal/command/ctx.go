@@ -18,14 +18,26 @@ type Ctx struct {
 	Spec   *Spec
 	Now    int64 // unix ms, fixed for the whole command
 
+	// Started and Took time the handler of the last command Exec ran
+	// (Started is zero when it was refused before running); the server
+	// reads them for the pipeline metrics without another clock read.
+	Started time.Time
+	Took    time.Duration
+
 	failed bool
 
 	// Blocking state (see blocking.go).
-	noBlock      bool // inside MULTI/EXEC or a script: never block
-	retrying     bool // re-run for a blocked client: do not register again
+	noBlock      bool   // inside MULTI/EXEC or a script: never block
+	retrying     bool   // re-run for a blocked client: do not register again
+	readyKey     []byte // in retry mode under a pusher: the key that became ready
 	wouldBlock   bool
 	blocked      *shard.Waiter
 	blockTimeout time.Duration
+	// wokeKey is, in retry mode under a pusher, the key whose data woke
+	// the waiter (hasWokeKey is false when the retry comes from the
+	// client's own goroutine and any key may be the one).
+	wokeKey    string
+	hasWokeKey bool
 }
 
 // DB returns the current database's table in the shard that owns key. The
@@ -79,8 +91,10 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	}
 	if ok {
 		sh.Hits++
+		db.Hits++
 	} else {
 		sh.Misses++
+		db.Misses++
 	}
 	return db, r, ok
 }

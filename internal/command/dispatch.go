@@ -10,6 +10,7 @@ import (
 // Exec runs one command (c.Args) for c.Client and writes its reply to c.W.
 func (e *Env) Exec(c *Ctx) {
 	args := c.Args
+	c.Started = time.Time{}
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		c.Spec = nil
@@ -33,6 +34,11 @@ func (e *Env) Exec(c *Ctx) {
 	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
 		spec.stats.rejected.Add(1)
 		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	// While a script runs, a command that needs its shards waits for it,
+	// or gets -BUSY once the script passed busy-reply-threshold.
+	if e.Scripting.running.Load() != 0 && e.scriptBusy(c, spec, c.Client.multi != nil && queuesInMulti(spec)) {
 		return
 	}
 	if c.Client.multi != nil && queuesInMulti(spec) {
@@ -82,6 +88,7 @@ func (e *Env) Exec(c *Ctx) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
 	dur := time.Since(start)
+	c.Started, c.Took = start, dur
 	us := dur.Microseconds()
 	target.stats.record(dur, c.failed)
 	if !target.Has(SkipSlowlog) {
