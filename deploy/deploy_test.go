@@ -357,3 +357,41 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// The files the compose file mounts exist, and Prometheus scrapes the
+// compose services on ports they listen on.
+func TestComposeMountsAndScrapeTargets(t *testing.T) {
+	p, err := loadCompose(t, []string{".env.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Services {
+		for _, v := range s.Volumes {
+			if v.Type != types.VolumeTypeBind {
+				continue
+			}
+			if _, err := os.Stat(v.Source); err != nil {
+				t.Errorf("%s mounts %s, which does not exist", s.Name, v.Source)
+			}
+		}
+	}
+	b, err := os.ReadFile("prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listens := map[string]bool{"damselfly:9999": true, "damselfly:6379": true, "damselfly:9998": true,
+		"redis-exporter:9121": true, "directus:8055": true, "localhost:9090": true}
+	targets := regexp.MustCompile(`'([a-z0-9.-]+:\d+)'|"([a-z0-9.-]+:\d+)"`).FindAllStringSubmatch(string(b), -1)
+	if len(targets) < 2 {
+		t.Fatalf("prometheus.yml: found targets %v", targets)
+	}
+	for _, m := range targets {
+		target := m[1] + m[2]
+		host, _, _ := strings.Cut(target, ":")
+		if _, ok := p.Services[host]; !ok && host != "localhost" {
+			t.Errorf("prometheus.yml scrapes %s: no such compose service", target)
+		} else if !listens[target] {
+			t.Errorf("prometheus.yml scrapes %s: that service does not listen there", target)
+		}
+	}
+}

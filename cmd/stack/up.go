@@ -320,16 +320,13 @@ func (s *stack) startPrometheus() {
 		s.u.printf("prometheus: %v: skipped", err)
 		return
 	}
-	var b strings.Builder
-	b.WriteString("# Written by cmd/stack for this run (the compose file uses deploy/prometheus.yml).\nglobal:\n  scrape_interval: 15s\nscrape_configs:\n")
-	if s.serverN == "damselfly" && s.o.metricsPort > 0 {
-		fmt.Fprintf(&b, "  - job_name: damselfly\n    static_configs:\n      - targets: [%q]\n", s.hostPort(s.o.metricsPort))
-	}
-	if s.export != nil {
-		fmt.Fprintf(&b, "  - job_name: redis_exporter\n    static_configs:\n      - targets: [%q]\n", s.hostPort(s.o.exporterPort))
+	text, err := s.prometheusConfig(port)
+	if err != nil {
+		s.u.printf("prometheus: %v: skipped", err)
+		return
 	}
 	cfg := filepath.Join(s.o.stateDir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		s.u.printf("prometheus: %v: skipped", err)
 		return
 	}
@@ -341,6 +338,22 @@ func (s *stack) startPrometheus() {
 	}
 	s.prom = p
 	s.url("Prometheus", "http://"+s.hostPort(port))
+}
+
+// prometheusConfig is deploy/prometheus.yml (the compose file's) with the
+// services' names replaced by the addresses this stack uses.
+func (s *stack) prometheusConfig(port int) (string, error) {
+	b, err := os.ReadFile(filepath.Join(s.o.repo, "deploy", "prometheus.yml"))
+	if err != nil {
+		return "", err
+	}
+	metrics := s.hostPort(s.o.metricsPort)
+	if s.serverN != "damselfly" || s.o.metricsPort <= 0 {
+		metrics = s.addr // redis-server has no /metrics: the target shows as down
+	}
+	exporter := s.hostPort(s.o.exporterPort)
+	r := strings.NewReplacer("damselfly:9999", metrics, "redis-exporter:9121", exporter, "localhost:9090", s.hostPort(port))
+	return "# deploy/prometheus.yml, with this stack's addresses (written by cmd/stack)\n" + r.Replace(string(b)), nil
 }
 
 // directusEnvironment layers Directus's settings: the launcher's defaults
