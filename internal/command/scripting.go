@@ -385,7 +385,7 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 		return sc.refuse("ERR Script killed by user with SCRIPT KILL...", nil)
 	}
 	start := time.Now()
-	sc.inner = Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true}
+	sc.inner = Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true, inScript: true}
 	inner := &sc.inner
 	spec.Handler(inner)
 	env.afterCommand(inner, spec)
