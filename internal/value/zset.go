@@ -182,6 +182,9 @@ func (z *SortedSet) Score(member []byte) (float64, bool) {
 // happened and the member's resulting score. A NaN result (inf + -inf)
 // changes nothing and reports ZNaN.
 func (z *SortedSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimits) (ZAddResult, float64) {
+	if z.sl != nil {
+		return z.sl.add(member, score, flags)
+	}
 	cur, exists := z.Score(member)
 	if exists {
 		if flags&ZAddNX != 0 {

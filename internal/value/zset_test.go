@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -370,6 +371,30 @@ func TestZSetLex(t *testing.T) {
 				}
 			}
 			for _, rev := range []bool{false, true} {
+				// LexWalk with one score: the bounds narrowed by LIMIT.
+				off, cnt := rng.IntN(5)-1, rng.IntN(6)-1
+				wlo, whi := z.LexWalk(&r, rev, off, cnt)
+				var sel []int
+				if off >= 0 {
+					src := append([]int(nil), want...)
+					if rev {
+						slices.Reverse(src)
+					}
+					if off < len(src) {
+						src = src[off:]
+						if cnt >= 0 && cnt < len(src) {
+							src = src[:cnt]
+						}
+						sel = src
+					}
+				}
+				if len(sel) == 0 {
+					if whi >= wlo {
+						t.Fatalf("LexWalk(%+v, %v, %d, %d) = %d..%d, want none", r, rev, off, cnt, wlo, whi)
+					}
+				} else if wlo != min(sel[0], sel[len(sel)-1]) || whi != max(sel[0], sel[len(sel)-1]) {
+					t.Fatalf("LexWalk(%+v, %v, %d, %d) = %d..%d, want %v", r, rev, off, cnt, wlo, whi, sel)
+				}
 				lo, hi := z.LexBounds(&r, rev)
 				if len(want) == 0 {
 					if hi >= lo {
@@ -470,15 +495,33 @@ func TestAppendScore(t *testing.T) {
 }
 
 func BenchmarkZSetAddSkiplist(b *testing.B) {
+	// Like redis-benchmark's ZADD: 100k members, random new scores.
 	z := NewZSet()
 	lim := ZLimits{128, 64}
-	keys := make([][]byte, 1<<16)
+	keys := make([][]byte, 1<<17)
+	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range keys {
-		keys[i] = []byte(fmt.Sprint("member:", i))
+		keys[i] = []byte(fmt.Sprint("element:", i))
+		z.Set(keys[i], float64(rng.IntN(1<<20)), lim)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		z.Set(keys[i&(len(keys)-1)], float64(i), lim)
+		z.Add(keys[rng.IntN(len(keys))], float64(rng.IntN(1<<20)), 0, lim)
+	}
+}
+
+func BenchmarkZSetRank(b *testing.B) {
+	z := NewZSet()
+	lim := ZLimits{128, 64}
+	keys := make([][]byte, 1<<17)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprint("element:", i))
+		z.Set(keys[i], float64(rng.IntN(1<<20)), lim)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		z.Rank(keys[rng.IntN(len(keys))])
 	}
 }
 
@@ -494,3 +537,4 @@ func BenchmarkZSetAddListpack(b *testing.B) {
 		z.Set(keys[i&127], float64(i), lim)
 	}
 }
+

@@ -39,13 +39,34 @@ type zsLevel struct {
 }
 
 type zsNode struct {
-	member string
 	score  float64
 	back   *zsNode
 	hnext  *zsNode // hash chain
-	lv     []zsLevel
-	l0     [1]zsLevel // level storage of single-level nodes (3 in 4)
+	member string
+	lv     []zsLevel // in the same allocation, right after the node, up to 4 levels
 }
+
+// Nodes of up to 4 levels (all but 1 in 256) are allocated with their
+// levels, so a step of a search touches one object, as in Redis's node
+// with its flexible level array.
+type (
+	zsNode1 struct {
+		n zsNode
+		l [1]zsLevel
+	}
+	zsNode2 struct {
+		n zsNode
+		l [2]zsLevel
+	}
+	zsNode3 struct {
+		n zsNode
+		l [3]zsLevel
+	}
+	zsNode4 struct {
+		n zsNode
+		l [4]zsLevel
+	}
+)
 
 type zskiplist struct {
 	head    *zsNode
@@ -77,21 +98,33 @@ func zsRandomLevel() int {
 }
 
 func newNode(level int, score float64, member string) *zsNode {
-	x := &zsNode{member: member, score: score}
-	if level == 1 {
-		x.lv = x.l0[:]
-	} else {
-		x.lv = make([]zsLevel, level)
+	var x *zsNode
+	switch level {
+	case 1:
+		w := &zsNode1{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 2:
+		w := &zsNode2{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 3:
+		w := &zsNode3{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 4:
+		w := &zsNode4{}
+		x = &w.n
+		x.lv = w.l[:]
+	default:
+		x = &zsNode{lv: make([]zsLevel, level)}
 	}
+	x.member, x.score = member, score
 	return x
 }
 
 func nodeBytes(x *zsNode) int {
-	n := zsNodeBytes + len(x.member)
-	if len(x.lv) > 1 {
-		n += len(x.lv) * int(unsafe.Sizeof(zsLevel{}))
-	}
-	return n
+	return zsNodeBytes + len(x.member) + len(x.lv)*int(unsafe.Sizeof(zsLevel{}))
 }
 
 // before reports whether node x sorts before (score, member).
@@ -106,6 +139,36 @@ func (s *zskiplist) insert(score float64, member string) *zsNode {
 	s.hashAdd(x)
 	s.bytes += nodeBytes(x)
 	return x
+}
+
+// add is SortedSet.Add for the skiplist encoding, with one lookup.
+func (s *zskiplist) add(member []byte, score float64, flags ZAddFlags) (ZAddResult, float64) {
+	x := s.find(member)
+	if x == nil {
+		if flags&ZAddXX != 0 {
+			return ZNop, 0
+		}
+		s.insert(score, string(member))
+		return ZAdded, score
+	}
+	cur := x.score
+	if flags&ZAddNX != 0 {
+		return ZNop, cur
+	}
+	if flags&ZAddIncr != 0 {
+		score += cur
+		if score != score { // NaN
+			return ZNaN, cur
+		}
+	}
+	if (flags&ZAddGT != 0 && score <= cur) || (flags&ZAddLT != 0 && score >= cur) {
+		return ZNop, cur
+	}
+	if score == cur {
+		return 0, score
+	}
+	s.updateScore(x, score)
+	return ZUpdated, score
 }
 
 // link puts node x (its level count already set) into the list.
