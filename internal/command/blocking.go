@@ -2,7 +2,7 @@ package command
 
 import (
 	"math"
-	"strconv"
+	"math/big"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/resp"
@@ -62,20 +62,25 @@ func (c *Ctx) parseBlockTimeout(arg []byte, ms bool) (time.Duration, bool) {
 		}
 		return time.Duration(n) * time.Millisecond, true
 	}
-	f, err := strconv.ParseFloat(string(arg), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	// Redis 7.0 reads seconds as a long double, scales to milliseconds and
+	// converts with a C cast: a value beyond the long long range (or inf)
+	// becomes LLONG_MIN on x86-64, hence "negative".
+	f, ok := parseLongDouble(arg)
+	if !ok {
 		c.Err("ERR timeout is not a float or out of range")
 		return 0, false
 	}
-	if f < 0 {
+	millis, _ := new(big.Float).Mul(f, big.NewFloat(1000)).Float64()
+	if math.IsInf(millis, 0) || millis >= math.MaxInt64 || millis < 0 {
 		c.Err(ErrTimeoutNeg)
 		return 0, false
 	}
-	if f*1000 > float64(maxBlockTimeout) {
+	millis = math.Ceil(millis)
+	if millis > float64(maxBlockTimeout) {
 		c.Err("ERR timeout is out of range")
 		return 0, false
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(millis) * time.Millisecond, true
 }
 
 // CanBlock reports whether the command may block: not inside MULTI/EXEC or
@@ -110,6 +115,16 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration) {
 	}
 	c.blocked = w
 	c.blockTimeout = timeout
+}
+
+// SetBlockedArg replaces argument i of the command the handler has just
+// blocked with c.Block, for its retries: XREAD stores the IDs "$" stood for
+// when it blocked.
+func (c *Ctx) SetBlockedArg(i int, v []byte) {
+	if c.blocked == nil {
+		return
+	}
+	c.blocked.Data.(*blockedCmd).args[i] = append([]byte(nil), v...)
 }
 
 // TakeBlocked returns the waiter the last command registered, if any.
@@ -157,10 +172,14 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held *shard.Set, now i
 		}
 		var out resp.Writer
 		out.Proto = bc.client.Proto
-		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true}
+		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true,
+			readyKey: k.Key, hasReadyKey: true}
 		bc.spec.Handler(&c)
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)
+			if c.blockPassOn {
+				continue
+			}
 			return // the key has nothing left for the others either
 		}
 		bc.reply = out.Buf

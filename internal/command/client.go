@@ -53,6 +53,8 @@ type Client struct {
 	TotNetIn    atomic.Int64
 	TotNetOut   atomic.Int64
 	Cmds        atomic.Int64
+	// Conn are the connection's counters for /metrics.
+	Conn ConnStats
 
 	// Pub/sub: Push queues bytes on the connection outside the reply flow
 	// and Flush writes the replies buffered so far; the server sets both.

@@ -18,6 +18,12 @@ type Ctx struct {
 	Spec   *Spec
 	Now    int64 // unix ms, fixed for the whole command
 
+	// Started and Took time the handler of the last command Exec ran
+	// (Started is zero when it was refused before running); the server
+	// reads them for the pipeline metrics without another clock read.
+	Started time.Time
+	Took    time.Duration
+
 	failed bool
 
 	// Blocking state (see blocking.go).
@@ -26,6 +32,16 @@ type Ctx struct {
 	wouldBlock   bool
 	blocked      *shard.Waiter
 	blockTimeout time.Duration
+	// readyKey is, in retry mode, the key whose data woke the waiter
+	// (hasReadyKey false when the retry comes from the client's own
+	// goroutine and any key may be the one).
+	readyKey    string
+	hasReadyKey bool
+	// blockPassOn: a retried handler that could not be served asks the
+	// dispatcher to go on serving the key's other waiters (stream readers
+	// do not consume what they read, so one reader that cannot be served
+	// says nothing about the next).
+	blockPassOn bool
 }
 
 // DB returns the current database's table in the shard that owns key. The
@@ -79,8 +95,10 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	}
 	if ok {
 		sh.Hits++
+		db.Hits++
 	} else {
 		sh.Misses++
+		db.Misses++
 	}
 	return db, r, ok
 }

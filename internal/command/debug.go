@@ -241,7 +241,11 @@ func debugSDSLen(c *Ctx) {
 // (which holds the key's digest when a whole dataset is digested).
 func mixValue(d *digest.Sum, db *keyspace.DB, r keyspace.Ref) {
 	var t [4]byte
-	binary.BigEndian.PutUint32(t[:], uint32(db.Kind(r)))
+	typ := uint32(db.Kind(r))
+	if db.Kind(r) == value.Stream {
+		typ = 6 // OBJ_STREAM: Redis numbers OBJ_MODULE 5
+	}
+	binary.BigEndian.PutUint32(t[:], typ)
 	d.Mix(t[:])
 	if db.Kind(r) == value.String {
 		d.Mix(db.Str(r))

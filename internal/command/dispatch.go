@@ -10,6 +10,7 @@ import (
 // Exec runs one command (c.Args) for c.Client and writes its reply to c.W.
 func (e *Env) Exec(c *Ctx) {
 	args := c.Args
+	c.Started = time.Time{}
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		c.Spec = nil
@@ -82,6 +83,7 @@ func (e *Env) Exec(c *Ctx) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
 	dur := time.Since(start)
+	c.Started, c.Took = start, dur
 	us := dur.Microseconds()
 	target.stats.record(dur, c.failed)
 	if !target.Has(SkipSlowlog) {

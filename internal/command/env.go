@@ -8,6 +8,7 @@ import (
 
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/info"
+	"github.com/damselfly-db/damselfly/internal/metrics"
 	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
@@ -47,9 +48,20 @@ type Env struct {
 	// blocking commands) fill their fields of INFO; they run after the
 	// command package has gathered its own, in order.
 	InfoHooks []func(d *info.Data)
+	// MetricHooks let subsystems fill their part of /metrics (Lua
+	// interpreters, snapshot counters); they run after the gathering.
+	MetricHooks []func(s *metrics.Snapshot)
+	// Snapshots reports the persistence state for the admin console; nil
+	// until the snapshot subsystem sets it.
+	Snapshots func() SnapshotInfo
 	// State is the server commands' own state: instantaneous metrics,
 	// memory peak, replication id (server_state.go).
 	State ServerState
+
+	// connMu orders RemoveClient against a scrape's sum of ConnStats.
+	connMu sync.Mutex
+	// census is the background per-type memory count (census.go).
+	census census
 }
 
 // Stats are server-wide counters. They are atomics updated at connection
@@ -64,6 +76,12 @@ type Stats struct {
 	ProtocolErrors      atomic.Int64
 	AuthFailures        atomic.Int64
 	BlockedClients      atomic.Int64
+	// CommandsOther counts the commands of CommandsProcessed that came
+	// through a listener other than the main one (the admin port), for
+	// dragonfly_commands_processed_total{listener="other"}.
+	CommandsOther atomic.Int64
+	// Closed holds the ConnStats of connections that have gone.
+	Closed ConnStats
 }
 
 // ErrorStats counts error replies by their first word (INFO errorstats).

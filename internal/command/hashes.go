@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 	"github.com/damselfly-db/damselfly/internal/value"
@@ -32,6 +33,16 @@ func registerHashes(t *Table) {
 		h("hincrbyfloat", 4, w|Fast, cmdHIncrByFloat, "2.6.0", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist."),
 		h("hrandfield", -2, r, cmdHRandField, "6.2.0", "Returns one or more random fields from a hash."),
 		h("hscan", -3, r, cmdHScan, "2.8.0", "Iterates over fields and values of a hash."),
+		// Redis 7.4 field expiry.
+		h("hexpire", -6, w|Fast, func(c *Ctx) { hexpireGeneric(c, 1000, false) }, "7.4.0", "Set expiry for hash field using relative time to expire (seconds)"),
+		h("hpexpire", -6, w|Fast, func(c *Ctx) { hexpireGeneric(c, 1, false) }, "7.4.0", "Set expiry for hash field using relative time to expire (milliseconds)"),
+		h("hexpireat", -6, w|Fast, func(c *Ctx) { hexpireGeneric(c, 1000, true) }, "7.4.0", "Set expiry for hash field using an absolute Unix timestamp (seconds)"),
+		h("hpexpireat", -6, w|Fast, func(c *Ctx) { hexpireGeneric(c, 1, true) }, "7.4.0", "Set expiry for hash field using an absolute Unix timestamp (milliseconds)"),
+		h("hpersist", -5, Write|Fast, cmdHPersist, "7.4.0", "Removes the expiration time for each specified field"),
+		h("httl", -5, r|Fast, func(c *Ctx) { httlGeneric(c, false, false) }, "7.4.0", "Returns the TTL in seconds of a hash field."),
+		h("hpttl", -5, r|Fast, func(c *Ctx) { httlGeneric(c, true, false) }, "7.4.0", "Returns the TTL in milliseconds of a hash field."),
+		h("hexpiretime", -5, r|Fast, func(c *Ctx) { httlGeneric(c, false, true) }, "7.4.0", "Returns the expiration time of a hash field as a Unix timestamp, in seconds."),
+		h("hpexpiretime", -5, r|Fast, func(c *Ctx) { httlGeneric(c, true, true) }, "7.4.0", "Returns the expiration time of a hash field as a Unix timestamp, in msec."),
 	)
 }
 
@@ -65,34 +76,57 @@ func lookupColl[T interface {
 		c.Err(ErrWrongType)
 		return t, false
 	}
+	if kind == value.Hash && !expireHashFields(db, r, c.Now) {
+		return t, true // every field had expired: the key is gone
+	}
 	t.ref, t.obj, t.has, t.size = r, db.Obj(r).(T), true, db.Obj(r).Size()
 	return t, true
 }
 
-// create stores obj under the key when it does not exist yet.
-func (t *collTarget[T]) create(obj T) {
-	if t.has {
-		return
+// expireHashFields deletes the fields of r's hash whose TTL has passed
+// (lazy field expiry, done on every access) and reports whether the key
+// still exists.
+func expireHashFields(db *keyspace.DB, r keyspace.Ref, now int64) bool {
+	h := db.Obj(r).(*value.HashValue)
+	if !h.HasFieldTTLs() {
+		return true
 	}
+	before := h.Size()
+	if h.ExpireFields(now) == 0 {
+		return true
+	}
+	if h.Len() == 0 {
+		db.DeleteRef(r)
+		return false
+	}
+	db.Resized(h.Size() - before)
+	return true
+}
+
+// create stores obj under the key, which does not exist yet (callers check
+// t.has first, so that no object is built for an existing key).
+func (t *collTarget[T]) create(obj T) {
 	t.obj, t.has = obj, true
 	t.ref = t.db.SetObject(t.key, obj, false)
 	t.size = obj.Size()
 }
 
-// done accounts for the change in size and removes an emptied key.
-func (t *collTarget[T]) done() {
+// done accounts for the change in size and removes an emptied key, and
+// reports whether it removed it (for the "del" event).
+func (t *collTarget[T]) done() (removed bool) {
 	if !t.has {
-		return
+		return false
 	}
 	if t.obj.Len() == 0 {
 		t.db.DeleteRef(t.ref)
 		t.has = false
-		return
+		return true
 	}
 	if s := t.obj.Size(); s != t.size {
 		t.db.Resized(s - t.size)
 		t.size = s
 	}
+	return false
 }
 
 // hashRead looks key up for reading: h is nil when the key does not exist,
@@ -105,6 +139,9 @@ func (c *Ctx) hashRead(key []byte) (h *value.HashValue, ok bool) {
 	if db.Kind(r) != value.Hash {
 		c.Err(ErrWrongType)
 		return nil, false
+	}
+	if !expireHashFields(db, r, c.Now) {
+		return nil, true
 	}
 	return db.Obj(r).(*value.HashValue), true
 }
@@ -136,7 +173,9 @@ func hsetGeneric(c *Ctx, hmset bool) {
 	if !ok {
 		return
 	}
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	lim := c.hashLimits()
 	added := int64(0)
 	for i := 2; i < len(c.Args); i += 2 {
@@ -145,6 +184,7 @@ func hsetGeneric(c *Ctx, hmset bool) {
 		}
 	}
 	t.done()
+	c.Notify(config.EventHash, "hset", c.Args[1])
 	if hmset {
 		c.W.OK()
 	} else {
@@ -161,9 +201,12 @@ func cmdHSetNX(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	t.create(value.NewHash())
+	if !t.has {
+		t.create(value.NewHash())
+	}
 	t.obj.Set(c.Args[2], c.Args[3], c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hset", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -241,7 +284,12 @@ func cmdHDel(c *Ctx) {
 				}
 			}
 		}
-		t.done()
+		if removed := t.done(); n > 0 {
+			c.Notify(config.EventHash, "hdel", c.Args[1])
+			if removed {
+				c.Notify(config.EventGeneric, "del", c.Args[1])
+			}
+		}
 	}
 	c.W.Int(n)
 }
@@ -307,9 +355,12 @@ func cmdHIncrBy(c *Ctx) {
 	}
 	cur += by
 	var buf [24]byte
-	t.create(value.NewHash())
-	t.obj.Set(c.Args[2], strconv.AppendInt(buf[:0], cur, 10), c.hashLimits())
+	if !t.has {
+		t.create(value.NewHash())
+	}
+	t.obj.Update(c.Args[2], strconv.AppendInt(buf[:0], cur, 10), c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hincrby", c.Args[1])
 	c.W.Int(cur)
 }
 
@@ -342,9 +393,12 @@ func cmdHIncrByFloat(c *Ctx) {
 		return
 	}
 	b := formatLongDouble(sum)
-	t.create(value.NewHash())
-	t.obj.Set(c.Args[2], b, c.hashLimits())
+	if !t.has {
+		t.create(value.NewHash())
+	}
+	t.obj.Update(c.Args[2], b, c.hashLimits())
 	t.done()
+	c.Notify(config.EventHash, "hincrbyfloat", c.Args[1])
 	c.W.Bulk(b)
 }
 
@@ -570,4 +624,193 @@ func cmdHScan(c *Ctx) {
 		})
 	}, func() int { return visited })
 	writeScanReply(c, next, items)
+}
+
+// maxFieldExpire is Redis 7.4's largest field expiry (unix ms, 2^48-1).
+const maxFieldExpire = 1<<48 - 1
+
+// hashFieldsArg reads "FIELDS numfields field ..." starting at argument i
+// with Redis 7.4's checks and texts, and returns the fields.
+func (c *Ctx) hashFieldsArg(i int) ([][]byte, bool) {
+	if i >= len(c.Args) || lower(c.Args[i]) != "fields" {
+		c.Err("ERR Mandatory argument FIELDS is missing or not at the right position")
+		return nil, false
+	}
+	if i+1 >= len(c.Args) {
+		c.WrongArgs()
+		return nil, false
+	}
+	n, ok := parseInt(c.Args[i+1])
+	if !ok || n < 1 {
+		c.Err("ERR Number of fields must be a positive integer")
+		return nil, false
+	}
+	if n != int64(len(c.Args)-i-2) {
+		c.Err("ERR The `numfields` parameter must match the number of arguments")
+		return nil, false
+	}
+	return c.Args[i+2:], true
+}
+
+// Field-expiry reply codes.
+const (
+	hfeNoField   = -2
+	hfeNoTTL     = -1
+	hfeNotMet    = 0
+	hfeSet       = 1
+	hfeDeleted   = 2
+	hfePersisted = 1
+)
+
+// hexpireGeneric is HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT.
+func hexpireGeneric(c *Ctx, unitMs int64, absolute bool) {
+	t, ok := c.hashWrite(c.Args[1])
+	if !ok {
+		return
+	}
+	n, ok := c.intArg(2)
+	if !ok {
+		return
+	}
+	if n < 0 {
+		c.Err("ERR invalid expire time, must be >= 0")
+		return
+	}
+	if unitMs == 1000 {
+		if n > maxFieldExpire/1000 {
+			c.Err(errInvalidExpire(c.Spec.Name))
+			return
+		}
+		n *= 1000
+	}
+	if n > maxFieldExpire {
+		c.Err(errInvalidExpire(c.Spec.Name))
+		return
+	}
+	at := n
+	if !absolute {
+		at += c.Now
+		if at > maxFieldExpire {
+			c.Err(errInvalidExpire(c.Spec.Name))
+			return
+		}
+	}
+	i := 3
+	var nx, xx, gt, lt bool
+	switch lower(c.Args[i]) {
+	case "nx":
+		nx = true
+	case "xx":
+		xx = true
+	case "gt":
+		gt = true
+	case "lt":
+		lt = true
+	default:
+		i--
+	}
+	i++
+	fields, ok := c.hashFieldsArg(i)
+	if !ok {
+		return
+	}
+	c.W.Array(len(fields))
+	set, deleted := false, false
+	for _, f := range fields {
+		if !t.has {
+			c.W.Int(hfeNoField)
+			continue
+		}
+		cur := t.obj.FieldTTL(f)
+		switch {
+		case cur < 0:
+			c.W.Int(hfeNoField)
+		case nx && cur != 0, xx && cur == 0, gt && (cur == 0 || at <= cur), lt && cur != 0 && at >= cur:
+			c.W.Int(hfeNotMet)
+		case at <= c.Now:
+			t.obj.Delete(f)
+			deleted = true
+			c.W.Int(hfeDeleted)
+		default:
+			t.obj.SetFieldTTL(f, at)
+			set = true
+			c.W.Int(hfeSet)
+		}
+	}
+	removed := t.done()
+	if set {
+		c.Notify(config.EventHash, "hexpire", c.Args[1])
+	}
+	if deleted {
+		c.Notify(config.EventHash, "hdel", c.Args[1])
+	}
+	if removed {
+		c.Notify(config.EventGeneric, "del", c.Args[1])
+	}
+}
+
+func cmdHPersist(c *Ctx) {
+	t, ok := c.hashWrite(c.Args[1])
+	if !ok {
+		return
+	}
+	fields, ok := c.hashFieldsArg(2)
+	if !ok {
+		return
+	}
+	c.W.Array(len(fields))
+	persisted := false
+	for _, f := range fields {
+		switch {
+		case !t.has || !t.obj.Has(f):
+			c.W.Int(hfeNoField)
+		case t.obj.PersistField(f):
+			persisted = true
+			c.W.Int(hfePersisted)
+		default:
+			c.W.Int(hfeNoTTL)
+		}
+	}
+	t.done()
+	if persisted {
+		c.Notify(config.EventHash, "hpersist", c.Args[1])
+	}
+}
+
+// httlGeneric is HTTL, HPTTL, HEXPIRETIME and HPEXPIRETIME.
+func httlGeneric(c *Ctx, ms, abs bool) {
+	h, ok := c.hashRead(c.Args[1])
+	if !ok {
+		return
+	}
+	fields, ok := c.hashFieldsArg(2)
+	if !ok {
+		return
+	}
+	c.W.Array(len(fields))
+	for _, f := range fields {
+		at := int64(-1)
+		if h != nil {
+			at = h.FieldTTL(f)
+		}
+		switch {
+		case at < 0:
+			c.W.Int(hfeNoField)
+		case at == 0:
+			c.W.Int(hfeNoTTL)
+		default:
+			v := at
+			if !abs {
+				v -= c.Now
+			}
+			if !ms {
+				if abs {
+					v /= 1000
+				} else {
+					v = (v + 999) / 1000
+				}
+			}
+			c.W.Int(v)
+		}
+	}
 }

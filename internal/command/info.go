@@ -109,6 +109,11 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 			dbs[j].Index = j
 			dbs[j].Keys += int64(db.Len())
 			dbs[j].Expires += int64(db.ExpiresLen())
+			dbs[j].Hits += db.Hits
+			dbs[j].Misses += db.Misses
+			dbs[j].Expired += db.ExpiredKeys
+			dbs[j].Evicted += db.EvictedKeys
+			dbs[j].Capacity += int64(db.Capacity())
 			d.ExpiredKeys += db.ExpiredKeys
 		}
 		sh.Release(took)

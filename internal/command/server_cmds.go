@@ -287,16 +287,19 @@ func (e *Env) ResetStats(owner int64) {
 	e.Errors.Reset()
 	st := &e.Stats
 	for _, v := range []*atomic.Int64{&st.ConnectionsReceived, &st.RejectedConnections, &st.CommandsProcessed,
-		&st.NetInput, &st.NetOutput, &st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures} {
+		&st.NetInput, &st.NetOutput, &st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures,
+		&st.CommandsOther} {
 		v.Store(0)
 	}
+	e.resetConnStats()
 	now := time.Now().UnixMilli()
 	for i := 0; i < e.Store.N(); i++ {
 		sh := e.Store.Shard(i)
 		took := sh.Acquire(owner, now)
 		sh.Hits, sh.Misses, sh.EvictedKeys, sh.ExpireCycleMs = 0, 0, 0, 0
 		for d := 0; d < sh.NumDBs(); d++ {
-			sh.DB(d).ExpiredKeys = 0
+			db := sh.DB(d)
+			db.ExpiredKeys, db.Hits, db.Misses, db.EvictedKeys = 0, 0, 0, 0
 		}
 		sh.Release(took)
 	}

@@ -142,6 +142,7 @@ func (e *Env) RunSampler(ctx context.Context) {
 		case now := <-t.C:
 			e.State.sample(now, e.Stats.CommandsProcessed.Load(), e.Stats.NetInput.Load(), e.Stats.NetOutput.Load())
 			e.Memory(0)
+			e.censusStep()
 		}
 	}
 }

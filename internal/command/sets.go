@@ -3,6 +3,7 @@ package command
 import (
 	"sort"
 
+	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/value"
 )
@@ -77,7 +78,9 @@ func cmdSAdd(c *Ctx) {
 	if !ok {
 		return
 	}
-	t.create(value.NewSetSized(c.Args[2], len(c.Args)-2))
+	if !t.has {
+		t.create(value.NewSetSized(c.Args[2], len(c.Args)-2))
+	}
 	maxInts := c.maxIntset()
 	n := int64(0)
 	for _, m := range c.Args[2:] {
@@ -86,6 +89,9 @@ func cmdSAdd(c *Ctx) {
 		}
 	}
 	t.done()
+	if n > 0 {
+		c.Notify(config.EventSet, "sadd", c.Args[1])
+	}
 	c.W.Int(n)
 }
 
@@ -104,7 +110,12 @@ func cmdSRem(c *Ctx) {
 				}
 			}
 		}
-		t.done()
+		if removed := t.done(); n > 0 {
+			c.Notify(config.EventSet, "srem", c.Args[1])
+			if removed {
+				c.Notify(config.EventGeneric, "del", c.Args[1])
+			}
+		}
 	}
 	c.W.Int(n)
 }
@@ -188,7 +199,10 @@ func cmdSPop(c *Ctx) {
 	}
 	var buf [24]byte
 	c.W.Bulk(t.obj.Pop(buf[:]))
-	t.done()
+	c.Notify(config.EventSet, "spop", c.Args[1])
+	if t.done() {
+		c.Notify(config.EventGeneric, "del", c.Args[1])
+	}
 }
 
 // positiveArg parses a non-negative count with the error text of Redis's
@@ -220,7 +234,10 @@ func spopWithCount(c *Ctx) {
 	}
 	c.W.Set(int(n))
 	t.obj.PopMembers(int(n), func(m []byte) { c.W.Bulk(m) })
-	t.done()
+	c.Notify(config.EventSet, "spop", c.Args[1])
+	if t.done() {
+		c.Notify(config.EventGeneric, "del", c.Args[1])
+	}
 }
 
 func cmdSRandMember(c *Ctx) {
@@ -295,9 +312,16 @@ func cmdSMove(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	from.done()
-	to.create(value.NewSetSized(member, 1))
-	to.obj.Add(member, c.maxIntset())
+	c.Notify(config.EventSet, "srem", src)
+	if from.done() {
+		c.Notify(config.EventGeneric, "del", src)
+	}
+	if !to.has {
+		to.create(value.NewSetSized(member, 1))
+	}
+	if to.obj.Add(member, c.maxIntset()) {
+		c.Notify(config.EventSet, "sadd", dst)
+	}
 	to.done()
 	c.W.Int(1)
 }
@@ -325,15 +349,18 @@ func (c *Ctx) setsFor(keys [][]byte, write bool) ([]*value.SetValue, bool) {
 }
 
 // storeSet writes result under dst (deleting dst when it is empty) and
-// replies with its cardinality.
-func (c *Ctx) storeSet(dst []byte, result *value.SetValue) {
+// replies with its cardinality; event is the keyspace event of a store.
+func (c *Ctx) storeSet(dst []byte, result *value.SetValue, event string) {
 	db := c.DB(dst)
 	if result.Len() == 0 {
-		db.Delete(dst)
+		if db.Delete(dst) {
+			c.Notify(config.EventGeneric, "del", dst)
+		}
 		c.W.Int(0)
 		return
 	}
 	db.SetObject(dst, result, false)
+	c.Notify(config.EventSet, event, dst)
 	c.W.Int(int64(result.Len()))
 }
 
@@ -348,7 +375,7 @@ func sinterGeneric(c *Ctx, keys [][]byte, dst []byte, card bool, limit int64) {
 			// An intersection with an empty set is empty.
 			switch {
 			case dst != nil:
-				c.storeSet(dst, value.NewSet())
+				c.storeSet(dst, value.NewSet(), "sinterstore")
 			case card:
 				c.W.Int(0)
 			default:
@@ -387,7 +414,7 @@ func sinterGeneric(c *Ctx, keys [][]byte, dst []byte, card bool, limit int64) {
 	case card:
 		c.W.Int(n)
 	case dst != nil:
-		c.storeSet(dst, result)
+		c.storeSet(dst, result, "sinterstore")
 	default:
 		c.W.Set(len(out))
 		for _, m := range out {
@@ -479,7 +506,11 @@ func sunionDiffGeneric(c *Ctx, keys [][]byte, dst []byte, diff bool) {
 		}
 	}
 	if dst != nil {
-		c.storeSet(dst, result)
+		event := "sunionstore"
+		if diff {
+			event = "sdiffstore"
+		}
+		c.storeSet(dst, result, event)
 		return
 	}
 	writeSet(c, result)

@@ -20,6 +20,7 @@ func NewTable() *Table {
 		registerServer,
 		registerReplication,
 		registerModule,
+		registerStreams,
 		registerMulti,
 		registerPubSub,
 		registerHashes,

@@ -80,6 +80,8 @@ type Config struct {
 	SetMaxListpackValue    Memory
 	ZSetMaxListpackEntries Int
 	ZSetMaxListpackValue   Memory
+	StreamNodeMaxBytes     Memory
+	StreamNodeMaxEntries   Int
 
 	mu       sync.Mutex // serialises Set; guards hooks
 	settings []*setting // sorted by canonical name

@@ -9,7 +9,7 @@ import (
 )
 
 func TestLogAccepted(t *testing.T) {
-	c := load(t, []string{"--port=7000", "--requirepass=secret", "--prometheus_port=9999", "--logtostderr", "--proto-max-bulk-len=1gb"},
+	c := load(t, []string{"--port=7000", "--requirepass=secret", "--conn_io_threads=2", "--logtostderr", "--proto-max-bulk-len=1gb"},
 		"DFLY_hz=50")
 	var buf bytes.Buffer
 	c.LogAccepted(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
@@ -26,7 +26,7 @@ func TestLogAccepted(t *testing.T) {
 		`level=INFO msg=setting setting=port value=7000 from="command line"`,
 		`msg=setting setting=proto-max-bulk-len value=1073741824 from="command line"`,
 		`setting=requirepass value=(hidden)`,
-		`msg="setting accepted, but not implemented yet" setting=prometheus_port value=9999`,
+		`msg="setting accepted, but not implemented yet" setting=conn_io_threads value=2`,
 		`msg="setting accepted for compatibility; it has no effect" setting=logtostderr value=true`,
 	} {
 		if !strings.Contains(out, want) {

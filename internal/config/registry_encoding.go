@@ -34,5 +34,11 @@ func (c *Config) encodingSettings() []*setting {
 		value("set-max-listpack-value", "", "Sets", &c.SetMaxListpackValue),
 		entries("zset-max-listpack-entries", "zset-max-ziplist-entries", "Sorted sets", 128, &c.ZSetMaxListpackEntries),
 		value("zset-max-listpack-value", "zset-max-ziplist-value", "Sorted sets", &c.ZSetMaxListpackValue),
+		newSetting(spec{name: "stream-node-max-bytes", mutable: true, status: live,
+			help: "Largest size of a stream node (a listpack of entries) in bytes; 0 means no limit."},
+			memoryCodec(0, math.MaxInt64), 4096, memoryHolder(&c.StreamNodeMaxBytes)),
+		newSetting(spec{name: "stream-node-max-entries", mutable: true, status: live,
+			help: "Most entries in a stream node; 0 means no limit."},
+			intCodec(0, math.MaxInt64), 100, intHolder(&c.StreamNodeMaxEntries)),
 	}
 }

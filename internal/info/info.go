@@ -143,10 +143,14 @@ type LatencyStat struct {
 	P50, P99, P999 float64
 }
 
-// DBStat is one INFO keyspace line.
+// DBStat is one INFO keyspace line. The counters after AvgTTL are not
+// printed by INFO; /metrics reports them per db.
 type DBStat struct {
 	Index                 int
 	Keys, Expires, AvgTTL int64
+	Hits, Misses          int64
+	Expired, Evicted      int64
+	Capacity              int64
 }
 
 // Data is everything INFO reports. The command package fills it; hooks of
@@ -543,4 +547,9 @@ func cpu(b *Builder, d *Data) {
 	b.Float("used_cpu_user", d.UsedCPUUser, 6)
 	b.Float("used_cpu_sys_children", 0, 6)
 	b.Float("used_cpu_user_children", 0, 6)
+	// Redis 7's main-thread figures (redis_exporter reads them). Damselfly
+	// has no main thread: they are the process's, as for a Redis without
+	// I/O threads.
+	b.Float("used_cpu_sys_main_thread", d.UsedCPUSys, 6)
+	b.Float("used_cpu_user_main_thread", d.UsedCPUUser, 6)
 }

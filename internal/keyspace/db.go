@@ -68,10 +68,16 @@ type DB struct {
 	// Counters the shard reads for INFO; bumped here because only the table
 	// knows when a key expired lazily.
 	ExpiredKeys int64
+	// Per-database counters for /metrics (dragonfly_keyspace_hits_total
+	// {db=...} and friends), bumped by the command layer under the shard
+	// lock: reads that found or missed a key, keys evicted.
+	Hits, Misses, EvictedKeys int64
 
 	// OnAdd, when set, is told about every complex-typed key created, so
 	// clients blocked on a missing list, zset or stream can be woken. The
 	// shard sets it only while such clients exist.
+	// It is also told when a stream is deleted or overwritten: Redis 7.0
+	// then unblocks the clients waiting on it in XREADGROUP.
 	OnAdd func(key string)
 
 	// Index is the database number (kept right across SWAPDB), and
@@ -88,6 +94,13 @@ type Events interface {
 	Created(db int, key string)
 }
 
+// streamGone tells OnAdd that e's stream value is going away.
+func (d *DB) streamGone(e *entry) {
+	if e.kind == value.Stream && d.OnAdd != nil {
+		d.OnAdd(e.key)
+	}
+}
+
 const initialBuckets = 4
 
 // New returns an empty DB that hashes with seed and reads time from clock.
@@ -101,6 +114,17 @@ func (d *DB) Len() int { return d.count }
 
 // ExpiresLen is the number of keys with an expiry.
 func (d *DB) ExpiresLen() int { return len(d.exp) }
+
+// Capacity is the number of slots of the hash index (both tables while
+// rehashing), Dragonfly's db_capacity.
+func (d *DB) Capacity() int { return len(d.ht[0].buckets) + len(d.ht[1].buckets) }
+
+// EntryBytes splits r's share of Bytes into the key's part (the key and
+// the per-entry overhead) and the value's.
+func (d *DB) EntryBytes(r Ref) (key, val int64) {
+	e := &d.ents[r]
+	return int64(len(e.key)) + entryOverhead, valueBytes(e)
+}
 
 // Bytes approximates the memory held by the DB's keys and values.
 func (d *DB) Bytes() int64 { return d.bytes }
@@ -252,6 +276,7 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 		}
 		d.bytes -= valueBytes(e)
 		e.obj = nil
+		d.streamGone(e)
 	}
 	e := &d.ents[r]
 	d.clock.Ver++
@@ -321,6 +346,8 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	e := &d.ents[r]
 	if added && d.OnAdd != nil {
 		defer d.OnAdd(e.key)
+	} else if !added {
+		d.streamGone(e)
 	}
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -413,6 +440,7 @@ func (d *DB) DeleteRef(r Ref) {
 	}
 	panic("keyspace: deleting an entry that is not in the table")
 found:
+	d.streamGone(e)
 	if e.expIdx >= 0 {
 		d.removeExp(r)
 	}

@@ -45,6 +45,12 @@ type conn struct {
 	dead         bool      // disconnected for its output buffer
 	inflight     int       // async bytes handed to the socket, not yet written
 	skipNext     bool
+
+	// sniffing is true until the first bytes tell HTTP from RESP;
+	// handedOff once the connection belongs to the HTTP server.
+	sniffing  bool
+	handedOff bool
+	other     bool // not the main listener: commands count as "other"
 }
 
 func (s *Server) newConn(nc net.Conn, listener string) *conn {
@@ -65,7 +71,8 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 	}
 	cl.Authed = s.cfg.RequirePass.Get() == ""
 	cl.FD = fdOf(nc)
-	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{})}
+	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
+		sniffing: true, other: listener != "main"}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { nc.Close() }
@@ -111,6 +118,7 @@ func (c *conn) serve() {
 			c.end += n
 			env.Stats.NetInput.Add(int64(n))
 			c.cl.TotNetIn.Add(int64(n))
+			c.cl.Conn.Reads.Add(1)
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -118,8 +126,25 @@ func (c *conn) serve() {
 			}
 			return
 		}
+		if c.sniffing {
+			switch sniff(c.buf[:c.end]) {
+			case sniffMore:
+				continue
+			case sniffHTTP:
+				c.handoffHTTP()
+				return
+			}
+			// Counted once it is known to be a client: HTTP requests (a
+			// scrape every few seconds) are not connections in INFO's sense.
+			env.Stats.ConnectionsReceived.Add(1)
+			c.sniffing = false
+		}
 		pos := 0
 		cmds := 0
+		// Pipeline accounting: the batch starts when its first command
+		// does; see command.ConnStats.
+		var batchStart time.Time
+		var firstLat, latSum, waitSum time.Duration
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
 		for pos < c.end {
 			var used int
@@ -138,8 +163,29 @@ func (c *conn) serve() {
 			if len(args) == 0 {
 				continue
 			}
-			c.exec(args)
+			blocked := c.exec(args)
 			cmds++
+			if st := c.ctx.Started; !st.IsZero() {
+				if batchStart.IsZero() {
+					batchStart = st
+				}
+				lat := st.Add(c.ctx.Took).Sub(batchStart)
+				switch {
+				case cmds == 1:
+					firstLat = lat
+				case cmds == 2:
+					c.cl.Conn.PipeHistogram(firstLat)
+					latSum += firstLat
+					fallthrough
+				default:
+					c.cl.Conn.PipeHistogram(lat)
+					latSum += lat
+					waitSum += st.Sub(batchStart)
+				}
+			}
+			if blocked && (cmds > 1 || pos < c.end) {
+				c.cl.Conn.PipeBlocked.Add(1)
+			}
 			lim.Unauthenticated = !c.cl.Authed
 			if c.cl.CloseRequested() {
 				c.flush()
@@ -153,7 +199,25 @@ func (c *conn) serve() {
 		}
 		if cmds > 0 {
 			env.Stats.CommandsProcessed.Add(int64(cmds))
+			if c.other {
+				env.Stats.CommandsOther.Add(int64(cmds))
+			}
 			c.cl.Cmds.Add(int64(cmds))
+		}
+		if cmds > 1 {
+			c.cl.Conn.PipeCmds.Add(int64(cmds))
+			c.cl.Conn.PipeBatches.Add(1)
+			c.cl.Conn.PipeLatNs.Add(int64(latSum))
+			c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
+			if c.w.Len() > 0 {
+				start := time.Now()
+				ok := c.flush()
+				c.cl.Conn.PipeFlushes.Add(1)
+				c.cl.Conn.PipeFlushNs.Add(int64(time.Since(start)))
+				if !ok {
+					return
+				}
+			}
 		}
 		if c.w.Len() > 0 && !c.flush() {
 			return
@@ -165,6 +229,7 @@ func (c *conn) serve() {
 		c.cl.QueryBufLen.Store(int64(c.end))
 		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
 			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
+			c.cl.Conn.BufResizes.Add(1)
 		}
 	}
 }
@@ -190,18 +255,21 @@ func (c *conn) grow() bool {
 	nb := make([]byte, size)
 	copy(nb, c.buf[:c.end])
 	c.buf = nb
+	c.cl.Conn.BufResizes.Add(1)
 	return true
 }
 
 // exec runs one command, honouring CLIENT REPLY OFF/SKIP. SKIP drops the
 // reply of the command after it, as Redis's CLIENT_REPLY_SKIP_NEXT does.
-func (c *conn) exec(args [][]byte) {
+// It reports whether the command blocked.
+func (c *conn) exec(args [][]byte) (blocked bool) {
 	mark := c.w.Len()
 	skip := c.skipNext
 	c.skipNext = false
 	c.ctx.Args = args
 	c.s.env.Exec(&c.ctx)
 	if w, timeout := c.ctx.TakeBlocked(); w != nil {
+		blocked = true
 		c.awaitBlocked(w, timeout)
 	}
 	if skip || c.cl.ReplyMode == 1 {
@@ -222,6 +290,7 @@ func (c *conn) exec(args [][]byte) {
 		c.monitoring = false
 		c.s.env.Monitor.Remove(c.cl)
 	}
+	return blocked
 }
 
 // flush writes the buffered replies with one write call.
@@ -229,8 +298,13 @@ func (c *conn) flush() bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	// Counted before the write: once the peer has the reply, a scrape it
+	// triggers must already see it.
+	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
+	start := time.Now()
 	n, err := c.nc.Write(c.w.Buf)
+	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
 	c.wmu.Unlock()
 	c.s.env.Stats.NetOutput.Add(int64(n))
 	c.cl.TotNetOut.Add(int64(n))
@@ -330,10 +404,12 @@ func (c *conn) asyncWriter() {
 
 func (c *conn) cleanup() {
 	close(c.closed)
-	c.nc.Close()
+	if !c.handedOff {
+		c.nc.Close()
+	}
 	c.s.env.Monitor.Remove(c.cl)
 	c.s.env.ClientGone(c.cl)
-	c.s.env.Clients.Remove(c.cl)
+	c.s.env.RemoveClient(c.cl)
 	c.s.mu.Lock()
 	delete(c.s.conns, c)
 	c.s.mu.Unlock()
@@ -382,5 +458,21 @@ func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
 	case <-gone:
 		c.cl.RequestClose()
 	default:
+	}
+}
+
+// handoffHTTP gives the connection, with the bytes already read, to the
+// port's HTTP server; the RESP side forgets it.
+func (c *conn) handoffHTTP() {
+	p := c.s.httpMain
+	if c.other {
+		p = c.s.httpAdmin
+	}
+	if p == nil {
+		return
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	if p.handoff(c.nc, c.buf[:c.end]) {
+		c.handedOff = true
 	}
 }

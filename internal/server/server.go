@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/admin"
 	"github.com/damselfly-db/damselfly/internal/command"
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/shard"
@@ -31,15 +33,27 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
-	conns     map[*conn]struct{}
-	wg        sync.WaitGroup
-	nconns    atomic.Int64
-	closing   atomic.Bool
+	// adminListeners serve --admin_port (RESP and HTTP); promListeners
+	// serve --prometheus_port (HTTP only).
+	adminListeners []net.Listener
+	promListeners  []net.Listener
+	promServers    []*http.Server
+	// httpMain and httpAdmin take the HTTP connections sniffed on the
+	// client port and on the admin port.
+	httpMain, httpAdmin *httpPort
+	admin               *admin.Console
+	conns               map[*conn]struct{}
+	wg                  sync.WaitGroup
+	nconns              atomic.Int64
+	closing             atomic.Bool
 
 	activeExpire atomic.Bool
-	cancel       context.CancelFunc
-	done         chan struct{}
-	doneOnce     sync.Once
+
+	lastLimitLog    atomic.Int64
+	refusedSinceLog atomic.Int64
+	cancel          context.CancelFunc
+	done            chan struct{}
+	doneOnce        sync.Once
 }
 
 // New builds a server from a loaded configuration.
@@ -67,6 +81,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.Store.SetEvents(s.env)
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
+	s.admin = admin.New(s.env)
 	return s
 }
 
@@ -98,7 +113,65 @@ func (s *Server) Listen() error {
 	if len(s.listeners) == 0 {
 		return errors.New("no address to listen on")
 	}
+	if p := s.cfg.PrometheusPort; p > 0 {
+		ls, err := s.listenExtra(binds, p)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("prometheus_port: %w", err)
+		}
+		s.promListeners = ls
+	}
+	if p := s.cfg.AdminPort; p > 0 {
+		ab := binds
+		if s.cfg.AdminBind != "" {
+			ab = []string{s.cfg.AdminBind}
+		}
+		ls, err := s.listenExtra(ab, p)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("admin_port: %w", err)
+		}
+		s.adminListeners = ls
+	}
 	return nil
+}
+
+// listenExtra binds port on each of binds (optional "-" addresses may
+// fail).
+func (s *Server) listenExtra(binds []string, port int) ([]net.Listener, error) {
+	var out []net.Listener
+	for _, b := range binds {
+		host := strings.TrimPrefix(b, "-")
+		l, err := listenTCP(host, port, s.cfg.TCPBacklog)
+		if err != nil {
+			if strings.HasPrefix(b, "-") {
+				continue
+			}
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no address to listen on")
+	}
+	return out, nil
+}
+
+// AdminAddrs returns the admin port's bound addresses.
+func (s *Server) AdminAddrs() []net.Addr { return addrs(s.adminListeners) }
+
+// PrometheusAddrs returns the prometheus port's bound addresses.
+func (s *Server) PrometheusAddrs() []net.Addr { return addrs(s.promListeners) }
+
+func addrs(ls []net.Listener) []net.Addr {
+	var out []net.Addr
+	for _, l := range ls {
+		out = append(out, l.Addr())
+	}
+	return out
 }
 
 // Addrs returns the bound addresses.
@@ -116,6 +189,16 @@ func (s *Server) Serve() error {
 	s.cancel = cancel
 	go s.env.Store.Heartbeat(ctx, s.cfg.HZ.Get, &s.activeExpire, &s.env.Stats.ExpiredKeysActive)
 	go s.env.RunSampler(ctx)
+	go s.admin.Run(ctx)
+	s.mu.Lock()
+	s.httpMain = newHTTPPort(s.admin.Handler(), s.log)
+	if len(s.adminListeners) > 0 {
+		s.httpAdmin = newHTTPPort(s.admin.Handler(), s.log)
+	}
+	for _, l := range s.promListeners {
+		s.promServers = append(s.promServers, serveHTTPOnly(l, s.admin.MetricsHandler(), s.log))
+	}
+	s.mu.Unlock()
 	for _, l := range s.listeners {
 		s.wg.Add(1)
 		go func(l net.Listener) {
@@ -123,7 +206,20 @@ func (s *Server) Serve() error {
 			s.acceptLoop(l, "main")
 		}(l)
 	}
+	for _, l := range s.adminListeners {
+		s.wg.Add(1)
+		go func(l net.Listener) {
+			defer s.wg.Done()
+			s.acceptLoop(l, "admin")
+		}(l)
+	}
 	s.log.Info("ready to accept connections", "addrs", fmt.Sprint(s.Addrs()), "shards", s.env.Store.N(), "threads", runtime.GOMAXPROCS(0))
+	if len(s.promListeners) > 0 {
+		s.log.Info("serving prometheus metrics", "addrs", fmt.Sprint(s.PrometheusAddrs()), "path", "/metrics")
+	}
+	if len(s.adminListeners) > 0 {
+		s.log.Info("serving the admin console", "addrs", fmt.Sprint(s.AdminAddrs()))
+	}
 	<-s.done
 	return nil
 }
@@ -151,9 +247,12 @@ func (s *Server) acceptLoop(l net.Listener, listener string) {
 			return
 		}
 		backoff = 0
-		s.env.Stats.ConnectionsReceived.Add(1)
-		if n := s.nconns.Load(); n >= s.cfg.MaxClients.Get() {
+		// The admin port is privileged, as in Dragonfly: maxclients does
+		// not apply to it, so an operator can always get in.
+		if n := s.nconns.Load(); listener != "admin" && n >= s.cfg.MaxClients.Get() {
+			s.env.Stats.ConnectionsReceived.Add(1)
 			s.env.Stats.RejectedConnections.Add(1)
+			s.logClientLimit(n)
 			nc.SetWriteDeadline(time.Now().Add(time.Second))
 			nc.Write([]byte("-ERR max number of clients reached\r\n"))
 			nc.Close()
@@ -192,9 +291,34 @@ func (s *Server) Close() {
 }
 
 func (s *Server) closeListeners() {
-	for _, l := range s.listeners {
-		l.Close()
+	for _, ls := range [][]net.Listener{s.listeners, s.adminListeners, s.promListeners} {
+		for _, l := range ls {
+			l.Close()
+		}
 	}
+	s.mu.Lock()
+	for _, p := range []*httpPort{s.httpMain, s.httpAdmin} {
+		if p != nil {
+			p.close()
+		}
+	}
+	for _, srv := range s.promServers {
+		srv.Close()
+	}
+	s.mu.Unlock()
+}
+
+// logClientLimit logs refused connections at most once a second, with
+// the count refused since the last line.
+func (s *Server) logClientLimit(n int64) {
+	s.refusedSinceLog.Add(1)
+	now := time.Now().UnixNano()
+	last := s.lastLimitLog.Load()
+	if now-last < int64(time.Second) || !s.lastLimitLog.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("refusing connections: max number of clients reached",
+		"connected", n, "maxclients", s.cfg.MaxClients.Get(), "refused", s.refusedSinceLog.Swap(0))
 }
 
 // Done is closed once the server has stopped.

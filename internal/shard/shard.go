@@ -40,6 +40,13 @@ type Shard struct {
 	ExpireCycleMs int64 // time spent in active expiry
 }
 
+// NoteEvicted counts one key evicted from database db, for INFO and the
+// per-db metrics. The shard must be locked.
+func (s *Shard) NoteEvicted(db int) {
+	s.EvictedKeys++
+	s.dbs[db].EvictedKeys++
+}
+
 // Lock acquires the shard and sets its clock to now (unix ms).
 func (s *Shard) Lock(now int64) {
 	s.mu.Lock()

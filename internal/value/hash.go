@@ -19,6 +19,7 @@ type HashValue struct {
 	lp   []byte
 	n    int // fields in lp
 	dict *Dict[string]
+	ttl  *fieldTTLs // Redis 7.4 field expiry; nil until HEXPIRE is used
 }
 
 // HashLimits are the hash-max-listpack-entries and hash-max-listpack-value
@@ -42,23 +43,27 @@ func (h *HashValue) Encoding() string {
 	if h.dict != nil {
 		return "hashtable"
 	}
+	if h.ttl != nil {
+		return "listpackex" // Redis 7.4's listpack with field TTLs
+	}
 	return "listpack"
 }
 
 // Size implements Object.
 func (h *HashValue) Size() int {
+	n := hashOverhead + h.ttl.size()
 	if h.dict != nil {
-		return hashOverhead + h.dict.Size()
+		return n + h.dict.Size()
 	}
-	return hashOverhead + cap(h.lp)
+	return n + cap(h.lp)
 }
 
 // Clone implements Object.
 func (h *HashValue) Clone() Object {
 	if h.dict != nil {
-		return &HashValue{dict: h.dict.Clone()}
+		return &HashValue{dict: h.dict.Clone(), ttl: h.ttl.clone()}
 	}
-	return &HashValue{lp: append([]byte(nil), h.lp...), n: h.n}
+	return &HashValue{lp: append([]byte(nil), h.lp...), n: h.n, ttl: h.ttl.clone()}
 }
 
 // Len is the number of fields.
@@ -74,6 +79,10 @@ func (h *HashValue) IsCompact() bool { return h.dict == nil }
 
 // lpElem reads the element at off in lp: its bytes and the next offset.
 func lpElem(lp []byte, off int) ([]byte, int) {
+	if n := int(lp[off]); n < 0x80 {
+		// One-byte length: nearly every listpack element.
+		return lp[off+1 : off+1+n : off+1+n], off + 1 + n
+	}
 	n, w := binary.Uvarint(lp[off:])
 	start := off + w
 	end := start + int(n)
@@ -123,10 +132,19 @@ func (h *HashValue) Has(field []byte) bool {
 	return off >= 0
 }
 
-// Set stores field=val and reports whether field is new. Storing a field
-// or value longer than lim.MaxValue, or growing past lim.MaxEntries fields,
-// converts the hash to a hashtable.
+// Set stores field=val and reports whether field is new; like HSET, it
+// clears the field's TTL. Storing a field or value longer than
+// lim.MaxValue, or growing past lim.MaxEntries fields, converts the hash
+// to a hashtable.
 func (h *HashValue) Set(field, val []byte, lim HashLimits) bool {
+	if h.ttl != nil {
+		h.ttl.remove(field)
+	}
+	return h.Update(field, val, lim)
+}
+
+// Update is Set keeping the field's TTL (HINCRBY, HINCRBYFLOAT).
+func (h *HashValue) Update(field, val []byte, lim HashLimits) bool {
 	if h.dict == nil && (len(field) > lim.MaxValue || len(val) > lim.MaxValue) {
 		h.convert()
 	}
@@ -164,6 +182,9 @@ func (h *HashValue) Set(field, val []byte, lim HashLimits) bool {
 
 // Delete removes field and reports whether it existed.
 func (h *HashValue) Delete(field []byte) bool {
+	if h.ttl != nil {
+		h.ttl.remove(field)
+	}
 	if h.dict != nil {
 		i := h.dict.Find(field)
 		if i < 0 {

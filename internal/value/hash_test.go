@@ -163,3 +163,73 @@ func TestHashDigestIndependentOfEncoding(t *testing.T) {
 		t.Fatalf("digests %s %s, encodings %s %s", da.Hex(), db.Hex(), a.Encoding(), b.Encoding())
 	}
 }
+
+func BenchmarkHashSetHashtable(b *testing.B) {
+	fields := make([][]byte, 100000)
+	for i := range fields {
+		fields[i] = []byte("element:" + fmt.Sprint(i))
+	}
+	val := []byte(strings.Repeat("x", 100))
+	h := NewHash()
+	lim := HashLimits{128, 64}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		h.Set(fields[i%len(fields)], val, lim)
+	}
+}
+
+func BenchmarkHashSetListpack(b *testing.B) {
+	fields := make([][]byte, 100)
+	for i := range fields {
+		fields[i] = []byte("field:" + fmt.Sprint(i))
+	}
+	val := []byte("value")
+	h := NewHash()
+	lim := HashLimits{128, 64}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		h.Set(fields[i%len(fields)], val, lim)
+	}
+}
+
+func TestHashFieldTTLs(t *testing.T) {
+	for _, lim := range []HashLimits{{128, 64}, {2, 64}} {
+		h := NewHash()
+		for i := 0; i < 10; i++ {
+			h.Set([]byte(fmt.Sprint("f", i)), []byte("v"), lim)
+		}
+		for i := 0; i < 10; i++ {
+			h.SetFieldTTL([]byte(fmt.Sprint("f", i)), int64(100+i*10))
+		}
+		// Rewriting TTLs leaves stale heap items behind; they must not
+		// expire the fields early.
+		for r := 0; r < 50; r++ {
+			h.SetFieldTTL([]byte("f0"), int64(1000+r))
+		}
+		if h.FieldTTL([]byte("f0")) != 1049 || h.FieldTTL([]byte("nosuch")) != -1 {
+			t.Fatalf("FieldTTL f0 = %d", h.FieldTTL([]byte("f0")))
+		}
+		if !h.PersistField([]byte("f1")) || h.PersistField([]byte("f1")) || h.FieldTTL([]byte("f1")) != 0 {
+			t.Fatal("PersistField")
+		}
+		h.Set([]byte("f2"), []byte("new"), lim) // HSET clears the TTL
+		h.Update([]byte("f3"), []byte("new"), lim)
+		if h.FieldTTL([]byte("f2")) != 0 || h.FieldTTL([]byte("f3")) != 130 {
+			t.Fatalf("after Set/Update: f2 %d f3 %d", h.FieldTTL([]byte("f2")), h.FieldTTL([]byte("f3")))
+		}
+		if n := h.ExpireFields(99); n != 0 {
+			t.Fatalf("expired %d fields before their time", n)
+		}
+		// At 150: f3 (130), f4 (140), f5 (150) go; f0 was moved to 1049.
+		if n := h.ExpireFields(150); n != 3 || h.Len() != 7 || h.Has([]byte("f5")) || !h.Has([]byte("f0")) {
+			t.Fatalf("ExpireFields(150) = %d, len %d", n, h.Len())
+		}
+		c := h.Clone().(*HashValue)
+		if n := c.ExpireFields(10000); n != 5 || c.Len() != 2 || h.Len() != 7 {
+			t.Fatalf("clone expiry: %d, clone len %d, original len %d", n, c.Len(), h.Len())
+		}
+		if !h.HasFieldTTLs() || h.Encoding() == "listpack" {
+			t.Fatalf("encoding %s", h.Encoding())
+		}
+	}
+}

@@ -138,3 +138,37 @@ func TestSetRandomAndPop(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSetAddHashtable(b *testing.B) {
+	members := make([][]byte, 100000)
+	for i := range members {
+		members[i] = []byte("element:" + strconv.Itoa(i))
+	}
+	s := NewSet()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Add(members[i%len(members)], 512)
+	}
+}
+
+func BenchmarkSetPopAdd(b *testing.B) {
+	s := NewSet()
+	for i := 0; i < 100000; i++ {
+		s.Add([]byte("element:"+strconv.Itoa(i)), 512)
+	}
+	var buf [24]byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m := s.Pop(buf[:])
+		s.Add(m, 512)
+	}
+}
+
+func BenchmarkIntsetAdd(b *testing.B) {
+	s := NewSet()
+	b.ReportAllocs()
+	var buf [24]byte
+	for i := 0; i < b.N; i++ {
+		s.Add(strconv.AppendInt(buf[:0], int64(i%512), 10), 512)
+	}
+}
