@@ -537,4 +537,3 @@ func BenchmarkZSetAddListpack(b *testing.B) {
 		z.Set(keys[i&127], float64(i), lim)
 	}
 }
-
