@@ -805,13 +805,13 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		count = xreadBlockedCount
 	}
 	for k, key := range keys {
-		if c.hasReadyKey && string(key) != c.readyKey {
+		if c.hasWokeKey && string(key) != c.wokeKey {
 			continue
 		}
 		db := c.DB(key)
 		r, found := db.Find(key)
 		if !found || db.Kind(r) != value.Stream {
-			if isGroup && c.hasReadyKey {
+			if isGroup && c.hasWokeKey {
 				c.Err(errStreamGone)
 				return
 			}
@@ -834,7 +834,7 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 			gt = id
 		}
 		if !gt.Less(s.LastID()) {
-			if c.hasReadyKey {
+			if c.hasWokeKey {
 				break
 			}
 			continue
@@ -857,7 +857,9 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		}
 		return
 	}
-	c.blockPassOn = true
+	// Stream readers do not consume what they read, so the pusher goes on
+	// to the key's other waiters after this one (serveKey does that for
+	// any waiter that is not served while the key exists).
 	c.Block(nil, 0)
 }
 

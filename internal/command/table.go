@@ -16,16 +16,21 @@ func NewTable() *Table {
 	for _, register := range []func(*Table){
 		registerConnection,
 		registerStrings,
+		registerLists,
 		registerKeys,
 		registerServer,
 		registerReplication,
 		registerModule,
 		registerStreams,
 		registerMulti,
+		registerScripting,
 		registerPubSub,
 		registerHashes,
 		registerSets,
 		registerZSets,
+		registerBitmaps,
+		registerHyperLogLog,
+		registerSort,
 	} {
 		register(t)
 	}

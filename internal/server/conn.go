@@ -423,6 +423,9 @@ func (c *conn) cleanup() {
 // the blocking command are kept for afterwards.
 func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
 	c.flush()
+	// The idle timeout (config "timeout") does not apply while blocked,
+	// and a deadline left from the last read would stop the watcher.
+	c.nc.SetReadDeadline(time.Time{})
 	gone := make(chan struct{})
 	stopped := make(chan struct{})
 	var extra []byte

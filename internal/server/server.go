@@ -78,6 +78,8 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		RunID:        hex.EncodeToString(id),
 		ActiveExpire: &s.activeExpire,
 	}
+	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
+	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
