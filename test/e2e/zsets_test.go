@@ -423,6 +423,16 @@ func TestZSetsBlocking(t *testing.T) {
 			ctl.expect0("EXEC", "*2\r\n:1\r\n:1\r\n")
 			zsetsNoReply(t, c1, 50*time.Millisecond)
 
+			// Served from the key that got data, even when an earlier key
+			// was meanwhile created with another type.
+			c5 := dial() // c1 is still blocked on mk2
+			block(2, c5, "BZPOPMIN", "pk1", "pk2", "0")
+			ctl.expect0("MULTI", "+OK\r\n")
+			ctl.expect0("SET", "pk1", "str", "+QUEUED\r\n")
+			ctl.expect0("ZADD", "pk2", "1", "y", "+QUEUED\r\n")
+			ctl.expect0("EXEC", "*2\r\n+OK\r\n:1\r\n")
+			c5.expect(zsetsArr(b("pk2"), b("y"), b("1")))
+
 			// A key of another type does not serve the waiter; a sorted set
 			// created later does.
 			ctl.expect0("SET", "mk2", "str", "+OK\r\n")
