@@ -106,9 +106,11 @@ func checkSkiplist(t *testing.T, s *zskiplist) {
 		}
 	}
 	hashed := 0
-	for _, b := range s.buckets {
-		for x := b; x != nil; x = x.hnext {
-			hashed++
+	for _, tb := range s.ht {
+		for _, b := range tb {
+			for x := b; x != nil; x = x.hnext {
+				hashed++
+			}
 		}
 	}
 	if hashed != s.length {
@@ -405,6 +407,50 @@ func TestZSetLex(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestZSetScanWhileResizing checks ZSCAN's guarantee while the hash index
+// grows and shrinks (incrementally) between calls: every member present
+// for the whole scan is returned.
+func TestZSetScanWhileResizing(t *testing.T) {
+	lim := ZLimits{Entries: 0, Value: 64}
+	for _, grow := range []bool{true, false} {
+		z := NewZSet()
+		for i := 0; i < 1000; i++ {
+			z.Set([]byte(fmt.Sprint("stable", i)), float64(i), lim)
+		}
+		if !grow {
+			for i := 0; i < 20000; i++ {
+				z.Set([]byte(fmt.Sprint("temp", i)), float64(i), lim)
+			}
+		}
+		seen := map[string]bool{}
+		var cursor uint64
+		tmp := 0
+		for calls := 0; ; calls++ {
+			cursor = z.Scan(cursor, 20, func(m []byte, _ float64) { seen[string(m)] = true })
+			if cursor == 0 {
+				break
+			}
+			for k := 0; k < 5; k++ {
+				if grow {
+					z.Set([]byte(fmt.Sprint("temp", tmp)), 0, lim)
+				} else {
+					z.Remove([]byte(fmt.Sprint("temp", tmp)))
+				}
+				tmp++
+			}
+			if calls > 100000 {
+				t.Fatal("scan does not end")
+			}
+		}
+		for i := 0; i < 1000; i++ {
+			if !seen[fmt.Sprint("stable", i)] {
+				t.Fatalf("grow=%v: stable%d not seen", grow, i)
+			}
+		}
+		checkSkiplist(t, z.sl)
 	}
 }
 
