@@ -70,8 +70,8 @@ type (
 )
 
 type zskiplist struct {
-	head    *zsNode
-	tail    *zsNode
+	head      *zsNode
+	tail      *zsNode
 	length    int
 	level     int
 	ht        [2][]*zsNode // member index; ht[1] is the target of a resize
