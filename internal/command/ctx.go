@@ -26,6 +26,10 @@ type Ctx struct {
 
 	failed bool
 
+	// inScript: the command was called by a script (redis.call), where
+	// Redis makes some replies deterministic (SORT sorts an unordered set).
+	inScript bool
+
 	// Blocking state (see blocking.go).
 	noBlock      bool   // inside MULTI/EXEC or a script: never block
 	retrying     bool   // re-run for a blocked client: do not register again

@@ -512,6 +512,12 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 		c.W.Array(0)
 		return
 	}
+	if sortDir != 0 || withDist || storeDist {
+		for i := range points {
+			p := &points[i]
+			p.dist = value.GeoDistance(shape.Lon, shape.Lat, p.lon, p.lat)
+		}
+	}
 	switch sortDir {
 	case 1:
 		sort.SliceStable(points, func(a, b int) bool { return points[a].dist < points[b].dist })
@@ -597,8 +603,8 @@ func geoCollect(idx geoIndex, shape *value.GeoShape, limit int) []geoPoint {
 		}
 		lo, hi := value.GeoBoxScores(cell)
 		idx.RangeByScore(lo, hi, func(member []byte, score float64) bool {
-			if lon, lat, dist, in := shape.Within(score); in {
-				points = append(points, geoPoint{member: append([]byte(nil), member...), lon: lon, lat: lat, dist: dist, score: score})
+			if lon, lat, in := shape.Within(score); in {
+				points = append(points, geoPoint{member: append([]byte(nil), member...), lon: lon, lat: lat, score: score})
 			}
 			return !(limit > 0 && len(points) >= limit)
 		})
@@ -618,14 +624,39 @@ type geoIndex interface {
 
 // geoIndexAt adapts the sorted set at ref.
 func geoIndexAt(db *keyspace.DB, ref keyspace.Ref) geoIndex {
-	panic("geo: sorted sets not available yet")
+	return zsetGeoIndex{db.Obj(ref).(*value.SortedSet)}
 }
 
-// geoZAdd runs ZADD with the given arguments on behalf of GEOADD.
+type zsetGeoIndex struct{ z *value.SortedSet }
+
+func (g zsetGeoIndex) Score(member []byte) (float64, bool) { return g.z.Score(member) }
+
+func (g zsetGeoIndex) RangeByScore(lo, hi float64, fn func(member []byte, score float64) bool) {
+	r := value.ZScoreRange{Min: lo, Max: hi, MaxEx: true}
+	a, b := g.z.ScoreBounds(&r)
+	g.z.Range(a, b, false, fn)
+}
+
+// geoZAdd runs ZADD with the given arguments on behalf of GEOADD, as Redis
+// does (same replies, errors and events).
 func geoZAdd(c *Ctx, zargs [][]byte) {
-	c.Err("ERR sorted sets are not available yet")
+	saved := c.Args
+	c.Args = zargs
+	zaddGeneric(c, false)
+	c.Args = saved
 }
 
-// geoStoreZSet stores a new sorted set under key, replacing any value.
+// geoStoreZSet stores a new sorted set under key, replacing any value. Like
+// Redis it takes the compact encoding when the result is small enough.
 func geoStoreZSet(c *Ctx, db *keyspace.DB, key []byte, members [][]byte, scores []float64) {
+	maxLen := 0
+	for _, m := range members {
+		maxLen = max(maxLen, len(m))
+	}
+	lim := c.zsetLimits()
+	z := value.NewZSetFor(len(members), maxLen, lim)
+	for i, m := range members {
+		z.Set(m, scores[i], lim)
+	}
+	db.SetObject(key, z, false)
 }

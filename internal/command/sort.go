@@ -453,8 +453,8 @@ func allZeroMantissa(s string, hex bool) bool {
 }
 
 // sortInScript reports a SORT run by a script (Redis sorts unordered sets
-// there too). No scripting yet: always false.
-func sortInScript(c *Ctx) bool { return false }
+// there too).
+func sortInScript(c *Ctx) bool { return c.inScript }
 
 // sortSource is what SORT reads from the key it sorts.
 type sortSource interface {
@@ -470,10 +470,58 @@ type sortSource interface {
 // sortSourceOf adapts a list, set or sorted set; false for other types.
 func sortSourceOf(db *keyspace.DB, ref keyspace.Ref) (sortSource, bool) {
 	switch v := db.Obj(ref).(type) {
+	case *value.Quicklist:
+		return listSortSource{v}, true
 	case *value.SetValue:
 		return setSortSource{v}, true
+	case *value.SortedSet:
+		// Redis converts a compact sorted set to a skiplist for good when
+		// it sorts it.
+		if v.IsCompact() {
+			before := v.Size()
+			v.ToSkiplist()
+			db.Resized(v.Size() - before)
+		}
+		return zsetSortSource{v}, true
 	}
 	return nil, false
+}
+
+type zsetSortSource struct{ z *value.SortedSet }
+
+func (s zsetSortSource) Len() int { return s.z.Len() }
+func (s zsetSortSource) Each(fn func(e []byte)) {
+	s.z.Each(func(m []byte, _ float64) bool { fn(m); return true })
+}
+func (s zsetSortSource) Range(start, n int, desc bool, fn func(e []byte)) {
+	each := func(m []byte, _ float64) bool { fn(m); return true }
+	if desc {
+		l := s.z.Len()
+		s.z.Range(l-start-n, l-start-1, true, each)
+		return
+	}
+	s.z.Range(start, start+n-1, false, each)
+}
+
+type listSortSource struct{ l *value.Quicklist }
+
+func (s listSortSource) Len() int { return s.l.Len() }
+func (s listSortSource) Each(fn func(e []byte)) {
+	it := s.l.Iter(0, false)
+	for e, ok := it.Next(); ok; e, ok = it.Next() {
+		fn(e)
+	}
+}
+func (s listSortSource) Range(start, n int, desc bool, fn func(e []byte)) {
+	from := start
+	if desc {
+		from = s.l.Len() - start - 1
+	}
+	it := s.l.Iter(from, desc)
+	for e, ok := it.Next(); ok && n > 0; e, ok = it.Next() {
+		fn(e)
+		n--
+	}
 }
 
 type setSortSource struct{ s *value.SetValue }
@@ -494,6 +542,12 @@ func sortHashField(obj value.Object, field []byte) ([]byte, bool) {
 	return nil, false
 }
 
-// sortStoreList stores elems as a new list under key, replacing any value.
+// sortStoreList stores elems as a new list under key, replacing any value
+// and its expiry.
 func sortStoreList(c *Ctx, db *keyspace.DB, key []byte, elems [][]byte) {
+	l := value.NewQuicklist(int(c.Env.Config.ListMaxListpackSize.Get()))
+	for _, e := range elems {
+		l.PushBack(e)
+	}
+	db.SetObject(key, l, false)
 }

@@ -31,6 +31,7 @@ func NewTable() *Table {
 		registerBitmaps,
 		registerHyperLogLog,
 		registerSort,
+		registerGeo,
 	} {
 		register(t)
 	}

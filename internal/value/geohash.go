@@ -157,12 +157,29 @@ func GeoAlign52(h GeoHashBits) uint64 { return h.Bits << (52 - uint(h.Step)*2) }
 // GeoDecodeScore returns the position a score stands for (the center of
 // its 52-bit cell).
 func GeoDecodeScore(score float64) (lon, lat float64, ok bool) {
-	a, ok := GeoDecodeWGS84(GeoHashBits{Bits: uint64(score), Step: GeoStepMax})
+	a, ok := GeoDecodeWGS84(GeoHashBits{Bits: cDoubleToU64(score), Step: GeoStepMax})
 	if !ok {
 		return 0, 0, false
 	}
 	lon, lat = a.Center()
 	return lon, lat, true
+}
+
+// cDoubleToU64 converts like a C (uint64_t) cast compiled for x86-64, for
+// scores that are not geohashes (negative, or beyond 2^64): Go's own
+// conversion of such values differs.
+func cDoubleToU64(f float64) uint64 {
+	const two63 = 1 << 63
+	if f >= two63 {
+		if g := f - two63; g < two63 {
+			return uint64(int64(g)) + two63
+		}
+		return 0
+	}
+	if f >= -two63 {
+		return uint64(int64(f))
+	}
+	return 1 << 63 // below -2^63, or NaN
 }
 
 const geoAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -360,38 +377,57 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 	return EarthRadiusMeters * math.Abs(degRad(lat2)-degRad(lat1))
 }
 
-// GeoDistance is the haversine great-circle distance in meters.
+// GeoDistance is the haversine great-circle distance in meters, with the
+// C library's trigonometry reproduced by correctly rounded functions (see
+// geomath.go).
 func GeoDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	return haversine(lon1, lat1, lon2, lat2, crSin, crCos, crAsin)
+}
+
+// geoDistanceFast is GeoDistance with the math package's functions: within
+// a few units in the last place of it, for filtering.
+func geoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
+	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
+}
+
+func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) float64) float64 {
 	lon1r := degRad(lon1)
 	lon2r := degRad(lon2)
-	v := math.Sin((lon2r - lon1r) / 2)
+	v := sin((lon2r - lon1r) / 2)
 	if v == 0 {
 		return geoLatDistance(lat1, lat2)
 	}
 	lat1r := degRad(lat1)
 	lat2r := degRad(lat2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
-	return 2.0 * EarthRadiusMeters * math.Asin(math.Sqrt(a))
+	u := sin((lat2r - lat1r) / 2)
+	a := float64(u*u) + float64(float64(float64(cos(lat1r)*cos(lat2r))*v)*v)
+	return 2.0 * EarthRadiusMeters * asin(math.Sqrt(a))
 }
 
-// Within reports whether the point at score is inside the shape, with its
-// position and its distance (meters) from the shape's center.
-func (s *GeoShape) Within(score float64) (lon, lat, dist float64, ok bool) {
+// within reports GeoDistance(...) <= limit, computing the exact distance
+// only when the fast one is too close to the limit to decide.
+func within(lon1, lat1, lon2, lat2, limit float64) bool {
+	d := geoDistanceFast(lon1, lat1, lon2, lat2)
+	if math.Abs(d-limit) <= 1e-9*math.Abs(limit)+1e-300 || math.IsNaN(d) {
+		d = GeoDistance(lon1, lat1, lon2, lat2)
+	}
+	return d <= limit
+}
+
+// Within reports whether the point at score is inside the shape, and its
+// position. The caller computes the distance from the center with
+// GeoDistance when it needs it.
+func (s *GeoShape) Within(score float64) (lon, lat float64, ok bool) {
 	lon, lat, ok = GeoDecodeScore(score)
 	if !ok {
-		return 0, 0, 0, false
+		return 0, 0, false
 	}
 	if !s.Box {
-		dist = GeoDistance(s.Lon, s.Lat, lon, lat)
-		return lon, lat, dist, dist <= s.Radius*s.Conversion
+		return lon, lat, within(s.Lon, s.Lat, lon, lat, s.Radius*s.Conversion)
 	}
 	w, h := s.Width*s.Conversion, s.Height*s.Conversion
 	if geoLatDistance(lat, s.Lat) > h/2 {
-		return lon, lat, 0, false
+		return lon, lat, false
 	}
-	if GeoDistance(lon, lat, s.Lon, lat) > w/2 {
-		return lon, lat, 0, false
-	}
-	return lon, lat, GeoDistance(s.Lon, s.Lat, lon, lat), true
+	return lon, lat, within(lon, lat, s.Lon, lat, w/2)
 }

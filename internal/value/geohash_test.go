@@ -127,7 +127,7 @@ func TestGeoSearchAreasCoverRadius(t *testing.T) {
 				continue
 			}
 			score, _ := GeoScore(plon, plat)
-			if _, _, _, in := s.Within(score); !in {
+			if _, _, in := s.Within(score); !in {
 				continue
 			}
 			found := false
@@ -143,6 +143,17 @@ func TestGeoSearchAreasCoverRadius(t *testing.T) {
 			if !found {
 				t.Fatalf("center %v,%v radius %v: point %v,%v not covered", lon, lat, radius, plon, plat)
 			}
+		}
+	}
+}
+
+func TestCDoubleToU64(t *testing.T) {
+	for _, tc := range []struct {
+		f    float64
+		want uint64
+	}{{0, 0}, {-1, math.MaxUint64}, {1e300, 0}, {0x1p63, 1 << 63}, {0x1p64, 0}, {-0x1p64, 1 << 63}, {3377699720527872, 3377699720527872}, {math.NaN(), 1 << 63}} {
+		if got := cDoubleToU64(tc.f); got != tc.want {
+			t.Errorf("cDoubleToU64(%v) = %#x, want %#x", tc.f, got, tc.want)
 		}
 	}
 }

@@ -260,6 +260,14 @@ func (z *SortedSet) lpUpdate(i int, member []byte, score float64) {
 	z.lp.insertAt(z.lp.searchPos(score, m), score, m)
 }
 
+// ToSkiplist switches a compact set to the skiplist encoding for good
+// (SORT does this to the sorted sets it reads, as Redis does).
+func (z *SortedSet) ToSkiplist() {
+	if z.sl == nil {
+		z.convert()
+	}
+}
+
 // convert switches to the skiplist encoding.
 func (z *SortedSet) convert() {
 	n := z.lp.len()
