@@ -21,7 +21,9 @@ Usage: bench/compare.sh [options]
   -d, --data-size N    value size in bytes                        (default 100)
   --keyspace N         redis-benchmark -r (random key range)      (default 100000)
   --tests LIST         comma list for redis-benchmark -t          (default set,get)
-  --extra LIST         more tests appended to --tests, e.g. incr,lpush,hset,mset
+  --extra LIST         more tests appended to --tests, e.g. incr,lpush,hset,mset;
+                       "evalsha" runs EVALSHA of a small Lua script
+                       (return redis.call('incr', KEYS[1])) on a random key
   --pipelines LIST     comma list of -P values                    (default 1,16)
   --proactor-threads N Damselfly --proactor_threads               (default 1)
   --server-cmd CMD     Damselfly command line instead of building bin/damselfly;
@@ -235,10 +237,25 @@ CLIENT_PIN=()
 CLIENT_OPTS=()
 [[ -n $CLIENT_THREADS ]] && CLIENT_OPTS=(--threads "$CLIENT_THREADS")
 
+# The "evalsha" test: EVALSHA of a small script, loaded on both servers.
+EVALSHA_SCRIPT="return redis.call('incr', KEYS[1])"
+EVALSHA_SHA=""
+for test in "${TEST_LIST[@]}"; do
+	[[ $test == evalsha ]] || continue
+	for side in A B; do
+		port_var=${side}_PORT
+		sha=$(timeout 2 redis-cli -h 127.0.0.1 -p "${!port_var}" SCRIPT LOAD "$EVALSHA_SCRIPT" 2>&1 || true)
+		[[ $sha =~ ^[0-9a-f]{40}$ ]] || die "${SIDE_NAME[$side]}: SCRIPT LOAD returned '$sha'"
+		EVALSHA_SHA=$sha
+	done
+done
+
 bench_cmd() { # bench_cmd PORT TEST PIPELINE N -> runs redis-benchmark --csv
+	local what=(-t "$2")
+	[[ $2 == evalsha ]] && what=(evalsha "$EVALSHA_SHA" 1 "bench:lua:__rand_int__")
 	timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" redis-benchmark -h 127.0.0.1 -p "$1" \
-		-t "$2" -P "$3" -n "$4" -c "$CLIENTS" -d "$DATASIZE" -r "$KEYSPACE" \
-		"${CLIENT_OPTS[@]}" --csv
+		-P "$3" -n "$4" -c "$CLIENTS" -d "$DATASIZE" -r "$KEYSPACE" \
+		"${CLIENT_OPTS[@]}" --csv "${what[@]}"
 }
 
 if ((WARMUP)); then

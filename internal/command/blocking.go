@@ -3,6 +3,7 @@ package command
 import (
 	"math"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/resp"
@@ -26,61 +27,100 @@ import (
 //     blocked client reaches it before any other client can take it, and a
 //     MULTI/EXEC or a script wakes waiters only once it has finished.
 //  4. A blocked command whose other keys live in shards the pusher does not
-//     hold (BLMOVE to a key of another shard) is woken instead, and retries
-//     through the normal dispatcher from its own goroutine.
+//     hold (BLMOVE to a key of another shard) needs those shards too. The
+//     pusher tries to take them without waiting (TryLock: never blocking,
+//     so the lock order cannot deadlock); when one is busy the waiter is
+//     woken instead, and retries through the normal dispatcher from its own
+//     goroutine.
+//
+// A handler that, in retry mode, serves only from the key that became
+// ready (c.ReadyKeys narrows its scan to that key) blocks with BlockPerKey:
+// then the pusher needs only that key's shard, plus the shards of the
+// command's keys it does not wait on (BLMOVE's destination). Redis serves
+// blocked clients that way: BLPOP a b, when b gets data, pops from b even
+// if a was created meanwhile with another type. Block (all the command's
+// shards) suits handlers that always look at every key.
+//
+// A waiter's state moves Waiting -> Serving -> Waiting/Served under the
+// pusher, and Waiting -> TimedOut/Cancelled under its own goroutine or
+// CLIENT UNBLOCK; every transition out of Serving signals the waiter, so a
+// timeout that passed while it was being served is not lost.
 
 // blockedCmd is a waiter's command, kept for retries.
 type blockedCmd struct {
 	client *Client
 	args   [][]byte
 	spec   *Spec
-	shards shard.Set
+	shards shard.Set // the shards of every key of the command
+	// perKey: the handler serves from the ready key alone, and needs only
+	// its shard plus extra (the shards of the keys it does not wait on).
+	perKey bool
+	extra  shard.Set
 	reply  []byte
-	retry  bool // woken to retry from its own goroutine
+	retry  atomic.Bool // woken to retry from its own goroutine
 }
 
-// MaxBlockTimeout is the longest timeout accepted, as in Redis (which
-// rejects timeouts that overflow its millisecond clock).
+// maxBlockTimeout is the longest timeout (ms) a time.Duration holds; a
+// longer one (Redis accepts anything up to LLONG_MAX ms) never expires in
+// practice, so it is treated as no timeout.
 const maxBlockTimeout = math.MaxInt64 / int64(time.Millisecond)
 
-// ParseBlockTimeout reads a blocking command's timeout in seconds (a float
-// for BLPOP & co.), or in milliseconds when ms is set (XREAD BLOCK).
+var (
+	thousand = big.NewFloat(1000)
+	twoTo63  = new(big.Float).SetMantExp(big.NewFloat(1), 63)
+)
+
+// parseBlockTimeout reads a blocking command's timeout in seconds (a long
+// double for BLPOP & co.), or in milliseconds when ms is set (XREAD
+// BLOCK), as Redis 7.0's getTimeoutFromObjectOrReply does: seconds are
+// multiplied by 1000 in long double and rounded up (0.0001 is 1 ms, -0.0001
+// is 0: no timeout), and a value that does not fit a long long (inf, 1e20)
+// wraps to LLONG_MIN and is reported as negative. 0 means no timeout.
 func (c *Ctx) parseBlockTimeout(arg []byte, ms bool) (time.Duration, bool) {
+	var tval int64
 	if ms {
 		n, ok := parseInt(arg)
 		if !ok {
 			c.Err("ERR timeout is not an integer or out of range")
 			return 0, false
 		}
-		if n < 0 {
-			c.Err(ErrTimeoutNeg)
+		tval = n
+	} else {
+		f, ok := parseLongDouble(arg)
+		if !ok {
+			c.Err("ERR timeout is not a float or out of range")
 			return 0, false
 		}
-		if n > maxBlockTimeout {
-			c.Err("ERR timeout is out of range")
-			return 0, false
-		}
-		return time.Duration(n) * time.Millisecond, true
+		tval = ceilMsToInt64(f)
 	}
-	// Redis 7.0 reads seconds as a long double, scales to milliseconds and
-	// converts with a C cast: a value beyond the long long range (or inf)
-	// becomes LLONG_MIN on x86-64, hence "negative".
-	f, ok := parseLongDouble(arg)
-	if !ok {
-		c.Err("ERR timeout is not a float or out of range")
-		return 0, false
-	}
-	millis, _ := new(big.Float).Mul(f, big.NewFloat(1000)).Float64()
-	if math.IsInf(millis, 0) || millis >= math.MaxInt64 || millis < 0 {
+	if tval < 0 {
 		c.Err(ErrTimeoutNeg)
 		return 0, false
 	}
-	millis = math.Ceil(millis)
-	if millis > float64(maxBlockTimeout) {
-		c.Err("ERR timeout is out of range")
-		return 0, false
+	if tval > maxBlockTimeout {
+		tval = 0
 	}
-	return time.Duration(millis) * time.Millisecond, true
+	return time.Duration(tval) * time.Millisecond, true
+}
+
+// ceilMsToInt64 is (long long)ceill(secs * 1000.0) on x86-64: an
+// out-of-range result is LLONG_MIN.
+func ceilMsToInt64(secs *big.Float) int64 {
+	if secs.IsInf() {
+		return math.MinInt64
+	}
+	x := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Mul(secs, thousand)
+	if a := new(big.Float).Abs(x); a.Cmp(twoTo63) >= 0 {
+		return math.MinInt64
+	}
+	i, acc := x.Int64()
+	if acc == big.Below { // truncated a positive fraction: round up
+		if i == math.MaxInt64 {
+			return math.MinInt64
+		}
+		i++
+	}
+	return i
 }
 
 // CanBlock reports whether the command may block: not inside MULTI/EXEC or
@@ -90,8 +130,15 @@ func (c *Ctx) CanBlock() bool { return !c.noBlock }
 // Block registers the client as waiting for keys, for at most timeout (0:
 // for ever). The handler writes nothing more; the reply comes when the
 // waiter ends. In retry mode it only notes that the command must keep
-// waiting.
-func (c *Ctx) Block(keys [][]byte, timeout time.Duration) {
+// waiting. A pusher serves the client holding every shard of the
+// command's keys.
+func (c *Ctx) Block(keys [][]byte, timeout time.Duration) { c.block(keys, timeout, false) }
+
+// BlockPerKey is Block for handlers that, in retry mode, look only at the
+// keys c.ReadyKeys returns (see the package comment above).
+func (c *Ctx) BlockPerKey(keys [][]byte, timeout time.Duration) { c.block(keys, timeout, true) }
+
+func (c *Ctx) block(keys [][]byte, timeout time.Duration, perKey bool) {
 	c.wouldBlock = true
 	if c.retrying {
 		return
@@ -102,14 +149,20 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration) {
 		bk[i] = shard.BlockKey{DB: c.Client.DB, Key: string(k)}
 		set.Add(c.Env.Store.Of(k))
 	}
+	var extra shard.Set
 	for _, p := range c.Spec.KeyPositions(c.Args) {
-		set.Add(c.Env.Store.Of(c.Args[p]))
+		i := c.Env.Store.Of(c.Args[p])
+		set.Add(i)
+		if !containsKey(keys, c.Args[p]) {
+			extra.Add(i)
+		}
 	}
 	args := make([][]byte, len(c.Args))
 	for i, a := range c.Args {
 		args[i] = append([]byte(nil), a...)
 	}
-	w := shard.NewWaiter(bk, &blockedCmd{client: c.Client, args: args, spec: c.Spec, shards: set})
+	bc := &blockedCmd{client: c.Client, args: args, spec: c.Spec, shards: set, perKey: perKey, extra: extra}
+	w := shard.NewWaiter(bk, bc)
 	for i, k := range keys {
 		c.ShardOf(k).AddWaiter(bk[i], w)
 	}
@@ -127,6 +180,30 @@ func (c *Ctx) SetBlockedArg(i int, v []byte) {
 	c.blocked.Data.(*blockedCmd).args[i] = append([]byte(nil), v...)
 }
 
+func containsKey(keys [][]byte, k []byte) bool {
+	for _, x := range keys {
+		if string(x) == string(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadyKeys returns the keys a blocking handler should look at: in retry
+// mode under a pusher, for a BlockPerKey waiter, just the key that became
+// ready (if it is one of keys); otherwise keys.
+func (c *Ctx) ReadyKeys(keys [][]byte) [][]byte {
+	if !c.retrying || c.readyKey == nil {
+		return keys
+	}
+	for i, k := range keys {
+		if string(k) == string(c.readyKey) {
+			return keys[i : i+1]
+		}
+	}
+	return nil
+}
+
 // TakeBlocked returns the waiter the last command registered, if any.
 func (c *Ctx) TakeBlocked() (*shard.Waiter, time.Duration) {
 	w, t := c.blocked, c.blockTimeout
@@ -135,12 +212,15 @@ func (c *Ctx) TakeBlocked() (*shard.Waiter, time.Duration) {
 }
 
 // serveReady serves clients blocked on keys that became ready in the held
-// shards, before the command that fed them releases its locks.
+// shards, before the command that fed them releases its locks. Shards it
+// has to take to serve a waiter (TryLock) are released before it returns.
 func (e *Env) serveReady(held *shard.Set, now int64) {
+	h := *held
+	var extra shard.Set
 	for progress := true; progress; {
 		progress = false
 		for i := 0; i < e.Store.N(); i++ {
-			if !held.Has(i) {
+			if !h.Has(i) {
 				continue
 			}
 			sh := e.Store.Shard(i)
@@ -149,51 +229,146 @@ func (e *Env) serveReady(held *shard.Set, now int64) {
 			}
 			progress = true
 			for _, k := range sh.TakeReady() {
-				e.serveKey(sh, k, held, now)
+				e.serveKey(sh, k, &h, &extra, now)
 			}
 		}
 	}
+	if !extra.Empty() {
+		e.Store.UnlockSet(&extra)
+	}
 }
 
-// serveKey hands key k's data to its waiters in arrival order until one of
-// them cannot be served (the key ran out).
-func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held *shard.Set, now int64) {
+// serveKey hands key k's data to its waiters in arrival order. A waiter
+// that cannot be served (nothing left for it) keeps waiting, and the
+// following ones are tried all the same.
+func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set, now int64) {
+	// Every blocking list command is served exactly when the key holds a
+	// list (possibly with an error, BLMOVE to a wrong-type destination):
+	// once one finds none, the other list waiters need not be re-run. Other
+	// waiters always are: an XREAD may wait on where an XREADGROUP is
+	// answered (a deleted key), or two XREADs on different IDs.
+	listDrained := false
 	for _, w := range append([]*shard.Waiter(nil), sh.Waiters(k)...) {
 		bc := w.Data.(*blockedCmd)
-		if !subset(&bc.shards, held) {
-			// Its other keys are in shards we do not hold: let it retry
-			// from its own goroutine, in order of arrival.
-			bc.retry = true
+		if listDrained && bc.spec.Group == "list" {
+			continue
+		}
+		if st := w.State.Load(); st != shard.Waiting {
+			if st == shard.Serving {
+				bc.lookAgain(w)
+			}
+			continue
+		}
+		need := bc.shards
+		if bc.perKey {
+			need = bc.extra
+			need.Add(sh.ID)
+		}
+		if !e.tryHold(&need, held, extra, now) {
+			// A shard it needs is busy: let it retry from its own
+			// goroutine through the dispatcher, in order of arrival.
+			bc.retry.Store(true)
 			w.Signal()
 			continue
 		}
 		if !w.State.CompareAndSwap(shard.Waiting, shard.Serving) {
+			bc.lookAgain(w)
 			continue
 		}
 		var out resp.Writer
 		out.Proto = bc.client.Proto
-		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true,
-			readyKey: k.Key, hasReadyKey: true}
+		c := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, Now: now, retrying: true}
+		c.wokeKey, c.hasWokeKey = k.Key, true
+		if bc.perKey {
+			c.readyKey = []byte(k.Key)
+		}
 		e.beforeWrite(&c, bc.spec)
 		bc.spec.Handler(&c)
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)
-			if c.blockPassOn {
-				continue
+			w.Signal() // it may have timed out meanwhile
+			if bc.spec.Group == "list" {
+				listDrained = true
 			}
-			return // the key has nothing left for the others either
+			continue
 		}
+		e.afterServe(&c, w, k)
 		bc.reply = out.Buf
 		w.State.Store(shard.Served)
 		w.Signal()
 	}
 }
 
-func subset(a, b *shard.Set) bool {
-	for i := range a {
-		if a[i]&^b[i] != 0 {
+// lookAgain is for a waiter that another goroutine is serving from
+// another key right now: that attempt may fail (its key emptied meanwhile)
+// while this key has data, so the waiter retries through the dispatcher
+// once it is back to waiting. If it was served, the flag is moot.
+func (bc *blockedCmd) lookAgain(w *shard.Waiter) {
+	bc.retry.Store(true)
+	w.Signal()
+}
+
+// afterServe is afterCommand for a command served under a pusher's locks
+// (WATCH versions, tracking invalidations). A per-key waiter may only have
+// changed the ready key and the keys it does not wait on (BLMOVE's
+// destination): the only ones whose shards are surely held.
+func (e *Env) afterServe(c *Ctx, w *shard.Waiter, k shard.BlockKey) {
+	bc := w.Data.(*blockedCmd)
+	if !bc.perKey {
+		e.afterCommand(c, bc.spec)
+		return
+	}
+	keys := [][]byte{[]byte(k.Key)}
+	for _, p := range bc.spec.KeyPositions(bc.args) {
+		key := bc.args[p]
+		waited := false
+		for _, bk := range w.Keys {
+			if bk.Key == string(key) {
+				waited = true
+				break
+			}
+		}
+		if !waited {
+			keys = append(keys, key)
+		}
+	}
+	watching := e.Watching.n.Load() != 0
+	tracking := e.Tracking.active.Load() != 0
+	for _, key := range keys {
+		if watching {
+			db := c.DB(key)
+			if r, ok := db.Peek(key); ok {
+				db.Touch(r)
+			}
+		}
+		if tracking {
+			e.invalidate(key, c.Client.ID)
+		}
+	}
+}
+
+// tryHold makes sure every shard of need is held. Those not held yet are
+// taken with TryLock, which never waits (so taking them out of order
+// cannot deadlock), and are added to held and to extra (released by
+// serveReady). It reports false, holding nothing new, when one is busy.
+func (e *Env) tryHold(need, held, extra *shard.Set, now int64) bool {
+	if subset(need, held) {
+		return true
+	}
+	var got shard.Set
+	for i := 0; i < e.Store.N(); i++ {
+		if !need.Has(i) || held.Has(i) {
+			continue
+		}
+		if !e.Store.Shard(i).TryLock(now) {
+			e.Store.UnlockSet(&got)
 			return false
 		}
+		got.Add(i)
+	}
+	for i := range got {
+		held[i] |= got[i]
+		extra[i] |= got[i]
 	}
 	return true
 }
@@ -216,18 +391,24 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 		defer t.Stop()
 		deadline = t.C
 	}
+	expired := false
 	for {
 		select {
 		case <-w.Wake:
 		case <-deadline:
 			deadline = nil
-			w.State.CompareAndSwap(shard.Waiting, shard.TimedOut)
+			expired = true
 		case <-gone:
 			gone = nil
 			if w.State.CompareAndSwap(shard.Waiting, shard.Cancelled) {
 				e.dropWaiter(w)
 				return
 			}
+		}
+		if expired {
+			// If a pusher is serving it right now, this fails and the
+			// pusher's signal brings us back here.
+			w.State.CompareAndSwap(shard.Waiting, shard.TimedOut)
 		}
 		switch w.State.Load() {
 		case shard.Served:
@@ -240,13 +421,9 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 			return
 		case shard.Cancelled:
 			e.dropWaiter(w)
-			if bc.reply != nil {
-				c.W.Raw(bc.reply) // CLIENT UNBLOCK ... ERROR
-			}
 			return
 		case shard.Waiting:
-			if bc.retry {
-				bc.retry = false
+			if bc.retry.Swap(false) {
 				e.retryBlocked(c, w)
 			}
 		}
@@ -267,6 +444,7 @@ func (e *Env) retryBlocked(c *Ctx, w *shard.Waiter) {
 	e.run(&rc, bc.spec)
 	if rc.wouldBlock {
 		w.State.Store(shard.Waiting)
+		w.Signal() // look at the timeout again
 		return
 	}
 	bc.reply = out.Buf
@@ -294,15 +472,27 @@ func (cl *Client) Unblock(withError bool) bool {
 	}
 	bc := w.Data.(*blockedCmd)
 	if withError {
-		if !w.State.CompareAndSwap(shard.Waiting, shard.Cancelled) {
+		// Claim it like a pusher, so the reply is in place before the
+		// waiter can see the final state.
+		if !w.State.CompareAndSwap(shard.Waiting, shard.Serving) {
 			return false
 		}
 		var out resp.Writer
 		out.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		bc.reply = out.Buf
+		w.State.Store(shard.Served)
 	} else if !w.State.CompareAndSwap(shard.Waiting, shard.TimedOut) {
 		return false
 	}
 	w.Signal()
+	return true
+}
+
+func subset(a, b *shard.Set) bool {
+	for i := range a {
+		if a[i]&^b[i] != 0 {
+			return false
+		}
+	}
 	return true
 }

@@ -26,22 +26,22 @@ type Ctx struct {
 
 	failed bool
 
+	// inScript: the command was called by a script (redis.call), where
+	// Redis makes some replies deterministic (SORT sorts an unordered set).
+	inScript bool
+
 	// Blocking state (see blocking.go).
-	noBlock      bool // inside MULTI/EXEC or a script: never block
-	retrying     bool // re-run for a blocked client: do not register again
+	noBlock      bool   // inside MULTI/EXEC or a script: never block
+	retrying     bool   // re-run for a blocked client: do not register again
+	readyKey     []byte // in retry mode under a pusher: the key that became ready
 	wouldBlock   bool
 	blocked      *shard.Waiter
 	blockTimeout time.Duration
-	// readyKey is, in retry mode, the key whose data woke the waiter
-	// (hasReadyKey false when the retry comes from the client's own
-	// goroutine and any key may be the one).
-	readyKey    string
-	hasReadyKey bool
-	// blockPassOn: a retried handler that could not be served asks the
-	// dispatcher to go on serving the key's other waiters (stream readers
-	// do not consume what they read, so one reader that cannot be served
-	// says nothing about the next).
-	blockPassOn bool
+	// wokeKey is, in retry mode under a pusher, the key whose data woke
+	// the waiter (hasWokeKey is false when the retry comes from the
+	// client's own goroutine and any key may be the one).
+	wokeKey    string
+	hasWokeKey bool
 }
 
 // DB returns the current database's table in the shard that owns key. The

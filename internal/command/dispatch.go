@@ -42,6 +42,11 @@ func (e *Env) Exec(c *Ctx) {
 		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
+	// While a script runs, a command that needs its shards waits for it,
+	// or gets -BUSY once the script passed busy-reply-threshold.
+	if e.Scripting.running.Load() != 0 && e.scriptBusy(c, spec, c.Client.multi != nil && queuesInMulti(spec)) {
+		return
+	}
 	if c.Client.multi != nil && queuesInMulti(spec) {
 		if spec.Subcommands != nil && len(args) > 1 {
 			if sub := spec.Sub(args[1]); sub == nil || !arityOK(sub.Arity, len(args)) {

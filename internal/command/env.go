@@ -63,6 +63,8 @@ type Env struct {
 	// State is the server commands' own state: instantaneous metrics,
 	// memory peak, replication id (server_state.go).
 	State ServerState
+	// Scripting is the Lua engine and the running scripts (scripting.go).
+	Scripting Scripting
 
 	// connMu orders RemoveClient against a scrape's sum of ConnStats.
 	connMu sync.Mutex

@@ -271,3 +271,20 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 	}
 	st.Shard(0).Dirty.Add(1)
 }
+
+// FunctionLibraries returns the code of the loaded function libraries,
+// which snapshots save (FUNCTION2 records).
+func (e *Env) FunctionLibraries() [][]byte {
+	var out [][]byte
+	for _, l := range e.Scripts().Libraries() {
+		out = append(out, []byte(l.Code))
+	}
+	return out
+}
+
+// RestoreFunctionLibrary loads a library read from a snapshot, replacing
+// one of the same name (DEBUG RELOAD).
+func (e *Env) RestoreFunctionLibrary(code []byte) error {
+	_, err := e.Scripts().LoadLibrary(string(code), true)
+	return err
+}

@@ -29,6 +29,8 @@ const (
 	AllShards
 	// Movable keys: the KeysFn finds them.
 	MovableKeys
+	// NoMandatoryKeys: the command may have no key at all (EVAL, FCALL).
+	NoMandatoryKeys
 )
 
 var flagNames = []struct {
@@ -39,7 +41,7 @@ var flagNames = []struct {
 	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {SkipSlowlog, "skip_slowlog"},
 	{Fast, "fast"}, {NoAuth, "no_auth"}, {AllowBusy, "allow_busy"}, {NoMulti, "no_multi"},
-	{MovableKeys, "movablekeys"},
+	{NoMandatoryKeys, "no_mandatory_keys"}, {MovableKeys, "movablekeys"},
 }
 
 // Spec is one command's row in the table.

@@ -78,6 +78,7 @@ func runStreamSub(c *Ctx) {
 	}
 	sh := c.ShardOf(c.Args[2])
 	took := c.lock(sh)
+	c.Env.beforeWrite(c, sub)
 	sub.Handler(c)
 	// What the dispatcher does for keyed commands: WATCH versions and
 	// client-side caching invalidations for writes, tracking for reads.
@@ -601,6 +602,10 @@ func xread(c *Ctx, isGroup bool) {
 		o := args[i]
 		switch {
 		case streamOpt(o, "block") && more > 0:
+			if c.inScript {
+				c.Err("ERR " + cString(args[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
 			i++
 			d, ok := c.blockTimeoutMs(args[i])
 			if !ok {
@@ -805,13 +810,13 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		count = xreadBlockedCount
 	}
 	for k, key := range keys {
-		if c.hasReadyKey && string(key) != c.readyKey {
+		if c.hasWokeKey && string(key) != c.wokeKey {
 			continue
 		}
 		db := c.DB(key)
 		r, found := db.Find(key)
 		if !found || db.Kind(r) != value.Stream {
-			if isGroup && c.hasReadyKey {
+			if isGroup && c.hasWokeKey {
 				c.Err(errStreamGone)
 				return
 			}
@@ -834,7 +839,7 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 			gt = id
 		}
 		if !gt.Less(s.LastID()) {
-			if c.hasReadyKey {
+			if c.hasWokeKey {
 				break
 			}
 			continue
@@ -857,7 +862,9 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		}
 		return
 	}
-	c.blockPassOn = true
+	// Stream readers do not consume what they read: the pusher goes on to
+	// the key's other waiters after this one, even when the key is gone
+	// (its XREADGROUP readers are answered with an error).
 	c.Block(nil, 0)
 }
 

@@ -16,16 +16,22 @@ func NewTable() *Table {
 	for _, register := range []func(*Table){
 		registerConnection,
 		registerStrings,
+		registerLists,
 		registerKeys,
 		registerServer,
 		registerReplication,
 		registerModule,
 		registerStreams,
 		registerMulti,
+		registerScripting,
 		registerPubSub,
 		registerHashes,
 		registerSets,
 		registerZSets,
+		registerBitmaps,
+		registerHyperLogLog,
+		registerSort,
+		registerGeo,
 		registerPersistence,
 	} {
 		register(t)

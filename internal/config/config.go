@@ -67,8 +67,9 @@ type Config struct {
 	HZ                      Int
 	SlowlogSlowerThan       Int // microseconds; negative: off
 	SlowlogMaxLen           Int
-	LatencyMonitorThreshold Int // milliseconds; 0: off
-	LuaTimeLimit            Int // milliseconds (busy-reply-threshold)
+	LatencyMonitorThreshold Int  // milliseconds; 0: off
+	LuaTimeLimit            Int  // milliseconds (busy-reply-threshold)
+	LuaStrictKeys           bool // start-only: scripts lock only their declared keys
 	NotifyKeyspaceEvents    Value[KeyspaceEvents]
 
 	// Encoding thresholds.
@@ -82,6 +83,7 @@ type Config struct {
 	ZSetMaxListpackValue   Memory
 	StreamNodeMaxBytes     Memory
 	StreamNodeMaxEntries   Int
+	HLLSparseMaxBytes      Memory
 
 	mu       sync.Mutex // serialises Set; guards hooks
 	settings []*setting // sorted by canonical name
@@ -106,6 +108,7 @@ func Default() *Config {
 		c.persistenceSettings(),
 		c.loggingSettings(),
 		c.monitoringSettings(),
+		c.scriptingSettings(),
 		c.encodingSettings(),
 	} {
 		c.settings = append(c.settings, group...)

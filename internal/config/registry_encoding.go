@@ -40,5 +40,8 @@ func (c *Config) encodingSettings() []*setting {
 		newSetting(spec{name: "stream-node-max-entries", mutable: true, status: live,
 			help: "Most entries in a stream node; 0 means no limit."},
 			intCodec(0, math.MaxInt64), 100, intHolder(&c.StreamNodeMaxEntries)),
+		newSetting(spec{name: "hll-sparse-max-bytes", mutable: true,
+			help: "A HyperLogLog stays sparse while its string is at most this many bytes."},
+			memoryCodec(0, math.MaxInt64), 3000, memoryHolder(&c.HLLSparseMaxBytes)),
 	}
 }

@@ -18,7 +18,7 @@ func (c *Config) monitoringSettings() []*setting {
 		newSetting(spec{name: "latency-monitor-threshold", mutable: true, status: pending,
 			help: "Record events taking at least this many milliseconds for LATENCY; 0 disables it."},
 			intCodec(0, math.MaxInt64), 0, intHolder(&c.LatencyMonitorThreshold)),
-		newSetting(spec{name: "busy-reply-threshold", mutable: true, status: pending,
+		newSetting(spec{name: "busy-reply-threshold", mutable: true,
 			aliases: []string{"lua-time-limit"},
 			help:    "Milliseconds a script may run before other clients are answered BUSY."},
 			intCodec(0, math.MaxInt64), 5000, intHolder(&c.LuaTimeLimit)),

@@ -179,16 +179,19 @@ type Data struct {
 	TotalBlockingKeys, TotalWatchedKeys int64
 
 	// Memory
-	UsedMemory, UsedMemoryRSS, UsedMemoryPeak int64
-	UsedMemoryStartup, UsedMemoryDataset      int64
-	UsedMemoryScripts, UsedMemoryLua          int64
-	AllocatorAllocated, AllocatorActive       int64
-	AllocatorResident                         int64
-	TotalSystemMemory, MaxMemory              int64
-	MaxMemoryPolicy                           string
-	MemClientsNormal                          int64
-	NumberOfCachedScripts                     int64
-	MemAllocator                              string
+	UsedMemory, UsedMemoryRSS, UsedMemoryPeak  int64
+	UsedMemoryStartup, UsedMemoryDataset       int64
+	UsedMemoryScripts, UsedMemoryLua           int64
+	AllocatorAllocated, AllocatorActive        int64
+	AllocatorResident                          int64
+	TotalSystemMemory, MaxMemory               int64
+	MaxMemoryPolicy                            string
+	MemClientsNormal                           int64
+	NumberOfCachedScripts                      int64
+	UsedMemoryScriptsEval                      int64
+	NumberOfFunctions, NumberOfLibraries       int64
+	UsedMemoryVMFunctions, UsedMemoryFunctions int64
+	MemAllocator                               string
 
 	// Persistence
 	Loading, AsyncLoading    bool
@@ -398,14 +401,14 @@ func memory(b *Builder, d *Data) {
 	b.Int("used_memory_lua", d.UsedMemoryLua)
 	b.Int("used_memory_vm_eval", d.UsedMemoryLua)
 	b.Str("used_memory_lua_human", HumanBytes(d.UsedMemoryLua))
-	b.Int("used_memory_scripts_eval", d.UsedMemoryScripts)
+	b.Int("used_memory_scripts_eval", d.UsedMemoryScriptsEval)
 	b.Int("number_of_cached_scripts", d.NumberOfCachedScripts)
-	b.Int("number_of_functions", 0)
-	b.Int("number_of_libraries", 0)
-	b.Int("used_memory_vm_functions", 0)
-	b.Int("used_memory_vm_total", d.UsedMemoryLua)
-	b.Str("used_memory_vm_total_human", HumanBytes(d.UsedMemoryLua))
-	b.Int("used_memory_functions", 0)
+	b.Int("number_of_functions", d.NumberOfFunctions)
+	b.Int("number_of_libraries", d.NumberOfLibraries)
+	b.Int("used_memory_vm_functions", d.UsedMemoryVMFunctions)
+	b.Int("used_memory_vm_total", d.UsedMemoryLua+d.UsedMemoryVMFunctions)
+	b.Str("used_memory_vm_total_human", HumanBytes(d.UsedMemoryLua+d.UsedMemoryVMFunctions))
+	b.Int("used_memory_functions", d.UsedMemoryFunctions)
 	b.Int("used_memory_scripts", d.UsedMemoryScripts)
 	b.Str("used_memory_scripts_human", HumanBytes(d.UsedMemoryScripts))
 	b.Int("maxmemory", d.MaxMemory)

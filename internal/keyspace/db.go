@@ -481,6 +481,13 @@ found:
 
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
+	if d.OnAdd != nil {
+		for i := range d.ents {
+			if e := &d.ents[i]; e.live {
+				d.streamGone(e)
+			}
+		}
+	}
 	if s := d.snap; s != nil {
 		// A running snapshot keeps walking the old entries, which
 		// nothing else references from now on.

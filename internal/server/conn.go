@@ -280,11 +280,16 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		c.cl.ReplyMode = 0
 	}
 	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
-		// Register only after +OK is on the wire, so no MONITOR line can
-		// overtake it.
+		// MONITOR's +OK leaves on the same queue as the lines, queued
+		// under the hub's lock as the client joins: every command that
+		// runs once the client has its +OK is shown, and no line can
+		// overtake the +OK.
 		c.monitoring = true
+		ok := append([]byte(nil), c.w.Buf[mark:]...)
+		c.w.Buf = c.w.Buf[:mark]
 		c.flush()
-		c.s.env.Monitor.Add(c.cl, func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) })
+		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) }
+		c.s.env.Monitor.Add(c.cl, send, ok)
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
 		c.monitoring = false
@@ -298,12 +303,14 @@ func (c *conn) flush() bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	// Counted before the write: once the peer has the reply, a scrape it
+	// triggers must already see it.
+	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
 	start := time.Now()
 	n, err := c.nc.Write(c.w.Buf)
 	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
 	c.wmu.Unlock()
-	c.cl.Conn.Replies.Add(1)
 	c.s.env.Stats.NetOutput.Add(int64(n))
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
@@ -421,6 +428,9 @@ func (c *conn) cleanup() {
 // the blocking command are kept for afterwards.
 func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
 	c.flush()
+	// The idle timeout (config "timeout") does not apply while blocked,
+	// and a deadline left from the last read would stop the watcher.
+	c.nc.SetReadDeadline(time.Time{})
 	gone := make(chan struct{})
 	stopped := make(chan struct{})
 	var extra []byte

@@ -85,10 +85,14 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		RunID:        hex.EncodeToString(id),
 		ActiveExpire: &s.activeExpire,
 	}
+	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
+	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.UsedMemory = func() int64 { return s.env.Memory(0).Used }
+	s.snap.Functions = s.env.FunctionLibraries
+	s.snap.LoadFunction = s.env.RestoreFunctionLibrary
 	s.env.Persist = s.snap
 	s.env.InfoHooks = append(s.env.InfoHooks, s.snap.Info)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.snap.Metrics)

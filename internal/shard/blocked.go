@@ -47,6 +47,18 @@ func (w *Waiter) Signal() {
 // Ended reports whether the waiter is no longer waiting for data.
 func (w *Waiter) Ended() bool { s := w.State.Load(); return s >= Served }
 
+// TryLock acquires the shard only if it is free, and sets its clock like
+// Lock. It never waits, so a goroutine holding other shards may call it
+// whatever their indexes (see LOCKORDER.md): serving a blocked BLMOVE
+// whose destination lives in a shard the pusher does not hold.
+func (s *Shard) TryLock(now int64) bool {
+	if !s.mu.TryLock() {
+		return false
+	}
+	s.clock.Ms = now
+	return true
+}
+
 // AddWaiter registers w on key k of this shard. The shard must be locked.
 func (s *Shard) AddWaiter(k BlockKey, w *Waiter) {
 	if s.waiters == nil {
@@ -117,6 +129,20 @@ func (s *Shard) MarkReady(db int, key string) {
 		}
 	}
 	s.ready = append(s.ready, k)
+}
+
+// markExisting marks ready the keys of database db that clients wait for
+// and that exist: after SWAPDB brought another table under them, as
+// Redis's swapdb does.
+func (s *Shard) markExisting(db int) {
+	for k := range s.waiters {
+		if k.DB != db {
+			continue
+		}
+		if _, ok := s.dbs[db].Peek([]byte(k.Key)); ok {
+			s.MarkReady(db, k.Key)
+		}
+	}
 }
 
 func (s *Shard) markReady(db int) func(key string) {

@@ -102,6 +102,7 @@ func (s *Shard) SwapDB(a, b int) {
 		s.dbs[i].OnAdd = nil
 		if s.blockedDBs[i] > 0 {
 			s.dbs[i].OnAdd = s.markReady(i)
+			s.markExisting(i)
 		}
 	}
 }
@@ -229,6 +230,36 @@ func (st *Store) LockSetOwned(s *Set, owner, now int64) {
 			sh.owner.Store(owner)
 		}
 	}
+}
+
+// AcquireSetOwned is LockSetOwned for an owner that may already hold some
+// of the shards (a script run inside MULTI/EXEC): it locks the others, in
+// ascending order, and returns them for UnlockSetOwned.
+func (st *Store) AcquireSetOwned(s *Set, owner, now int64) Set {
+	var took Set
+	for i, sh := range st.shards {
+		if !s.Has(i) {
+			continue
+		}
+		if owner != 0 && sh.owner.Load() == owner {
+			sh.clock.Ms = now
+			continue
+		}
+		sh.Lock(now)
+		sh.owner.Store(owner)
+		took.Add(i)
+	}
+	return took
+}
+
+// Intersects reports whether s and o share a shard.
+func (s *Set) Intersects(o *Set) bool {
+	for i := range s {
+		if s[i]&o[i] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // UnlockSetOwned releases what LockSetOwned took.

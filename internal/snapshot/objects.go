@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"errors"
-	"iter"
 	"math"
 
 	"github.com/damselfly-db/damselfly/internal/keyspace"
@@ -33,17 +32,6 @@ var DefaultLimits = Limits{
 	MaxIntset: 512,
 	ListFill:  -2,
 }
-
-// listObject is what the RDB writer needs of a list value.
-type listObject interface {
-	value.Object
-	Len() int
-	Range(start, stop int, fn func(v []byte) bool)
-}
-
-// NewList builds a list value from its elements; the list type registers
-// it. Nil while lists are not available, and loading a list then fails.
-var NewList func(elems [][]byte, fill int) value.Object
 
 // ErrBadValue reports a decoded value Damselfly cannot hold (duplicate
 // members, an unavailable type).
@@ -98,7 +86,7 @@ func empty(obj value.Object) bool {
 		return o.Len() == 0
 	case *value.SortedSet:
 		return o.Len() == 0
-	case listObject:
+	case *value.Quicklist:
 		return o.Len() == 0
 	}
 	return false // streams may be empty
@@ -175,7 +163,7 @@ func encodePayload(e *rdb.Encoder, t byte, obj value.Object) {
 		}
 	case *value.StreamValue:
 		e.Stream(streamOf(o))
-	case listObject:
+	case *value.Quicklist:
 		e.List(func(yield func([]byte) bool) {
 			if n := o.Len(); n > 0 {
 				o.Range(0, n-1, yield)
@@ -228,10 +216,11 @@ func Build(v *rdb.Value, lim Limits, now int64) (kind value.Kind, str []byte, ob
 	case rdb.KindString:
 		return value.String, v.Str, nil, true, nil
 	case rdb.KindList:
-		if NewList == nil {
-			return 0, nil, nil, false, errors.New("snapshot: lists are not available")
+		l := value.NewQuicklist(lim.ListFill)
+		for _, el := range v.Elems {
+			l.PushBack(el)
 		}
-		return value.List, nil, NewList(v.Elems, lim.ListFill), true, nil
+		return value.List, nil, l, true, nil
 	case rdb.KindSet:
 		s := value.NewSetSized(v.Elems[0], len(v.Elems))
 		for _, m := range v.Elems {
@@ -313,13 +302,3 @@ func buildStream(st *rdb.Stream, lim Limits) (*value.StreamValue, error) {
 	return s, nil
 }
 
-// seqOf adapts a slice for the codec's iterators.
-func seqOf(s [][]byte) iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		for _, b := range s {
-			if !yield(b) {
-				return
-			}
-		}
-	}
-}

@@ -149,6 +149,13 @@ func populate(st *shard.Store, n int, withFieldTTL bool) {
 		}
 		d.SetObject([]byte("zset:big"), z, false)
 	})
+	put(3, "list", func(d *keyspace.DB) {
+		l := value.NewQuicklist(lim.ListFill)
+		for i := 0; i < 3000; i++ {
+			l.PushBack([]byte(fmt.Sprintf("el-%d", i)))
+		}
+		d.SetObject([]byte("list"), l, false)
+	})
 	put(15, "stream", func(d *keyspace.DB) {
 		s := value.NewStream()
 		for i := 1; i <= 250; i++ {

@@ -7,12 +7,15 @@ import "strconv"
 // strings and "raw" otherwise. raw forces "raw", as Redis does for strings
 // modified in place (APPEND, SETRANGE, SETBIT).
 func StringEncoding(b []byte, raw bool) string {
+	if raw {
+		return "raw"
+	}
 	if len(b) <= 20 && len(b) > 0 {
 		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && strconv.FormatInt(n, 10) == string(b) {
 			return "int"
 		}
 	}
-	if raw || len(b) > 44 {
+	if len(b) > 44 {
 		return "raw"
 	}
 	return "embstr"

@@ -58,6 +58,15 @@ func populateAll(t *testing.T, c *redis.Client) {
 	p.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "alice", Streams: []string{"stream", ">"}, Count: 3})
 	p.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "bob", Streams: []string{"stream", ">"}, Count: 2})
 	p.XAck(ctx, "stream", "g1", "2-1")
+	p.RPush(ctx, "list:small", "a", "b", 1, 2, -3, "")
+	for i := 0; i < 2000; i++ {
+		p.RPush(ctx, "list:big", fmt.Sprintf("element-%d-%s", i, strings.Repeat("z", i%70)))
+	}
+	p.LPush(ctx, "list:big", strings.Repeat("L", 20000)) // larger than a node
+	p.Do(ctx, "FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)")
+	p.PFAdd(ctx, "hll", "a", "b", "c")
+	p.GeoAdd(ctx, "geo", &redis.GeoLocation{Name: "here", Longitude: 13.361389, Latitude: 38.115556})
+	p.SetBit(ctx, "bits", 1000, 1)
 	p.Do(ctx, "SELECT", 5)
 	p.Set(ctx, "in-db-5", "five", 0)
 	p.HSet(ctx, "hash-db-5", "a", "b")
@@ -130,6 +139,9 @@ func TestSnapshotRedisRoundTrip(t *testing.T) {
 	if got := digestOf(t, rc); got != want {
 		t.Fatalf("redis-server loaded digest %s, want %s\n%s", got, want, r.Log())
 	}
+	if v, err := rc.FCall(Ctx(t), "myfunc", nil, "arg").Text(); v != "arg" {
+		t.Errorf("the function library was not loaded: %q %v", v, err)
+	}
 	if n, _ := rc.Do(Ctx(t), "XINFO", "GROUPS", "stream").Slice(); len(n) != 2 {
 		t.Errorf("consumer groups after load: %v", n)
 	}
@@ -157,6 +169,9 @@ func TestSnapshotRedisRoundTrip(t *testing.T) {
 	pend, err = d2c.XPending(Ctx(t), "stream", "g1").Result()
 	if err != nil || pend.Count != 4 || pend.Consumers["alice"] != 2 {
 		t.Errorf("pending after loading redis's file: %+v %v", pend, err)
+	}
+	if v, err := d2c.FCall(Ctx(t), "myfunc", nil, "arg").Text(); v != "arg" {
+		t.Errorf("the function library was not loaded from redis's file: %q %v", v, err)
 	}
 	if enc, _ := d2c.ObjectEncoding(Ctx(t), "hash:small").Result(); enc != "listpack" {
 		t.Errorf("hash:small encoding %s", enc)
