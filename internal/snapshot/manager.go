@@ -54,7 +54,7 @@ type Manager struct {
 
 	mu             sync.Mutex
 	running        *job
-	runningPath    string
+	starting       bool // a save is being started (m.mu released meanwhile)
 	scheduled      bool // BGSAVE SCHEDULE waiting for the running save
 	lastSave       time.Time
 	lastTry        time.Time
@@ -70,7 +70,7 @@ type Manager struct {
 	peakQueue      int
 	lastSchedMin   int64
 	lastHooked     int64         // entries the last save wrote ahead of a change
-	sync           chan struct{} // closed when the running save ends
+	sync           chan struct{} // the running save's finished channel
 }
 
 // New makes a manager; loading is the server's LOADING flag.
@@ -182,73 +182,82 @@ func (m *Manager) header(now time.Time) []byte {
 }
 
 // BGSave starts a background save. With schedule, a save already running
-// makes it run again afterwards ("Background saving scheduled").
+// makes it run again afterwards ("Background saving scheduled"). held:
+// the caller holds every shard (inside MULTI/EXEC).
 func (m *Manager) BGSave(schedule, held bool) (string, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.running != nil {
+	if m.busy() {
+		defer m.mu.Unlock()
 		if schedule {
 			m.scheduled = true
 			return "Background saving scheduled", nil
 		}
 		return "", ErrInProgress
 	}
-	if err := m.startLocked("BGSAVE", held, false); err != nil {
+	if _, err := m.start("BGSAVE", held, false); err != nil {
 		return "", err
 	}
 	return "Background saving started", nil
 }
 
 // Save saves and waits (SAVE, DEBUG RELOAD, shutdown). It refuses while
-// a background save runs, as Redis does.
+// a background save runs, as Redis does. held: the caller holds every
+// shard; the save then runs in its goroutine.
 func (m *Manager) Save(held bool) error {
 	m.mu.Lock()
-	if m.running != nil {
+	if m.busy() {
 		m.mu.Unlock()
 		return ErrInProgress
 	}
-	if err := m.startLocked("SAVE", held, held); err != nil {
-		m.mu.Unlock()
+	j, err := m.start("SAVE", held, held)
+	if err != nil {
 		return err
 	}
-	done := m.sync
-	j := m.running
-	m.mu.Unlock()
-	<-done
+	<-j.finished
 	return j.err
 }
 
-// startLocked starts a save; m.mu is held.
-func (m *Manager) startLocked(why string, held, inline bool) error {
+// busy reports whether a save runs or is starting; m.mu is held.
+func (m *Manager) busy() bool { return m.running != nil || m.starting }
+
+// start starts a save. It is called with m.mu held and returns with it
+// released: m.mu is never held while shards are locked (INFO inside
+// MULTI/EXEC reads the manager with every shard held). The returned job's
+// finished channel closes once the manager has recorded its outcome.
+func (m *Manager) start(why string, held, inline bool) (*job, error) {
 	if !m.Configured() {
-		return ErrNoFile
+		m.mu.Unlock()
+		return nil, ErrNoFile
 	}
+	m.starting = true
+	m.mu.Unlock()
 	now := time.Now()
 	path := m.Path(now)
 	dirty := m.store.Dirty()
 	j, err := begin(m.store, path, m.header(now), held, inline)
+	m.mu.Lock()
+	m.starting = false
 	m.lastTry = now
 	if err != nil {
 		m.fails++
 		m.lastOK = false
+		m.mu.Unlock()
 		m.log.Error("snapshot failed", "reason", why, "file", path, "err", err)
-		return fmt.Errorf("ERR %v", err)
+		return nil, fmt.Errorf("ERR %v", err)
 	}
-	m.running, m.runningPath = j, path
-	done := make(chan struct{})
-	m.sync = done
+	m.running = j
+	m.sync = j.finished
+	m.mu.Unlock()
 	m.log.Info("snapshot started", "reason", why, "file", path, "keys", j.keysTotal)
 	go func() {
 		<-j.done
 		m.finish(j, path, dirty, why)
-		close(done)
 	}()
-	return nil
+	return j, nil
 }
 
 func (m *Manager) finish(j *job, path string, dirty int64, why string) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.running = nil
 	m.lastDuration = time.Since(j.start)
 	m.peakQueue = j.q.peak
@@ -266,16 +275,20 @@ func (m *Manager) finish(j *job, path string, dirty int64, why string) {
 		m.lastSave = j.start
 		m.lastFile = path
 		m.dirtyAtSave = dirty
-		m.log.Info("snapshot saved", "reason", why, "file", path, "keys", j.keysDone.Load(),
-			"bytes", j.written.Load(), "ahead_of_writes", j.hooked.Load(), "seconds", m.lastDuration.Seconds())
 		m.lastHooked = j.hooked.Load()
+		m.log.Info("snapshot saved", "reason", why, "file", path, "keys", j.keysDone.Load(),
+			"bytes", j.written.Load(), "ahead_of_writes", m.lastHooked, "seconds", m.lastDuration.Seconds())
 	}
-	if m.scheduled {
-		m.scheduled = false
-		if err := m.startLocked("BGSAVE SCHEDULE", false, false); err != nil {
+	again := m.scheduled
+	m.scheduled = false
+	close(j.finished)
+	if again && !m.busy() {
+		if _, err := m.start("BGSAVE SCHEDULE", false, false); err != nil {
 			m.log.Warn("scheduled snapshot not started", "err", err)
 		}
+		return
 	}
+	m.mu.Unlock()
 }
 
 // Wait blocks until no save runs.
@@ -283,12 +296,16 @@ func (m *Manager) Wait() {
 	for {
 		m.mu.Lock()
 		done := m.sync
-		running := m.running != nil
+		running, starting := m.running != nil, m.starting
 		m.mu.Unlock()
-		if !running {
+		switch {
+		case running:
+			<-done
+		case starting:
+			time.Sleep(time.Millisecond)
+		default:
 			return
 		}
-		<-done
 	}
 }
 
@@ -340,8 +357,8 @@ func (m *Manager) tick(now time.Time) {
 		return
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.running != nil || !m.Configured() {
+	if m.busy() || !m.Configured() {
+		m.mu.Unlock()
 		return
 	}
 	dirty := m.store.Dirty() - m.dirtyAtSave
@@ -349,19 +366,18 @@ func (m *Manager) tick(now time.Time) {
 		if dirty >= sp.Changes && now.Sub(m.lastSave) > time.Duration(sp.Seconds)*time.Second &&
 			(m.lastOK || now.Sub(m.lastTry) > 5*time.Second) {
 			m.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds))
-			m.startLocked("save rule", false, false)
+			m.start("save rule", false, false)
 			return
 		}
 	}
 	minute := now.Unix() / 60
-	if minute == m.lastSchedMin {
+	if minute != m.lastSchedMin && ((m.cfg.SaveSchedule != nil && m.cfg.SaveSchedule.Matches(now)) ||
+		(m.cfg.SnapshotCron != nil && m.cfg.SnapshotCron.Matches(now))) {
+		m.lastSchedMin = minute
+		m.start("schedule", false, false)
 		return
 	}
-	if (m.cfg.SaveSchedule != nil && m.cfg.SaveSchedule.Matches(now)) ||
-		(m.cfg.SnapshotCron != nil && m.cfg.SnapshotCron.Matches(now)) {
-		m.lastSchedMin = minute
-		m.startLocked("schedule", false, false)
-	}
+	m.mu.Unlock()
 }
 
 // NextScheduled is when the schedule next saves (zero when none).

@@ -301,4 +301,3 @@ func buildStream(st *rdb.Stream, lim Limits) (*value.StreamValue, error) {
 	}
 	return s, nil
 }
-

@@ -128,7 +128,8 @@ type job struct {
 	cancelled atomic.Bool
 	written   atomic.Int64 // bytes written to the file
 	done      chan struct{}
-	err       error // set before done closes
+	err       error         // set before done closes
+	finished  chan struct{} // closed once the manager recorded the outcome
 }
 
 // shardSaver walks one shard and receives its pre-write hand-offs. Its
@@ -255,7 +256,7 @@ func begin(st *shard.Store, path string, header []byte, held, inline bool) (*job
 	if err != nil {
 		return nil, err
 	}
-	j := &job{store: st, start: time.Now(), done: make(chan struct{})}
+	j := &job{store: st, start: time.Now(), done: make(chan struct{}), finished: make(chan struct{})}
 	j.q.init()
 	all := st.All()
 	if !held {
