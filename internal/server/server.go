@@ -90,7 +90,6 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.Store.SetEvents(s.env)
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
-	s.snap.UsedMemory = func() int64 { return s.env.Memory(0).Used }
 	s.snap.Functions = s.env.FunctionLibraries
 	s.snap.LoadFunction = s.env.RestoreFunctionLibrary
 	s.env.Persist = s.snap

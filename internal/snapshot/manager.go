@@ -41,7 +41,9 @@ type Manager struct {
 
 	// RedisVersion and Version go into the file's AUX fields.
 	RedisVersion, Version string
-	// UsedMemory reports memory in use for the used-mem AUX field.
+	// UsedMemory reports memory in use for the used-mem AUX field (the Go
+	// heap when nil). It must not lock shards: a save may start inside
+	// MULTI/EXEC with every shard held.
 	UsedMemory func() int64
 	// Functions returns the function libraries' code to save; nil when
 	// scripting is not there.

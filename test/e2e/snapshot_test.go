@@ -491,3 +491,72 @@ func TestSnapshotSaveRules(t *testing.T) {
 }
 
 var _ = context.Background
+
+// TestSnapshotInsideTransactions: INFO and LASTSAVE inside MULTI/EXEC
+// (every shard held) while BGSAVEs start, BGSAVE inside EXEC, and DEBUG
+// RELOAD inside EXEC (a stop-the-world save in the caller's goroutine).
+func TestSnapshotInsideTransactions(t *testing.T) {
+	d := Start(t, "--dbfilename", "dump.rdb", "--proactor_threads", "4")
+	c := d.Client(t, 2)
+	ctx := Ctx(t)
+	c.Do(ctx, "DEBUG", "POPULATE", 50000)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		cl := d.Client(t, 2)
+		for i := 0; i < 200; i++ {
+			_, err := cl.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Info(ctx, "persistence")
+				p.LastSave(ctx)
+				p.Incr(ctx, "counter")
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		cl := d.Client(t, 2)
+		for i := 0; i < 30; i++ {
+			if err := cl.BgSave(ctx).Err(); err != nil && !strings.Contains(err.Error(), "in progress") {
+				t.Error(err)
+				return
+			}
+			if _, err := cl.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Do(ctx, "BGSAVE", "SCHEDULE")
+				return nil
+			}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	waitNoSave := func() {
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(c.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress:0"); {
+			if time.Now().After(deadline) {
+				t.Fatal("saves did not end")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitNoSave()
+	time.Sleep(100 * time.Millisecond) // a scheduled save may follow
+	waitNoSave()
+	want := digestOf(t, c)
+	cmds, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Do(ctx, "DEBUG", "RELOAD")
+		p.Get(ctx, "counter")
+		return nil
+	})
+	if err != nil || cmds[1].(*redis.StringCmd).Val() != "200" {
+		t.Fatalf("DEBUG RELOAD in MULTI: %v %v", cmds, err)
+	}
+	if got := digestOf(t, c); got != want {
+		t.Fatalf("digest %s after DEBUG RELOAD in MULTI, want %s", got, want)
+	}
+}
