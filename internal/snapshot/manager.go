@@ -71,7 +71,11 @@ type Manager struct {
 	keysExpired    int64
 	peakQueue      int
 	lastSchedMin   int64
-	lastHooked     int64         // entries the last save wrote ahead of a change
+	lastHooked     int64 // entries the last save wrote ahead of a change
+	loadStart      time.Time
+	loadTotal      int64
+	loadUsedMem    int64
+	loadRead       atomic.Int64  // bytes of the file read so far
 	sync           chan struct{} // the running save's finished channel
 }
 
@@ -404,6 +408,12 @@ func (m *Manager) Info(d *info.Data) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d.Loading = m.loading != nil && m.loading.Load()
+	if d.Loading {
+		d.LoadingStartTime = m.loadStart.Unix()
+		d.LoadingTotalBytes = m.loadTotal
+		d.LoadingRDBUsedMem = m.loadUsedMem
+		d.LoadingLoadedBytes = m.loadRead.Load()
+	}
 	d.RDBChangesSinceLastSave = m.store.Dirty() - m.dirtyAtSave
 	d.RDBLastSaveTime = m.lastSave.Unix()
 	d.RDBLastBgsaveStatus = "ok"
@@ -420,8 +430,10 @@ func (m *Manager) Info(d *info.Data) {
 		d.RDBCurrentBgsaveTimeSec = int64(time.Since(j.start).Seconds())
 		d.CurrentSaveKeysProcessed = j.keysDone.Load()
 		d.CurrentSaveKeysTotal = j.keysTotal
+		d.CurrentCOWSize, d.CurrentCOWPeak = j.q.sizes()
 	}
 	d.RDBSaves = m.saves
+	d.RDBLastCOWSize = int64(m.peakQueue)
 	d.RDBLastLoadKeysLoaded = m.keysLoaded
 	d.RDBLastLoadKeysExpired = m.keysExpired
 }

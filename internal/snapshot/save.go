@@ -108,6 +108,13 @@ func (q *queue) pop() ([]byte, bool) {
 	return b, true
 }
 
+// sizes returns the bytes queued now and at most so far.
+func (q *queue) sizes() (cur, peak int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int64(q.bytes), int64(q.peak)
+}
+
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
