@@ -53,6 +53,9 @@ type Manager struct {
 	LoadFunction func(code []byte) error
 	// Limits returns the encoding thresholds in force.
 	Limits func() Limits
+	// Activity counts the commands the server has run; saves pace their
+	// walk while clients are busy. Nil: never paced.
+	Activity func() int64
 
 	mu             sync.Mutex
 	running        *job
@@ -240,7 +243,7 @@ func (m *Manager) start(why string, held, inline bool) (*job, error) {
 	now := time.Now()
 	path := m.Path(now)
 	dirty := m.store.Dirty()
-	j, err := begin(m.store, path, m.header(now), held, inline)
+	j, err := begin(m.store, path, m.header(now), held, inline, m.Activity)
 	m.mu.Lock()
 	m.starting = false
 	m.lastTry = now
