@@ -3,7 +3,7 @@ package command
 import (
 	"bytes"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -350,6 +350,15 @@ type geoPoint struct {
 	lon, lat float64
 	dist     float64
 	score    float64
+	exact    bool // dist is GeoDistance's, not the fast one
+}
+
+// geoRoundingCloseCall reports a distance whose 4-decimal rendering could
+// depend on its last bits.
+func geoRoundingCloseCall(d float64) bool {
+	x := d * 10000
+	margin := 64 * (math.Nextafter(d, math.Inf(1)) - d) * 10000
+	return math.Abs(x-math.Floor(x)-0.5) <= margin || math.IsNaN(x) || math.IsInf(x, 0)
 }
 
 // geoSearch implements GEORADIUS[BYMEMBER][_RO], GEOSEARCH and
@@ -512,17 +521,42 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 		c.W.Array(0)
 		return
 	}
+	// Distances: the fast haversine, replaced by the exact one (glibc's
+	// results, see value.GeoDistance) wherever the last bits can show: in
+	// close comparisons, at a rounding boundary of WITHDIST, and in
+	// STOREDIST scores.
 	if sortDir != 0 || withDist || storeDist {
 		for i := range points {
 			p := &points[i]
-			p.dist = value.GeoDistance(shape.Lon, shape.Lat, p.lon, p.lat)
+			p.dist = value.GeoDistanceFast(shape.Lon, shape.Lat, p.lon, p.lat)
 		}
 	}
-	switch sortDir {
-	case 1:
-		sort.SliceStable(points, func(a, b int) bool { return points[a].dist < points[b].dist })
-	case 2:
-		sort.SliceStable(points, func(a, b int) bool { return points[a].dist > points[b].dist })
+	exact := func(p *geoPoint) float64 {
+		if !p.exact {
+			p.dist = value.GeoDistance(shape.Lon, shape.Lat, p.lon, p.lat)
+			p.exact = true
+		}
+		return p.dist
+	}
+	if sortDir != 0 {
+		less := func(a, b *geoPoint) int {
+			x, y := a.dist, b.dist
+			if value.GeoCloseCall(x, y) {
+				x, y = exact(a), exact(b)
+			}
+			switch {
+			case x < y:
+				return -1
+			case x > y:
+				return 1
+			}
+			return 0
+		}
+		if sortDir == 2 {
+			slices.SortStableFunc(points, func(a, b geoPoint) int { return less(&b, &a) })
+		} else {
+			slices.SortStableFunc(points, func(a, b geoPoint) int { return less(&a, &b) })
+		}
 	}
 	n := len(points)
 	if count != 0 && int64(n) > count {
@@ -530,7 +564,11 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	}
 	points = points[:n]
 	for i := range points {
-		points[i].dist /= shape.Conversion
+		p := &points[i]
+		if storeDist || (withDist && geoRoundingCloseCall(p.dist/shape.Conversion)) {
+			exact(p)
+		}
+		p.dist /= shape.Conversion
 	}
 
 	if storeKey == nil {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,32 +155,40 @@ func sortGeneric(c *Ctx, readOnly bool) {
 
 	// Load the elements. Lists and sorted sets keep their own order when
 	// nothing is sorted, and then only the LIMIT window is read.
+	// Elements are copied into one arena: an iterator may reuse its buffer,
+	// and BY/GET/STORE must not see a value that changes under them.
 	var items []sortItem
+	var arena []byte
+	load := func(e []byte) {
+		if len(arena)+len(e) > cap(arena) {
+			arena = make([]byte, 0, max(4096, 2*cap(arena), len(e)))
+		}
+		at := len(arena)
+		arena = append(arena, e...)
+		items = append(items, sortItem{obj: arena[at:len(arena):len(arena)]})
+	}
 	switch {
 	case src == nil:
 	case dontSort && kind != value.Set:
 		if end >= start {
 			items = make([]sortItem, 0, end-start+1)
-			src.Range(int(start), int(end-start+1), desc, func(e []byte) {
-				items = append(items, sortItem{obj: append([]byte(nil), e...)})
-			})
+			src.Range(int(start), int(end-start+1), desc, load)
 		}
 		end -= start
 		start = 0
 	default:
 		items = make([]sortItem, 0, n)
-		src.Each(func(e []byte) {
-			items = append(items, sortItem{obj: append([]byte(nil), e...)})
-		})
+		src.Each(load)
 	}
 
+	var keyBuf []byte // BY/GET key names are built here
 	convErr := false
 	if !dontSort {
 		for i := range items {
 			it := &items[i]
 			var w []byte
 			if sortBy != nil {
-				v, ok := c.sortLookup(sortBy, it.obj)
+				v, ok := c.sortLookup(sortBy, it.obj, &keyBuf)
 				if !ok {
 					continue
 				}
@@ -202,8 +210,8 @@ func sortGeneric(c *Ctx, readOnly bool) {
 		}
 		store := storeKey != nil
 		byPattern := sortBy != nil
-		sort.SliceStable(items, func(a, b int) bool {
-			x, y := &items[a], &items[b]
+		slices.SortStableFunc(items, func(a, b sortItem) int {
+			x, y := &a, &b
 			var r int
 			switch {
 			case !alpha:
@@ -238,7 +246,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			if desc {
 				r = -r
 			}
-			return r < 0
+			return r
 		})
 	}
 
@@ -258,7 +266,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 				c.W.Bulk(items[i].obj)
 			}
 			for _, g := range gets {
-				if v, ok := c.sortLookup(g, items[i].obj); ok {
+				if v, ok := c.sortLookup(g, items[i].obj, &keyBuf); ok {
 					c.W.Bulk(v)
 				} else {
 					c.W.Null()
@@ -273,7 +281,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			out = append(out, items[i].obj)
 		}
 		for _, g := range gets {
-			v, _ := c.sortLookup(g, items[i].obj)
+			v, _ := c.sortLookup(g, items[i].obj, &keyBuf)
 			out = append(out, append([]byte{}, v...))
 		}
 	}
@@ -291,7 +299,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 // otherwise the first "*" is replaced by e to name a string key, or, with
 // "->field" after the "*", a hash key and its field. A pattern without
 // "*" names nothing.
-func (c *Ctx) sortLookup(pattern, e []byte) ([]byte, bool) {
+func (c *Ctx) sortLookup(pattern, e []byte, buf *[]byte) ([]byte, bool) {
 	if len(pattern) == 1 && pattern[0] == '#' {
 		return e, true
 	}
@@ -305,10 +313,11 @@ func (c *Ctx) sortLookup(pattern, e []byte) ([]byte, bool) {
 		keyEnd = star + 1 + a
 		field = pattern[keyEnd+2:]
 	}
-	key := make([]byte, 0, keyEnd-1+len(e))
+	key := (*buf)[:0]
 	key = append(key, pattern[:star]...)
 	key = append(key, e...)
 	key = append(key, pattern[star+1:keyEnd]...)
+	*buf = key
 	db, ref, ok := c.Lookup(key)
 	if !ok {
 		return nil, false
@@ -341,6 +350,9 @@ func cStrCompare(a, b []byte) int {
 // which must be consumed entirely; leading blanks are allowed, an empty
 // string is 0, and NaN, overflow and inexact underflow are errors.
 func sortStrtod(b []byte) (float64, bool) {
+	if n, ok := parseInt(b); ok && n > -1<<53 && n < 1<<53 {
+		return float64(n), true // the common case, exact
+	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}

@@ -384,10 +384,16 @@ func GeoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return haversine(lon1, lat1, lon2, lat2, crSin, crCos, crAsin)
 }
 
-// geoDistanceFast is GeoDistance with the math package's functions: within
-// a few units in the last place of it, for filtering.
-func geoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
-	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
+// GeoDistanceFast is GeoDistance with the math package's functions, within
+// a few units in the last place of it (relative error about 1e-15), for
+// filtering and comparisons that are not close calls.
+func GeoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
+	d := haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
+	if d > 0.9*math.Pi*EarthRadiusMeters {
+		// Near the antipode asin amplifies errors: compute it exactly.
+		return GeoDistance(lon1, lat1, lon2, lat2)
+	}
+	return d
 }
 
 func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) float64) float64 {
@@ -404,11 +410,17 @@ func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) floa
 	return 2.0 * EarthRadiusMeters * asin(math.Sqrt(a))
 }
 
+// GeoCloseCall reports whether a fast distance d is too close to x for a
+// comparison (or a rounding at x) to be decided without the exact one.
+func GeoCloseCall(d, x float64) bool {
+	return math.Abs(d-x) <= 1e-12*math.Max(math.Abs(d), math.Abs(x))+1e-300 || math.IsNaN(d)
+}
+
 // within reports GeoDistance(...) <= limit, computing the exact distance
 // only when the fast one is too close to the limit to decide.
 func within(lon1, lat1, lon2, lat2, limit float64) bool {
-	d := geoDistanceFast(lon1, lat1, lon2, lat2)
-	if math.Abs(d-limit) <= 1e-9*math.Abs(limit)+1e-300 || math.IsNaN(d) {
+	d := GeoDistanceFast(lon1, lat1, lon2, lat2)
+	if GeoCloseCall(d, limit) {
 		d = GeoDistance(lon1, lat1, lon2, lat2)
 	}
 	return d <= limit
