@@ -539,24 +539,38 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 		return p.dist
 	}
 	if sortDir != 0 {
-		less := func(a, b *geoPoint) int {
+		// Sort indexes with the scan position as the last key (Redis's
+		// merge sort keeps equal distances in scan order).
+		order := make([]int32, len(points))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(ia, ib int32) int {
+			a, b := &points[ia], &points[ib]
 			x, y := a.dist, b.dist
 			if value.GeoCloseCall(x, y) {
 				x, y = exact(a), exact(b)
 			}
+			r := 0
 			switch {
 			case x < y:
-				return -1
+				r = -1
 			case x > y:
-				return 1
+				r = 1
 			}
-			return 0
+			if sortDir == 2 {
+				r = -r
+			}
+			if r == 0 {
+				r = int(ia - ib)
+			}
+			return r
+		})
+		sorted := make([]geoPoint, len(points))
+		for i, j := range order {
+			sorted[i] = points[j]
 		}
-		if sortDir == 2 {
-			slices.SortStableFunc(points, func(a, b geoPoint) int { return less(&b, &a) })
-		} else {
-			slices.SortStableFunc(points, func(a, b geoPoint) int { return less(&a, &b) })
-		}
+		points = sorted
 	}
 	n := len(points)
 	if count != 0 && int64(n) > count {

@@ -210,8 +210,15 @@ func sortGeneric(c *Ctx, readOnly bool) {
 		}
 		store := storeKey != nil
 		byPattern := sortBy != nil
-		slices.SortStableFunc(items, func(a, b sortItem) int {
-			x, y := &a, &b
+		// Sort indexes, not the items (no pointer moves), with the input
+		// position as the last key: the stable order Redis's merge sort
+		// gives equal elements.
+		order := make([]int32, len(items))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(ia, ib int32) int {
+			x, y := &items[ia], &items[ib]
 			var r int
 			switch {
 			case !alpha:
@@ -246,8 +253,16 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			if desc {
 				r = -r
 			}
+			if r == 0 {
+				r = int(ia - ib)
+			}
 			return r
 		})
+		sorted := make([]sortItem, len(items))
+		for i, j := range order {
+			sorted[i] = items[j]
+		}
+		items = sorted
 	}
 
 	count := end - start + 1
