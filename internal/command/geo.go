@@ -24,9 +24,9 @@ func registerGeo(t *Table) {
 	}
 	w := Write | DenyOOM
 	radius := geo("georadius", -6, w|MovableKeys, 1, 1, func(c *Ctx) { geoSearch(c, 1, geoRadiusCoords) }, "3.2.0", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.")
-	radius.KeysFn = geoRadiusKeys
+	radius.KeysFn = geoRadiusKeys(6)
 	byMember := geo("georadiusbymember", -5, w|MovableKeys, 1, 1, func(c *Ctx) { geoSearch(c, 1, geoRadiusMember) }, "3.2.0", "Queries a geospatial index for members within a distance from a member, optionally stores the result.")
-	byMember.KeysFn = geoRadiusKeys
+	byMember.KeysFn = geoRadiusKeys(5)
 	t.add(
 		geo("geoadd", -5, w, 1, 1, cmdGeoAdd, "3.2.0", "Adds one or more members to a geospatial index. The key is created if it doesn't exist."),
 		geo("geodist", -4, ReadOnly, 1, 1, cmdGeoDist, "3.2.0", "Returns the distance between two members of a geospatial index."),
@@ -41,21 +41,34 @@ func registerGeo(t *Table) {
 	)
 }
 
-// geoRadiusKeys finds GEORADIUS's keys like Redis's georadiusGetKeys: the
-// source, and the last STORE/STOREDIST destination from argument 5 on.
-func geoRadiusKeys(args [][]byte) []int {
-	keys := []int{1}
-	store := -1
-	for i := 5; i < len(args); i++ {
-		if a := lower(args[i]); (a == "store" || a == "storedist") && i+1 < len(args) {
-			store = i + 1
-			i++
+// geoRadiusKeys finds GEORADIUS's keys as Redis 7's key specs do: the
+// source, then the argument after the first STORE and after the first
+// STOREDIST from argument `from` on (6 for GEORADIUS, 5 for
+// GEORADIUSBYMEMBER). The destination the command really uses (the last
+// STORE/STOREDIST) is added when it is not among them, so that it is locked.
+func geoRadiusKeys(from int) func(args [][]byte) []int {
+	return func(args [][]byte) []int {
+		keys := []int{1}
+		for _, kw := range []string{"store", "storedist"} {
+			for i := from; i+1 < len(args); i++ {
+				if lower(args[i]) == kw {
+					keys = append(keys, i+1)
+					break
+				}
+			}
 		}
+		last := -1
+		for i := from; i+1 < len(args); i++ {
+			if a := lower(args[i]); a == "store" || a == "storedist" {
+				last = i + 1
+				i++
+			}
+		}
+		if last > 0 && !slices.Contains(keys, last) {
+			keys = append(keys, last)
+		}
+		return keys
 	}
-	if store > 0 {
-		keys = append(keys, store)
-	}
-	return keys
 }
 
 // geoFloat parses a number like Redis's string2d: all of the argument is
