@@ -653,6 +653,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 func geoCollect(idx geoIndex, shape *value.GeoShape, limit int) []geoPoint {
 	cells := value.GeoSearchAreas(shape)
 	var points []geoPoint
+	var arena []byte // members are copied here, a block at a time
 	last := -1
 	for i, cell := range cells {
 		if cell.IsZero() {
@@ -669,7 +670,12 @@ func geoCollect(idx geoIndex, shape *value.GeoShape, limit int) []geoPoint {
 		lo, hi := value.GeoBoxScores(cell)
 		idx.RangeByScore(lo, hi, func(member []byte, score float64) bool {
 			if lon, lat, in := shape.Within(score); in {
-				points = append(points, geoPoint{member: append([]byte(nil), member...), lon: lon, lat: lat, score: score})
+				if len(arena)+len(member) > cap(arena) {
+					arena = make([]byte, 0, max(1024, 2*cap(arena), len(member)))
+				}
+				at := len(arena)
+				arena = append(arena, member...)
+				points = append(points, geoPoint{member: arena[at:len(arena):len(arena)], lon: lon, lat: lat, score: score})
 			}
 			return !(limit > 0 && len(points) >= limit)
 		})
