@@ -210,6 +210,19 @@ func sortGeneric(c *Ctx, readOnly bool) {
 		}
 		store := storeKey != nil
 		byPattern := sortBy != nil
+		if alpha && !store {
+			// Without STORE, ALPHA compares like strcoll in the C locale:
+			// up to the first NUL. Cut the keys once.
+			for i := range items {
+				it := &items[i]
+				if !byPattern {
+					it.cmp = it.obj
+				}
+				if j := bytes.IndexByte(it.cmp, 0); j >= 0 {
+					it.cmp = it.cmp[:j]
+				}
+			}
+		}
 		// Sort indexes, not the items (no pointer moves), with the input
 		// position as the last key: the stable order Redis's merge sort
 		// gives equal elements.
@@ -240,15 +253,13 @@ func sortGeneric(c *Ctx, readOnly bool) {
 					} else {
 						r = 1
 					}
-				case store:
-					r = bytes.Compare(x.cmp, y.cmp)
 				default:
-					r = cStrCompare(x.cmp, y.cmp)
+					r = bytes.Compare(x.cmp, y.cmp)
 				}
 			case store:
 				r = bytes.Compare(x.obj, y.obj)
 			default:
-				r = cStrCompare(x.obj, y.obj)
+				r = bytes.Compare(x.cmp, y.cmp)
 			}
 			if desc {
 				r = -r
@@ -258,11 +269,16 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			}
 			return r
 		})
-		sorted := make([]sortItem, len(items))
-		for i, j := range order {
-			sorted[i] = items[j]
+		// Only the LIMIT window is read back.
+		if end >= start {
+			window := make([]sortItem, end-start+1)
+			for i := range window {
+				window[i] = items[order[start+int64(i)]]
+			}
+			items = window
+			end -= start
+			start = 0
 		}
-		items = sorted
 	}
 
 	count := end - start + 1
@@ -347,18 +363,6 @@ func (c *Ctx) sortLookup(pattern, e []byte, buf *[]byte) ([]byte, bool) {
 		return nil, false
 	}
 	return db.Str(ref), true
-}
-
-// cStrCompare compares like strcmp (strcoll in the C locale): up to the
-// first NUL byte of each.
-func cStrCompare(a, b []byte) int {
-	if i := bytes.IndexByte(a, 0); i >= 0 {
-		a = a[:i]
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return bytes.Compare(a, b)
 }
 
 // sortStrtod reads b as SORT does: C's strtod over the C string (up to a NUL),
