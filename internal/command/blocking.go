@@ -239,11 +239,20 @@ func (e *Env) serveReady(held *shard.Set, now int64) {
 }
 
 // serveKey hands key k's data to its waiters in arrival order. A waiter
-// that cannot be served (nothing left for it) keeps waiting; once the key
-// is gone nobody else can be served either.
+// that cannot be served (nothing left for it) keeps waiting, and the
+// following ones are tried all the same.
 func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set, now int64) {
+	// Every blocking list command is served exactly when the key holds a
+	// list (possibly with an error, BLMOVE to a wrong-type destination):
+	// once one finds none, the other list waiters need not be re-run. Other
+	// waiters always are: an XREAD may wait on where an XREADGROUP is
+	// answered (a deleted key), or two XREADs on different IDs.
+	listDrained := false
 	for _, w := range append([]*shard.Waiter(nil), sh.Waiters(k)...) {
 		bc := w.Data.(*blockedCmd)
+		if listDrained && bc.spec.Group == "list" {
+			continue
+		}
 		if st := w.State.Load(); st != shard.Waiting {
 			if st == shard.Serving {
 				bc.lookAgain(w)
@@ -277,8 +286,8 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)
 			w.Signal() // it may have timed out meanwhile
-			if _, ok := sh.DB(k.DB).Peek([]byte(k.Key)); !ok {
-				return // the key is gone: nothing for the others either
+			if bc.spec.Group == "list" {
+				listDrained = true
 			}
 			continue
 		}

@@ -394,8 +394,8 @@ func cmdKeys(c *Ctx) {
 const shardBits = 7
 
 func cmdScan(c *Ctx) {
-	cursor, err := strconv.ParseUint(string(c.Args[1]), 10, 64)
-	if err != nil {
+	cursor, ok := parseScanCursor(c.Args[1])
+	if !ok {
 		c.Err(ErrCursor)
 		return
 	}

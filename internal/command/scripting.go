@@ -101,9 +101,10 @@ type scriptRun struct {
 	// state is runDirty once the script called a write command, or
 	// runKilled once SCRIPT KILL stopped it: whichever comes first wins,
 	// so a script is never killed after it wrote.
-	state atomic.Int32
-	kill  *script.KillSwitch
-	done  chan struct{} // made by the first waiter, under Scripting.mu
+	state  atomic.Int32
+	warned atomic.Bool // the slow-script warning was logged
+	kill   *script.KillSwitch
+	done   chan struct{} // made by the first waiter, under Scripting.mu
 
 	caller scriptCaller
 	run    script.Run
@@ -142,6 +143,7 @@ func (s *Scripting) unregister(rs *scriptRun) {
 	s.mu.Unlock()
 	rs.client, rs.args = nil, nil
 	rs.state.Store(runClean)
+	rs.warned.Store(false)
 	rs.caller = scriptCaller{w: rs.caller.w}
 	rs.caller.w.Buf = rs.caller.w.Buf[:0]
 	if cap(rs.caller.w.Buf) > 64<<10 {
@@ -219,7 +221,17 @@ func (c *Ctx) numKeys(badNum string) (int, bool) {
 	return int(n), true
 }
 
+// feedMonitor shows EVAL and FCALL in MONITOR first, before the commands
+// they run and whether they fail or not, as Redis does (they are
+// skip_monitor for the dispatcher).
+func feedMonitor(c *Ctx) {
+	if c.Env.Monitor.Active() {
+		c.Env.Monitor.Feed(c.Client, c.Args, time.Now())
+	}
+}
+
 func cmdEval(c *Ctx, bySHA, ro bool) {
+	feedMonitor(c)
 	if bySHA && len(c.Args[1]) != 40 {
 		c.Err(errNoScript)
 		return
@@ -246,6 +258,7 @@ func cmdEval(c *Ctx, bySHA, ro bool) {
 }
 
 func cmdFCall(c *Ctx, ro bool) {
+	feedMonitor(c)
 	eng := c.Env.Scripts()
 	f := eng.Function(string(c.Args[1]))
 	if f == nil {
@@ -290,10 +303,6 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 		W:          c.W,
 		Ctx:        rs.kill,
 		CountError: sc.countError,
-	}
-	if env.Monitor.Active() {
-		// EVAL is skip_monitor: it shows before the commands it runs.
-		env.Monitor.Feed(c.Client, c.Args, time.Now())
 	}
 	took := st.AcquireSetOwned(&rs.shards, c.Client.ID, c.Now)
 	sc.register(rs, time.Now())
@@ -505,6 +514,13 @@ func (e *Env) scriptBusy(c *Ctx, spec *Spec, queueing bool) bool {
 		}
 		s.mu.Unlock()
 		if busy != nil {
+			if busy.warned.CompareAndSwap(false, true) {
+				kill := "FUNCTION KILL"
+				if busy.eval {
+					kill = "SCRIPT KILL"
+				}
+				e.Log.Warn("Slow script detected: still in execution after " + time.Duration(now-busy.start.Load()).Round(time.Millisecond).String() + ". You can try killing the script using the " + kill + " command. Script name is: " + busy.name + ".")
+			}
 			msg := errBusyFunction
 			if busy.eval {
 				msg = errBusyEval

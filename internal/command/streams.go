@@ -601,6 +601,10 @@ func xread(c *Ctx, isGroup bool) {
 		o := args[i]
 		switch {
 		case streamOpt(o, "block") && more > 0:
+			if c.inScript {
+				c.Err("ERR " + cString(args[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
 			i++
 			d, ok := c.blockTimeoutMs(args[i])
 			if !ok {
@@ -857,9 +861,9 @@ func xreadServeBlocked(c *Ctx, keys, idArgs [][]byte, isGroup bool, groupName, c
 		}
 		return
 	}
-	// Stream readers do not consume what they read, so the pusher goes on
-	// to the key's other waiters after this one (serveKey does that for
-	// any waiter that is not served while the key exists).
+	// Stream readers do not consume what they read: the pusher goes on to
+	// the key's other waiters after this one, even when the key is gone
+	// (its XREADGROUP readers are answered with an error).
 	c.Block(nil, 0)
 }
 

@@ -1391,11 +1391,11 @@ func cmdBZPop(c *Ctx, max bool) {
 }
 
 // zblockingPop serves a blocking pop from the first non-empty sorted set
-// among keys, or blocks. Re-run for a blocked client (retry mode), it
-// skips keys of other types, as Redis 7.0 serves a blocked client from
-// the sorted set that became ready.
+// among keys, or blocks. Re-run for a blocked client (retry mode), it looks
+// only at the key that became ready and skips it unless it is a sorted set,
+// as Redis 7.0 serves a blocked client from the sorted set that got data.
 func zblockingPop(c *Ctx, keys [][]byte, max bool, count int64, zmpop bool, timeout time.Duration) {
-	for _, key := range keys {
+	for _, key := range c.ReadyKeys(keys) {
 		db, ref, found := c.LookupWrite(key)
 		if !found {
 			continue
@@ -1415,7 +1415,7 @@ func zblockingPop(c *Ctx, keys [][]byte, max bool, count int64, zmpop bool, time
 		c.W.NullArray()
 		return
 	}
-	c.Block(keys, timeout)
+	c.BlockPerKey(keys, timeout)
 }
 
 // ---------------------------------------------------------------------

@@ -453,6 +453,13 @@ found:
 
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
+	if d.OnAdd != nil {
+		for i := range d.ents {
+			if e := &d.ents[i]; e.live {
+				d.streamGone(e)
+			}
+		}
+	}
 	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
 }
 

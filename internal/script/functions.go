@@ -292,8 +292,9 @@ func (e *Engine) DeleteLibrary(name string) error {
 	return nil
 }
 
-// FlushFunctions is FUNCTION FLUSH: it drops every library and starts a
-// fresh functions interpreter.
+// FlushFunctions is FUNCTION FLUSH: it drops every library. The
+// interpreter stays (a function already looked up by a concurrent FCALL
+// still runs in it); the dropped functions are garbage once unused.
 func (e *Engine) FlushFunctions() {
 	fs := &e.fn
 	fs.mu.Lock()
@@ -301,12 +302,6 @@ func (e *Engine) FlushFunctions() {
 	fs.funcs = map[string]*Function{}
 	fs.order = nil
 	fs.mu.Unlock()
-	fs.vmMu.Lock()
-	if fs.vm != nil {
-		fs.vm.L.Close()
-		fs.vm = nil
-	}
-	fs.vmMu.Unlock()
 }
 
 // CallFunction runs a function (FCALL) and writes its reply to r.W.

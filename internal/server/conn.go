@@ -280,11 +280,16 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		c.cl.ReplyMode = 0
 	}
 	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
-		// Register only after +OK is on the wire, so no MONITOR line can
-		// overtake it.
+		// MONITOR's +OK leaves on the same queue as the lines, queued
+		// under the hub's lock as the client joins: every command that
+		// runs once the client has its +OK is shown, and no line can
+		// overtake the +OK.
 		c.monitoring = true
+		ok := append([]byte(nil), c.w.Buf[mark:]...)
+		c.w.Buf = c.w.Buf[:mark]
 		c.flush()
-		c.s.env.Monitor.Add(c.cl, func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) })
+		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) }
+		c.s.env.Monitor.Add(c.cl, send, ok)
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
 		c.monitoring = false

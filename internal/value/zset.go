@@ -182,8 +182,11 @@ func (z *SortedSet) Score(member []byte) (float64, bool) {
 // happened and the member's resulting score. A NaN result (inf + -inf)
 // changes nothing and reports ZNaN.
 func (z *SortedSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimits) (ZAddResult, float64) {
-	cur, exists := z.Score(member)
-	if exists {
+	if z.sl != nil {
+		return z.sl.add(member, score, flags)
+	}
+	if i := z.lp.find(member); i >= 0 {
+		cur := z.lp.scores[i]
 		if flags&ZAddNX != 0 {
 			return ZNop, cur
 		}
@@ -199,7 +202,7 @@ func (z *SortedSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimi
 		if score == cur {
 			return 0, score
 		}
-		z.update(member, cur, score)
+		z.lpUpdate(i, member, score)
 		return ZUpdated, score
 	}
 	if flags&ZAddXX != 0 {
@@ -212,10 +215,16 @@ func (z *SortedSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimi
 // Set adds member with score or changes its score (no conditions). It
 // reports whether the member is new.
 func (z *SortedSet) Set(member []byte, score float64, lim ZLimits) bool {
-	cur, exists := z.Score(member)
-	if exists {
-		if cur != score {
-			z.update(member, cur, score)
+	if z.sl != nil {
+		if x := z.sl.find(member); x != nil {
+			if x.score != score {
+				z.sl.updateScore(x, score)
+			}
+			return false
+		}
+	} else if i := z.lp.find(member); i >= 0 {
+		if z.lp.scores[i] != score {
+			z.lpUpdate(i, member, score)
 		}
 		return false
 	}
@@ -236,20 +245,17 @@ func (z *SortedSet) insert(member []byte, score float64, lim ZLimits) {
 	z.lp.insertAt(z.lp.searchPos(score, member), score, member)
 }
 
-// update changes an existing member's score from cur to score.
-func (z *SortedSet) update(member []byte, cur, score float64) {
-	if z.sl != nil {
-		z.sl.updateScore(z.sl.find(member), score)
-		return
-	}
-	i := z.lp.find(member)
+// lpUpdate changes the score of the compact entry i, member.
+func (z *SortedSet) lpUpdate(i int, member []byte, score float64) {
 	// Keep the entry in place when its neighbours still bracket it.
 	if (i == 0 || zless(z.lp.scores[i-1], z.lp.member(i-1), score, member)) &&
 		(i == z.lp.len()-1 || zless(score, member, z.lp.scores[i+1], z.lp.member(i+1))) {
 		z.lp.scores[i] = lpScore(score)
 		return
 	}
-	m := append([]byte(nil), member...)
+	// member may be a view of the entry itself: copy it first.
+	var buf [64]byte
+	m := append(buf[:0], member...)
 	z.lp.removeRange(i, i)
 	z.lp.insertAt(z.lp.searchPos(score, m), score, m)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -105,9 +106,11 @@ func checkSkiplist(t *testing.T, s *zskiplist) {
 		}
 	}
 	hashed := 0
-	for _, b := range s.buckets {
-		for x := b; x != nil; x = x.hnext {
-			hashed++
+	for _, tb := range s.ht {
+		for _, b := range tb {
+			for x := b; x != nil; x = x.hnext {
+				hashed++
+			}
 		}
 	}
 	if hashed != s.length {
@@ -370,6 +373,30 @@ func TestZSetLex(t *testing.T) {
 				}
 			}
 			for _, rev := range []bool{false, true} {
+				// LexWalk with one score: the bounds narrowed by LIMIT.
+				off, cnt := rng.IntN(5)-1, rng.IntN(6)-1
+				wlo, whi := z.LexWalk(&r, rev, off, cnt)
+				var sel []int
+				if off >= 0 {
+					src := append([]int(nil), want...)
+					if rev {
+						slices.Reverse(src)
+					}
+					if off < len(src) {
+						src = src[off:]
+						if cnt >= 0 && cnt < len(src) {
+							src = src[:cnt]
+						}
+						sel = src
+					}
+				}
+				if len(sel) == 0 {
+					if whi >= wlo {
+						t.Fatalf("LexWalk(%+v, %v, %d, %d) = %d..%d, want none", r, rev, off, cnt, wlo, whi)
+					}
+				} else if wlo != min(sel[0], sel[len(sel)-1]) || whi != max(sel[0], sel[len(sel)-1]) {
+					t.Fatalf("LexWalk(%+v, %v, %d, %d) = %d..%d, want %v", r, rev, off, cnt, wlo, whi, sel)
+				}
 				lo, hi := z.LexBounds(&r, rev)
 				if len(want) == 0 {
 					if hi >= lo {
@@ -380,6 +407,50 @@ func TestZSetLex(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestZSetScanWhileResizing checks ZSCAN's guarantee while the hash index
+// grows and shrinks (incrementally) between calls: every member present
+// for the whole scan is returned.
+func TestZSetScanWhileResizing(t *testing.T) {
+	lim := ZLimits{Entries: 0, Value: 64}
+	for _, grow := range []bool{true, false} {
+		z := NewZSet()
+		for i := 0; i < 1000; i++ {
+			z.Set([]byte(fmt.Sprint("stable", i)), float64(i), lim)
+		}
+		if !grow {
+			for i := 0; i < 20000; i++ {
+				z.Set([]byte(fmt.Sprint("temp", i)), float64(i), lim)
+			}
+		}
+		seen := map[string]bool{}
+		var cursor uint64
+		tmp := 0
+		for calls := 0; ; calls++ {
+			cursor = z.Scan(cursor, 20, func(m []byte, _ float64) { seen[string(m)] = true })
+			if cursor == 0 {
+				break
+			}
+			for k := 0; k < 5; k++ {
+				if grow {
+					z.Set([]byte(fmt.Sprint("temp", tmp)), 0, lim)
+				} else {
+					z.Remove([]byte(fmt.Sprint("temp", tmp)))
+				}
+				tmp++
+			}
+			if calls > 100000 {
+				t.Fatal("scan does not end")
+			}
+		}
+		for i := 0; i < 1000; i++ {
+			if !seen[fmt.Sprint("stable", i)] {
+				t.Fatalf("grow=%v: stable%d not seen", grow, i)
+			}
+		}
+		checkSkiplist(t, z.sl)
 	}
 }
 
@@ -470,15 +541,33 @@ func TestAppendScore(t *testing.T) {
 }
 
 func BenchmarkZSetAddSkiplist(b *testing.B) {
+	// Like redis-benchmark's ZADD: 100k members, random new scores.
 	z := NewZSet()
 	lim := ZLimits{128, 64}
-	keys := make([][]byte, 1<<16)
+	keys := make([][]byte, 1<<17)
+	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range keys {
-		keys[i] = []byte(fmt.Sprint("member:", i))
+		keys[i] = []byte(fmt.Sprint("element:", i))
+		z.Set(keys[i], float64(rng.IntN(1<<20)), lim)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		z.Set(keys[i&(len(keys)-1)], float64(i), lim)
+		z.Add(keys[rng.IntN(len(keys))], float64(rng.IntN(1<<20)), 0, lim)
+	}
+}
+
+func BenchmarkZSetRank(b *testing.B) {
+	z := NewZSet()
+	lim := ZLimits{128, 64}
+	keys := make([][]byte, 1<<17)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprint("element:", i))
+		z.Set(keys[i], float64(rng.IntN(1<<20)), lim)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		z.Rank(keys[rng.IntN(len(keys))])
 	}
 }
 

@@ -20,10 +20,11 @@ import (
 //
 // Members are also indexed by an intrusive chained hash table (the
 // nodes carry the chain link), for O(1) score lookups. The table doubles
-// when it holds more members than buckets and halves below 1/8 full; it
-// is scanned with Redis's reverse-binary cursor (dictScan), which
-// guarantees that a ZSCAN sees every member present for the whole
-// iteration at least once even when the table is resized between calls.
+// when it holds more members than buckets and shrinks below 1/8 full,
+// incrementally as in Redis; it is scanned with Redis's reverse-binary
+// cursor (dictScan), which guarantees that a ZSCAN sees every member
+// present for the whole iteration at least once even when the table is
+// resized between calls.
 
 const (
 	zsMaxLevel = 32
@@ -39,21 +40,43 @@ type zsLevel struct {
 }
 
 type zsNode struct {
-	member string
 	score  float64
 	back   *zsNode
 	hnext  *zsNode // hash chain
-	lv     []zsLevel
-	l0     [1]zsLevel // level storage of single-level nodes (3 in 4)
+	member string
+	lv     []zsLevel // in the same allocation, right after the node, up to 4 levels
 }
 
+// Nodes of up to 4 levels (all but 1 in 256) are allocated with their
+// levels, so a step of a search touches one object, as in Redis's node
+// with its flexible level array.
+type (
+	zsNode1 struct {
+		n zsNode
+		l [1]zsLevel
+	}
+	zsNode2 struct {
+		n zsNode
+		l [2]zsLevel
+	}
+	zsNode3 struct {
+		n zsNode
+		l [3]zsLevel
+	}
+	zsNode4 struct {
+		n zsNode
+		l [4]zsLevel
+	}
+)
+
 type zskiplist struct {
-	head    *zsNode
-	tail    *zsNode
-	length  int
-	level   int
-	buckets []*zsNode
-	bytes   int
+	head      *zsNode
+	tail      *zsNode
+	length    int
+	level     int
+	ht        [2][]*zsNode // member index; ht[1] is the target of a resize
+	rehashIdx int          // next ht[0] bucket to move; -1: not resizing
+	bytes     int
 }
 
 var zsSeed = maphash.MakeSeed()
@@ -64,7 +87,7 @@ func newSkiplist(hint int) *zskiplist {
 	for n < hint {
 		n *= 2
 	}
-	return &zskiplist{head: h, level: 1, buckets: make([]*zsNode, n), bytes: n * 8}
+	return &zskiplist{head: h, level: 1, ht: [2][]*zsNode{make([]*zsNode, n)}, rehashIdx: -1, bytes: n * 8}
 }
 
 func zsRandomLevel() int {
@@ -77,21 +100,33 @@ func zsRandomLevel() int {
 }
 
 func newNode(level int, score float64, member string) *zsNode {
-	x := &zsNode{member: member, score: score}
-	if level == 1 {
-		x.lv = x.l0[:]
-	} else {
-		x.lv = make([]zsLevel, level)
+	var x *zsNode
+	switch level {
+	case 1:
+		w := &zsNode1{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 2:
+		w := &zsNode2{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 3:
+		w := &zsNode3{}
+		x = &w.n
+		x.lv = w.l[:]
+	case 4:
+		w := &zsNode4{}
+		x = &w.n
+		x.lv = w.l[:]
+	default:
+		x = &zsNode{lv: make([]zsLevel, level)}
 	}
+	x.member, x.score = member, score
 	return x
 }
 
 func nodeBytes(x *zsNode) int {
-	n := zsNodeBytes + len(x.member)
-	if len(x.lv) > 1 {
-		n += len(x.lv) * int(unsafe.Sizeof(zsLevel{}))
-	}
-	return n
+	return zsNodeBytes + len(x.member) + len(x.lv)*int(unsafe.Sizeof(zsLevel{}))
 }
 
 // before reports whether node x sorts before (score, member).
@@ -106,6 +141,36 @@ func (s *zskiplist) insert(score float64, member string) *zsNode {
 	s.hashAdd(x)
 	s.bytes += nodeBytes(x)
 	return x
+}
+
+// add is SortedSet.Add for the skiplist encoding, with one lookup.
+func (s *zskiplist) add(member []byte, score float64, flags ZAddFlags) (ZAddResult, float64) {
+	x := s.find(member)
+	if x == nil {
+		if flags&ZAddXX != 0 {
+			return ZNop, 0
+		}
+		s.insert(score, string(member))
+		return ZAdded, score
+	}
+	cur := x.score
+	if flags&ZAddNX != 0 {
+		return ZNop, cur
+	}
+	if flags&ZAddIncr != 0 {
+		score += cur
+		if score != score { // NaN
+			return ZNaN, cur
+		}
+	}
+	if (flags&ZAddGT != 0 && score <= cur) || (flags&ZAddLT != 0 && score >= cur) {
+		return ZNop, cur
+	}
+	if score == cur {
+		return 0, score
+	}
+	s.updateScore(x, score)
+	return ZUpdated, score
 }
 
 // link puts node x (its level count already set) into the list.
@@ -349,80 +414,156 @@ func (s *zskiplist) lexBounds(r *ZLexRange) (lo, hi int) {
 	return lo, rk - 1
 }
 
-// The hash index.
+// The hash index: chained, with Redis's incremental resizing. A resize
+// allocates the new bucket array (ht[1]) and every later lookup, insert or
+// delete moves one bucket of ht[0] there, so no command pays for
+// rehashing a big set at once.
 
-func (s *zskiplist) bucket(member []byte) int {
-	return int(maphash.Bytes(zsSeed, member) & uint64(len(s.buckets)-1))
-}
+const zsEmptyVisits = 10 // empty buckets one rehash step may skip
+
+func zsHash(member []byte) uint64 { return maphash.Bytes(zsSeed, member) }
+
+func (s *zskiplist) rehashing() bool { return s.rehashIdx >= 0 }
 
 func (s *zskiplist) find(member []byte) *zsNode {
-	for x := s.buckets[s.bucket(member)]; x != nil; x = x.hnext {
-		if x.member == bstr(member) {
-			return x
+	s.rehashStep()
+	h := zsHash(member)
+	for t := 0; t < 2; t++ {
+		tb := s.ht[t]
+		if len(tb) == 0 {
+			break
+		}
+		for x := tb[h&uint64(len(tb)-1)]; x != nil; x = x.hnext {
+			if x.member == bstr(member) {
+				return x
+			}
+		}
+		if !s.rehashing() {
+			break
 		}
 	}
 	return nil
 }
 
 func (s *zskiplist) hashAdd(x *zsNode) {
-	if s.length > len(s.buckets) {
-		s.rehash(len(s.buckets) * 2)
+	s.rehashStep()
+	if !s.rehashing() && s.length > len(s.ht[0]) {
+		s.startRehash(len(s.ht[0]) * 2)
 	}
-	b := s.bucket(sbytes(x.member))
-	x.hnext = s.buckets[b]
-	s.buckets[b] = x
+	t := 0
+	if s.rehashing() {
+		t = 1 // new members go to the new table
+	}
+	tb := s.ht[t]
+	b := zsHash(sbytes(x.member)) & uint64(len(tb)-1)
+	x.hnext = tb[b]
+	tb[b] = x
 }
 
 func (s *zskiplist) hashRemove(x *zsNode) {
-	b := s.bucket(sbytes(x.member))
-	pp := &s.buckets[b]
-	for *pp != x {
-		pp = &(*pp).hnext
+	h := zsHash(sbytes(x.member))
+	for t := 0; t < 2; t++ {
+		tb := s.ht[t]
+		if len(tb) == 0 {
+			break
+		}
+		for pp := &tb[h&uint64(len(tb)-1)]; *pp != nil; pp = &(*pp).hnext {
+			if *pp == x {
+				*pp = x.hnext
+				x.hnext = nil
+				return
+			}
+		}
 	}
-	*pp = x.hnext
-	x.hnext = nil
+	panic("zset: member missing from its hash index")
 }
 
-// shrinkHash halves the table while it is less than 1/8 full.
+// shrinkHash starts shrinking the table to the smallest power of two that
+// holds the members when it is less than 1/8 full.
 func (s *zskiplist) shrinkHash() {
-	n := len(s.buckets)
-	for n > zsMinHash && s.length*8 < n {
-		n /= 2
+	if s.rehashing() || len(s.ht[0]) <= zsMinHash || s.length*8 >= len(s.ht[0]) {
+		return
 	}
-	if n != len(s.buckets) {
-		s.rehash(n)
+	n := zsMinHash
+	for n < s.length {
+		n *= 2
 	}
+	s.startRehash(n)
 }
 
-func (s *zskiplist) rehash(n int) {
-	old := s.buckets
-	s.buckets = make([]*zsNode, n)
-	s.bytes += (n - len(old)) * 8
-	for _, x := range old {
-		for x != nil {
+func (s *zskiplist) startRehash(n int) {
+	s.ht[1] = make([]*zsNode, n)
+	s.bytes += n * 8
+	s.rehashIdx = 0
+}
+
+// rehashStep moves one bucket of ht[0] (skipping a bounded run of empty
+// ones) to ht[1], and ends the resize when ht[0] is empty.
+func (s *zskiplist) rehashStep() {
+	if !s.rehashing() {
+		return
+	}
+	old, nt := s.ht[0], s.ht[1]
+	mask := uint64(len(nt) - 1)
+	for empty := zsEmptyVisits; s.rehashIdx < len(old) && old[s.rehashIdx] == nil; s.rehashIdx++ {
+		if empty--; empty == 0 {
+			return
+		}
+	}
+	if s.rehashIdx < len(old) {
+		for x := old[s.rehashIdx]; x != nil; {
 			next := x.hnext
-			b := s.bucket(sbytes(x.member))
-			x.hnext = s.buckets[b]
-			s.buckets[b] = x
+			b := zsHash(sbytes(x.member)) & mask
+			x.hnext = nt[b]
+			nt[b] = x
 			x = next
 		}
+		old[s.rehashIdx] = nil
+		s.rehashIdx++
+	}
+	if s.rehashIdx >= len(old) {
+		s.bytes -= len(old) * 8
+		s.ht[0], s.ht[1] = nt, nil
+		s.rehashIdx = -1
 	}
 }
 
 // scan visits buckets from cursor in reverse-binary order (Redis's
-// dictScan over a single table).
+// dictScan), over both tables while a resize is under way.
 func (s *zskiplist) scan(cursor uint64, count int, fn func(member []byte, score float64)) uint64 {
-	mask := uint64(len(s.buckets) - 1)
 	seen := 0
-	for budget := count * 10; ; {
-		for x := s.buckets[cursor&mask]; x != nil; x = x.hnext {
+	emit := func(tb []*zsNode, i uint64) {
+		for x := tb[i]; x != nil; x = x.hnext {
 			fn(sbytes(x.member), x.score)
 			seen++
 		}
-		cursor |= ^mask
-		cursor = bits.Reverse64(cursor)
-		cursor++
-		cursor = bits.Reverse64(cursor)
+	}
+	next := func(v, mask uint64) uint64 {
+		v |= ^mask
+		v = bits.Reverse64(v)
+		v++
+		return bits.Reverse64(v)
+	}
+	for budget := count * 10; ; {
+		if !s.rehashing() {
+			m0 := uint64(len(s.ht[0]) - 1)
+			emit(s.ht[0], cursor&m0)
+			cursor = next(cursor, m0)
+		} else {
+			t0, t1 := s.ht[0], s.ht[1]
+			if len(t0) > len(t1) {
+				t0, t1 = t1, t0
+			}
+			m0, m1 := uint64(len(t0)-1), uint64(len(t1)-1)
+			emit(t0, cursor&m0)
+			for {
+				emit(t1, cursor&m1)
+				cursor = next(cursor, m1)
+				if cursor&(m0^m1) == 0 {
+					break
+				}
+			}
+		}
 		budget--
 		if cursor == 0 || budget <= 0 || seen >= count {
 			return cursor

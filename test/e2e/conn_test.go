@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -22,7 +24,26 @@ func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 func TestMaxClients(t *testing.T) {
 	s := Start(t, "--maxclients", "3")
 	var held []net.Conn
-	for i := 0; i < 3; i++ {
+	c0, r0 := dial(t, s.Addr)
+	// The harness's readiness probe may not be closed on the server side
+	// yet: wait until this client is the only one counted.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c0.Write([]byte("CLIENT LIST\r\n"))
+		hdr, _ := r0.ReadString('\n')
+		var n int
+		fmt.Sscanf(hdr, "$%d", &n)
+		body := make([]byte, n+2)
+		io.ReadFull(r0, body)
+		if strings.Count(string(body), "id=") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("other clients still connected: %s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	held = append(held, c0)
+	for i := 1; i < 3; i++ {
 		c, r := dial(t, s.Addr)
 		c.Write([]byte("PING\r\n"))
 		if l, _ := r.ReadString('\n'); l != "+PONG\r\n" {
@@ -37,8 +58,8 @@ func TestMaxClients(t *testing.T) {
 	}
 	c.Close()
 	// Existing clients are unharmed.
-	held[0].Write([]byte("PING\r\n"))
-	if l, _ := bufio.NewReader(held[0]).ReadString('\n'); l != "+PONG\r\n" {
+	held[1].Write([]byte("PING\r\n"))
+	if l, _ := bufio.NewReader(held[1]).ReadString('\n'); l != "+PONG\r\n" {
 		t.Fatalf("existing client after rejection: %q", l)
 	}
 }

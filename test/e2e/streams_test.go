@@ -150,6 +150,22 @@ func TestStreamsBlocking(t *testing.T) {
 			cmd 0 XADD s 1-0 a b
 			read 2
 		`, nil},
+		{"key-deleted-reader-first", `
+			cmd 0 XGROUP CREATE s g $ MKSTREAM
+			send 1 XREAD BLOCK 0 STREAMS s $
+			sleep 0.02
+			send 2 XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >
+			sleep 0.02
+			send 3 XREAD BLOCK 0 STREAMS s $
+			sleep 0.02
+			send 4 XREADGROUP GROUP g c2 BLOCK 0 STREAMS s >
+			sleep 0.05
+			cmd 0 DEL s
+			read 1 0.1
+			read 2
+			read 3 0.1
+			read 4
+		`, nil},
 		{"key-overwritten", `
 			cmd 0 XGROUP CREATE s g $ MKSTREAM
 			send 1 XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >
@@ -160,6 +176,17 @@ func TestStreamsBlocking(t *testing.T) {
 			read 2 0.1
 			cmd 0 DEL s
 			cmd 0 XADD s 5-0 a b
+			read 2
+		`, nil},
+		{"flushed", `
+			cmd 0 XGROUP CREATE s g $ MKSTREAM
+			send 1 XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >
+			send 2 XREAD BLOCK 0 STREAMS s $
+			sleep 0.05
+			cmd 0 FLUSHALL
+			read 1
+			read 2 0.1
+			cmd 0 XADD s 1-0 a b
 			read 2
 		`, nil},
 		{"multi-serves-first-ready-key", `

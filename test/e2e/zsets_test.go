@@ -423,6 +423,16 @@ func TestZSetsBlocking(t *testing.T) {
 			ctl.expect0("EXEC", "*2\r\n:1\r\n:1\r\n")
 			zsetsNoReply(t, c1, 50*time.Millisecond)
 
+			// Served from the key that got data, even when an earlier key
+			// was meanwhile created with another type.
+			c5 := dial() // c1 is still blocked on mk2
+			block(2, c5, "BZPOPMIN", "pk1", "pk2", "0")
+			ctl.expect0("MULTI", "+OK\r\n")
+			ctl.expect0("SET", "pk1", "str", "+QUEUED\r\n")
+			ctl.expect0("ZADD", "pk2", "1", "y", "+QUEUED\r\n")
+			ctl.expect0("EXEC", "*2\r\n+OK\r\n:1\r\n")
+			c5.expect(zsetsArr(b("pk2"), b("y"), b("1")))
+
 			// A key of another type does not serve the waiter; a sorted set
 			// created later does.
 			ctl.expect0("SET", "mk2", "str", "+OK\r\n")
@@ -708,5 +718,58 @@ func TestZSetsBlockingStress(t *testing.T) {
 	w := dialWire(t, s.Addr)
 	for _, k := range keys {
 		w.expect0("EXISTS", k, ":0\r\n")
+	}
+}
+
+// TestZSetsKeyspaceEvents compares the keyspace notifications of the
+// sorted-set commands with redis-server's.
+func TestZSetsKeyspaceEvents(t *testing.T) {
+	events := func(s *Server) []string {
+		sub := dialWire(t, s.Addr)
+		w := dialWire(t, s.Addr)
+		w.expect0("CONFIG", "SET", "notify-keyspace-events", "KEA", "+OK\r\n")
+		sub.expect0("PSUBSCRIBE", "__key*__:*", "")
+		for _, cmd := range [][]string{
+			{"ZADD", "k", "1", "a", "2", "b"},
+			{"ZADD", "k", "1", "a"},
+			{"ZADD", "k", "XX", "5", "nosuch"},
+			{"ZADD", "k", "INCR", "1", "a"},
+			{"ZINCRBY", "k", "1", "b"},
+			{"ZREM", "k", "nosuch"},
+			{"ZREM", "k", "a"},
+			{"ZADD", "k", "3", "c", "4", "d"},
+			{"ZREMRANGEBYRANK", "k", "0", "0"},
+			{"ZREMRANGEBYSCORE", "k", "10", "20"},
+			{"ZREMRANGEBYSCORE", "k", "3", "3"},
+			{"ZADD", "l", "0", "a", "0", "b"},
+			{"ZREMRANGEBYLEX", "l", "-", "+"},
+			{"ZUNIONSTORE", "u", "1", "k"},
+			{"ZINTERSTORE", "u", "2", "k", "nosuch"},
+			{"ZINTERSTORE", "u", "2", "k", "nosuch"},
+			{"ZDIFFSTORE", "u", "1", "k"},
+			{"ZRANGESTORE", "r", "k", "0", "-1"},
+			{"ZRANGESTORE", "r", "k", "5", "6"},
+			{"ZPOPMIN", "u"},
+			{"ZPOPMAX", "k", "0"},
+			{"ZMPOP", "1", "k", "MAX", "COUNT", "10"},
+			{"ZADD", "b", "1", "x"},
+			{"BZPOPMIN", "b", "0"},
+			{"SET", "end", "1"},
+		} {
+			w.do(cmd...)
+		}
+		var out []string
+		for {
+			msg := sub.reply()
+			out = append(out, msg)
+			if strings.Contains(msg, "__keyevent@0__:set") {
+				return out
+			}
+		}
+	}
+	got := events(Start(t, "--proactor_threads", "4"))
+	want := events(StartRedis(t))
+	if strings.Join(got, "") != strings.Join(want, "") {
+		t.Fatalf("events differ:\n damselfly: %q\n     redis: %q", got, want)
 	}
 }
