@@ -301,7 +301,13 @@ func cmdGeoDist(c *Ctx) {
 	}
 	lon1, lat1, _ := value.GeoDecodeScore(s1)
 	lon2, lat2, _ := value.GeoDecodeScore(s2)
-	c.W.Bulk(geoDistText(value.GeoDistance(lon1, lat1, lon2, lat2) / toMeter))
+	// The fast distance renders the same 4 decimals unless it is a close
+	// call at the rounding point.
+	d := value.GeoDistanceFast(lon1, lat1, lon2, lat2) / toMeter
+	if geoRoundingCloseCall(d) {
+		d = value.GeoDistance(lon1, lat1, lon2, lat2) / toMeter
+	}
+	c.W.Bulk(geoDistText(d))
 }
 
 func cmdGeoHash(c *Ctx) {
