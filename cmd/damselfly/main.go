@@ -52,7 +52,7 @@ func run() int {
 		select {
 		case s := <-sig:
 			log.Info("received signal, shutting down", "signal", s.String())
-			srv.Close()
+			srv.Shutdown()
 		case <-srv.Done():
 		}
 	}()

@@ -282,6 +282,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 		if bc.perKey {
 			c.readyKey = []byte(k.Key)
 		}
+		e.beforeWrite(&c, bc.spec)
 		bc.spec.Handler(&c)
 		if c.wouldBlock {
 			w.State.Store(shard.Waiting)

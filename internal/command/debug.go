@@ -44,15 +44,7 @@ func cmdDebug(c *Ctx) {
 		c.Env.Log.Warn("DEBUG LOG: " + string(c.Args[2]))
 		c.W.OK()
 	case sub == "reload":
-		for _, a := range c.Args[2:] {
-			switch strings.ToLower(string(a)) {
-			case "merge", "noflush", "nosave":
-			default:
-				c.Err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
-				return
-			}
-		}
-		c.Err("ERR DEBUG RELOAD is not supported: Damselfly does not write snapshots yet")
+		debugReload(c)
 	case sub == "change-repl-id" && n == 2:
 		c.Env.State.NewReplID()
 		c.W.OK()
@@ -107,7 +99,11 @@ func debugHelp(c *Ctx) {
 		"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
 		"    true, false.",
 		"RELOAD [option ...]",
-		"    Save the RDB on disk and reload it back to memory. Not supported yet.",
+		"    Save the RDB on disk and reload it back to memory. By default it will save",
+		"    the RDB file and load it back.",
+		"    The option NOFLUSH can be used to load the RDB without flushing the",
+		"    dataset; MERGE replaces the existing keys instead of failing on them.",
+		"    NOSAVE reloads the last saved file without saving first.",
 		"SDSLEN <key>",
 		"    Show low level SDS string info representing `key` and value.",
 		"SET-ACTIVE-EXPIRE <0|1>",
@@ -437,4 +433,53 @@ func debugProtocol(c *Ctx) {
 	default:
 		c.Err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 	}
+}
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless
+// NOSAVE), then, with every shard locked, empty the databases (unless
+// NOFLUSH) and load the file back.
+func debugReload(c *Ctx) {
+	merge, flush, save := false, true, true
+	for _, a := range c.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.Err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	p := c.Env.Persist
+	if p == nil {
+		c.Err("ERR snapshots are not configured")
+		return
+	}
+	if save {
+		if err := p.Save(c.holdsAllShards()); err != nil {
+			c.Err("ERR Error trying to save the DB: " + err.Error())
+			return
+		}
+	}
+	st := c.Env.Store
+	for i := 0; i < st.N(); i++ {
+		defer st.Shard(i).Release(c.lock(st.Shard(i)))
+	}
+	if flush {
+		for i := 0; i < st.N(); i++ {
+			sh := st.Shard(i)
+			for j := 0; j < sh.NumDBs(); j++ {
+				sh.DB(j).Clear()
+			}
+		}
+	}
+	if err := p.ReloadLocked(merge); err != nil {
+		c.Err("ERR Error trying to load the RDB dump, check server logs.")
+		c.Env.Log.Error("DEBUG RELOAD failed", "err", err)
+		return
+	}
+	c.W.OK()
 }

@@ -31,6 +31,12 @@ func (e *Env) Exec(c *Ctx) {
 		c.Err(ErrNoAuth)
 		return
 	}
+	if e.Loading.Load() && !spec.Has(Loading) {
+		spec.stats.rejected.Add(1)
+		c.flagTransaction()
+		c.Err(LoadingError)
+		return
+	}
 	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
 		spec.stats.rejected.Add(1)
 		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
@@ -121,6 +127,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	case spec.Has(AllShards):
 		all := st.All()
 		st.LockSet(&all, c.Now)
+		e.beforeWrite(c, spec)
 		spec.Handler(c)
 		e.afterCommand(c, spec)
 		e.serveReady(&all, c.Now)
@@ -139,6 +146,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		i := st.Of(c.Args[pos[0]])
 		sh := st.Shard(i)
 		sh.Lock(c.Now)
+		e.beforeWrite(c, spec)
 		spec.Handler(c)
 		e.afterCommand(c, spec)
 		if sh.HasReady() {
@@ -154,10 +162,39 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		set.Add(st.Of(c.Args[p]))
 	}
 	st.LockSet(&set, c.Now)
+	e.beforeWrite(c, spec)
 	spec.Handler(c)
 	e.afterCommand(c, spec)
 	e.serveReady(&set, c.Now)
 	st.UnlockSet(&set)
+}
+
+// beforeWrite runs, under the command's locks, before a write command's
+// handler while a snapshot is being saved: each key the command names
+// that the snapshot has not written yet is serialized first, so the
+// command may change it in place (keyspace.DB.BeforeWrite). Without a
+// save running it costs one atomic load. Scripts and MULTI/EXEC call it
+// for each command they run; blocked clients served by a push too.
+func (e *Env) beforeWrite(c *Ctx, spec *Spec) {
+	if !e.Store.Saving() {
+		return
+	}
+	target := spec
+	if spec.Subcommands != nil && len(c.Args) > 1 {
+		if sub := spec.Sub(c.Args[1]); sub != nil {
+			target = sub
+		}
+	}
+	if (spec.Flags|target.Flags)&Write == 0 {
+		return
+	}
+	pos := target.KeyPositions(c.Args)
+	if len(pos) == 0 && target != spec {
+		pos = spec.KeyPositions(c.Args)
+	}
+	for _, p := range pos {
+		c.DB(c.Args[p]).BeforeWrite(c.Args[p])
+	}
 }
 
 func arityOK(arity, n int) bool {

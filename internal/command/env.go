@@ -54,6 +54,12 @@ type Env struct {
 	// Snapshots reports the persistence state for the admin console; nil
 	// until the snapshot subsystem sets it.
 	Snapshots func() SnapshotInfo
+	// Persist runs saves (SAVE, BGSAVE, DEBUG RELOAD); nil when the
+	// server has no snapshot subsystem.
+	Persist Persistence
+	// Loading is set while a snapshot loads: commands without the
+	// "loading" flag are refused with -LOADING.
+	Loading atomic.Bool
 	// State is the server commands' own state: instantaneous metrics,
 	// memory peak, replication id (server_state.go).
 	State ServerState

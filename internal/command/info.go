@@ -173,6 +173,9 @@ func lruClock(ms int64) int64 { return (ms / 1000) & (1<<24 - 1) }
 // lastSave is LASTSAVE's answer: the snapshot hooks' last save time, or the
 // start time while nothing has been saved.
 func (e *Env) lastSave() int64 {
+	if e.Persist != nil {
+		return e.Persist.LastSave()
+	}
 	d := &info.Data{RDBLastSaveTime: e.Start.Unix()}
 	for _, h := range e.InfoHooks {
 		h(d)

@@ -216,6 +216,7 @@ func cmdExec(c *Ctx) {
 				target = sub
 			}
 		}
+		c.Env.beforeWrite(&inner, q.spec)
 		q.spec.Handler(&inner)
 		c.Env.afterCommand(&inner, q.spec)
 		if c.Env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {

@@ -396,6 +396,7 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 	start := time.Now()
 	sc.inner = Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true, inScript: true}
 	inner := &sc.inner
+	env.beforeWrite(inner, spec)
 	spec.Handler(inner)
 	env.afterCommand(inner, spec)
 	if env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {

@@ -78,6 +78,7 @@ func runStreamSub(c *Ctx) {
 	}
 	sh := c.ShardOf(c.Args[2])
 	took := c.lock(sh)
+	c.Env.beforeWrite(c, sub)
 	sub.Handler(c)
 	// What the dispatcher does for keyed commands: WATCH versions and
 	// client-side caching invalidations for writes, tracking for reads.

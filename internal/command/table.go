@@ -32,6 +32,7 @@ func NewTable() *Table {
 		registerHyperLogLog,
 		registerSort,
 		registerGeo,
+		registerPersistence,
 	} {
 		register(t)
 	}

@@ -207,6 +207,7 @@ func (e *Env) sendInvalidation(id, from int64, keys [][]byte) {
 // keysChanged runs after a write command: WATCH versions and client-side
 // caching invalidations for the command's keys. The keys' shards are held.
 func (e *Env) keysChanged(c *Ctx, spec *Spec) {
+	e.countChanges(c, spec)
 	watching := e.Watching.n.Load() != 0
 	tracking := e.Tracking.active.Load() != 0
 	if !watching && !tracking {

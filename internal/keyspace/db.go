@@ -85,6 +85,10 @@ type DB struct {
 	// notifications.
 	Index  int
 	Events Events
+
+	// snap is the running snapshot that still needs some entries (see
+	// snapshot.go); nil when none.
+	snap *snapState
 }
 
 // Events receives keyspace events from a DB. Its methods run with the
@@ -232,12 +236,18 @@ func (d *DB) Version(r Ref) uint64 { return d.ents[r].version }
 // Touch records that r's value was changed in place (a complex value
 // mutated by its command), giving it a new version.
 func (d *DB) Touch(r Ref) {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	d.clock.Ver++
 	d.ents[r].version = d.clock.Ver
 }
 
 // SetExpireAt sets r's expiry (unix ms); 0 removes it.
 func (d *DB) SetExpireAt(r Ref, at int64) {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	e := &d.ents[r]
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -270,6 +280,9 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 	if r == noRef {
 		r = d.insert(key, h)
 	} else {
+		if d.snap != nil {
+			d.preserve(r)
+		}
 		e := &d.ents[r]
 		if e.expireAt != 0 && e.expireAt <= d.clock.Ms {
 			keepTTL = false // an expired key's TTL is not kept
@@ -295,6 +308,9 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 // ReplaceString changes r's string value (INCR, SET-like rewrites of an
 // existing key), keeping its expiry. val is copied.
 func (d *DB) ReplaceString(r Ref, val []byte) {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	e := &d.ents[r]
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -307,6 +323,9 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 // AppendString appends to r's string in place with amortised growth, so a
 // value built by repeated APPENDs costs linear time overall.
 func (d *DB) AppendString(r Ref, suffix []byte) {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	e := &d.ents[r]
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -320,6 +339,9 @@ func (d *DB) AppendString(r Ref, suffix []byte) {
 // for the caller to modify in place (SETRANGE, SETBIT). It marks the value
 // "raw" like Redis.
 func (d *DB) MutableString(r Ref, n int) []byte {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	e := &d.ents[r]
 	d.clock.Ver++
 	e.version = d.clock.Ver
@@ -341,6 +363,9 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	if added {
 		r = d.insert(key, h)
 	} else {
+		if d.snap != nil {
+			d.preserve(r)
+		}
 		d.bytes -= valueBytes(&d.ents[r])
 	}
 	e := &d.ents[r]
@@ -416,6 +441,9 @@ func (d *DB) Delete(key []byte) bool {
 
 // DeleteRef removes the entry r.
 func (d *DB) DeleteRef(r Ref) {
+	if d.snap != nil {
+		d.preserve(r)
+	}
 	e := &d.ents[r]
 	h := e.hash
 	for t := 0; t < 2; t++ {
@@ -459,6 +487,15 @@ func (d *DB) Clear() {
 				d.streamGone(e)
 			}
 		}
+	}
+	if s := d.snap; s != nil {
+		// A running snapshot keeps walking the old entries, which
+		// nothing else references from now on.
+		old := new(DB)
+		*old = *d
+		old.Events, old.OnAdd = nil, nil
+		d.snap = nil
+		s.saver.Cleared(d, old)
 	}
 	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
 }

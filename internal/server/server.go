@@ -23,6 +23,7 @@ import (
 	"github.com/damselfly-db/damselfly/internal/command"
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/shard"
+	"github.com/damselfly-db/damselfly/internal/snapshot"
 )
 
 // Server is one Damselfly process's serving state.
@@ -42,6 +43,7 @@ type Server struct {
 	// client port and on the admin port.
 	httpMain, httpAdmin *httpPort
 	admin               *admin.Console
+	snap                *snapshot.Manager
 	conns               map[*conn]struct{}
 	wg                  sync.WaitGroup
 	nconns              atomic.Int64
@@ -54,6 +56,11 @@ type Server struct {
 	cancel          context.CancelFunc
 	done            chan struct{}
 	doneOnce        sync.Once
+	// loadPath is the snapshot Serve loads; loadFailed stops the save on
+	// shutdown from replacing a file that could not be loaded.
+	loadPath   string
+	loadFailed atomic.Bool
+	serveErr   error
 }
 
 // New builds a server from a loaded configuration.
@@ -81,11 +88,27 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
+	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
+	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
+	s.snap.Functions = s.env.FunctionLibraries
+	s.snap.LoadFunction = s.env.RestoreFunctionLibrary
+	s.env.Persist = s.snap
+	s.env.InfoHooks = append(s.env.InfoHooks, s.snap.Info)
+	s.env.MetricHooks = append(s.env.MetricHooks, s.snap.Metrics)
+	s.env.Snapshots = func() command.SnapshotInfo {
+		st := s.snap.Status()
+		return command.SnapshotInfo{Configured: st.Configured, Dir: st.Dir, File: st.File, InProgress: st.InProgress,
+			LastSave: st.LastSave, LastStatus: st.LastStatus, LastDuration: st.LastDuration,
+			NextScheduled: st.NextScheduled, Saves: st.Saves, Failures: st.Fails}
+	}
 	s.env.Shutdown = s.shutdownCommand
 	s.env.ResetHook = s.resetClient
 	s.admin = admin.New(s.env)
 	return s
 }
+
+// Snapshots exposes the snapshot manager (for tests and main).
+func (s *Server) Snapshots() *snapshot.Manager { return s.snap }
 
 // Env exposes the command environment (for tests and the admin side).
 func (s *Server) Env() *command.Env { return s.env }
@@ -190,6 +213,22 @@ func (s *Server) Serve() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go s.env.Store.Heartbeat(ctx, s.cfg.HZ.Get, &s.activeExpire, &s.env.Stats.ExpiredKeysActive)
+	// The snapshot to load is chosen before accepting connections, so
+	// that no command runs on the empty dataset: until it is loaded they
+	// get -LOADING, INFO says loading:1 and /healthz answers 503.
+	if path, err := s.snap.PrepareLoad(); err != nil {
+		s.log.Error("cannot look for a snapshot to load", "err", err)
+	} else if path != "" {
+		s.loadPath = path
+		go func() {
+			if err := s.snap.FinishLoad(path); err != nil {
+				s.loadFailed.Store(true)
+				s.serveErr = fmt.Errorf("loading snapshot %s: %w", path, err)
+				s.Close()
+			}
+		}()
+	}
+	go s.snap.Run(ctx)
 	go s.env.RunSampler(ctx)
 	go s.admin.Run(ctx)
 	s.mu.Lock()
@@ -223,7 +262,7 @@ func (s *Server) Serve() error {
 		s.log.Info("serving the admin console", "addrs", fmt.Sprint(s.AdminAddrs()))
 	}
 	<-s.done
-	return nil
+	return s.serveErr
 }
 
 func (s *Server) acceptLoop(l net.Listener, listener string) {
@@ -275,7 +314,14 @@ func isTemporary(err error) bool {
 }
 
 // Close stops listening, closes every connection and waits for them.
-func (s *Server) Close() {
+func (s *Server) Close() { s.close(false) }
+
+// Shutdown is Close with the save on shutdown (SIGTERM, SIGINT): once no
+// client can write any more, the dataset is saved when a dbfilename is
+// configured, as Dragonfly does.
+func (s *Server) Shutdown() { s.close(true) }
+
+func (s *Server) close(save bool) {
 	if !s.closing.CompareAndSwap(false, true) {
 		return
 	}
@@ -285,10 +331,17 @@ func (s *Server) Close() {
 		c.nc.Close()
 	}
 	s.mu.Unlock()
+	s.wg.Wait()
+	if save && !s.loadFailed.Load() && !s.env.Loading.Load() {
+		if err := s.snap.Shutdown(true); err != nil {
+			s.log.Error("the save on shutdown failed", "err", err)
+		}
+	} else {
+		s.snap.Shutdown(false)
+	}
 	if s.cancel != nil {
 		s.cancel()
 	}
-	s.wg.Wait()
 	s.doneOnce.Do(func() { close(s.done) })
 }
 
@@ -327,8 +380,15 @@ func (s *Server) logClientLimit(n int64) {
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 // shutdownCommand implements SHUTDOWN: the reply is the closed connection.
+// The save happens first, so that a failure is reported to the client
+// (which may then retry, or insist with SHUTDOWN NOSAVE or FORCE).
 func (s *Server) shutdownCommand(save bool) error {
 	s.log.Info("shutdown requested by client", "save", save)
+	if save && !s.loadFailed.Load() && !s.env.Loading.Load() {
+		if err := s.snap.Shutdown(true); err != nil {
+			return err
+		}
+	}
 	go s.Close()
 	return nil
 }

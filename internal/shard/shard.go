@@ -34,6 +34,12 @@ type Shard struct {
 	blockedDBs []int
 	ready      []BlockKey
 
+	// Dirty counts the changes made by write commands in this shard
+	// (Redis's server.dirty, summed across shards for
+	// rdb_changes_since_last_save and the save rules). Written under mu,
+	// read without it.
+	Dirty atomic.Int64
+
 	// Stats, guarded by mu and summed across shards when read.
 	Hits, Misses  int64
 	EvictedKeys   int64
@@ -69,6 +75,10 @@ func (s *Shard) Acquire(owner, now int64) bool {
 	return true
 }
 
+// OwnedBy reports whether owner holds the shard through LockSetOwned
+// (a MULTI/EXEC or script in progress).
+func (s *Shard) OwnedBy(owner int64) bool { return owner != 0 && s.owner.Load() == owner }
+
 // Release undoes Acquire.
 func (s *Shard) Release(took bool) {
 	if took {
@@ -101,6 +111,29 @@ func (s *Shard) SwapDB(a, b int) {
 type Store struct {
 	shards []*Shard
 	seed   maphash.Seed
+	saving atomic.Int32
+}
+
+// Saving reports whether a snapshot is running: write commands then hand
+// the keys they are about to change to it first (keyspace.DB.BeforeWrite).
+func (st *Store) Saving() bool { return st.saving.Load() != 0 }
+
+// SetSaving records that a snapshot starts (true) or ends (false).
+func (st *Store) SetSaving(on bool) {
+	if on {
+		st.saving.Add(1)
+	} else {
+		st.saving.Add(-1)
+	}
+}
+
+// Dirty is the number of changes since the start, summed over shards.
+func (st *Store) Dirty() int64 {
+	var n int64
+	for _, sh := range st.shards {
+		n += sh.Dirty.Load()
+	}
+	return n
 }
 
 // NewStore creates n shards of dbs databases each.

@@ -210,7 +210,7 @@ func TestObsConsoleBrowser(t *testing.T) {
 	if got := obsText(t, ctx, "#server-port"); got != strconv.Itoa(s.Port) {
 		t.Errorf("#server-port shows %q", got)
 	}
-	if got := obsText(t, ctx, "#snapshot-status"); got != "snapshots: not configured" {
+	if got := obsText(t, ctx, "#snapshot-status"); got != "last save: never" {
 		t.Errorf("#snapshot-status shows %q", got)
 	}
 	if got := obsText(t, ctx, "#keyspace-table tbody tr:first-child td:nth-child(2)"); obsNum(t, got) != keys {
