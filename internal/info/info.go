@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sections in the order Redis prints them.
@@ -206,6 +207,14 @@ type Data struct {
 	RDBLastLoadKeysLoaded    int64
 	CurrentSaveKeysProcessed int64
 	CurrentSaveKeysTotal     int64
+	// The memory a save holds beyond the dataset: for Redis the pages its
+	// fork copied on write; for Damselfly the serialized bytes waiting for
+	// the disk (what writers changed plus the walk's bounded queue).
+	CurrentCOWPeak, CurrentCOWSize, RDBLastCOWSize int64
+	// While Loading: when the load started (unix seconds), the file's
+	// size, the memory it was written from, and how much is read.
+	LoadingStartTime, LoadingTotalBytes   int64
+	LoadingRDBUsedMem, LoadingLoadedBytes int64
 
 	// Stats
 	TotalConnectionsReceived, TotalCommandsProcessed int64
@@ -439,8 +448,8 @@ func persistence(b *Builder, d *Data) {
 	b.Section("Persistence")
 	b.Bool("loading", d.Loading)
 	b.Bool("async_loading", d.AsyncLoading)
-	b.Int("current_cow_peak", 0)
-	b.Int("current_cow_size", 0)
+	b.Int("current_cow_peak", d.CurrentCOWPeak)
+	b.Int("current_cow_size", d.CurrentCOWSize)
 	b.Int("current_cow_size_age", 0)
 	b.Str("current_fork_perc", "0.00")
 	b.Int("current_save_keys_processed", d.CurrentSaveKeysProcessed)
@@ -456,7 +465,7 @@ func persistence(b *Builder, d *Data) {
 	b.Int("rdb_last_bgsave_time_sec", d.RDBLastBgsaveTimeSec)
 	b.Int("rdb_current_bgsave_time_sec", d.RDBCurrentBgsaveTimeSec)
 	b.Int("rdb_saves", d.RDBSaves)
-	b.Int("rdb_last_cow_size", 0)
+	b.Int("rdb_last_cow_size", d.RDBLastCOWSize)
 	b.Int("rdb_last_load_keys_expired", d.RDBLastLoadKeysExpired)
 	b.Int("rdb_last_load_keys_loaded", d.RDBLastLoadKeysLoaded)
 	b.Int("aof_enabled", 0)
@@ -471,6 +480,25 @@ func persistence(b *Builder, d *Data) {
 	b.Int("aof_last_cow_size", 0)
 	b.Int("module_fork_in_progress", 0)
 	b.Int("module_fork_last_cow_size", 0)
+	if d.Loading {
+		// Redis's progress fields, which clients such as ioredis read to
+		// decide how long to wait.
+		perc, remaining := 0.0, int64(1)
+		if d.LoadingTotalBytes > 0 {
+			perc = float64(d.LoadingLoadedBytes) / float64(d.LoadingTotalBytes) * 100
+			remaining = d.LoadingTotalBytes - d.LoadingLoadedBytes
+		}
+		eta := int64(1)
+		if elapsed := time.Now().Unix() - d.LoadingStartTime; elapsed > 0 {
+			eta = elapsed * remaining / (d.LoadingLoadedBytes + 1)
+		}
+		b.Int("loading_start_time", d.LoadingStartTime)
+		b.Int("loading_total_bytes", d.LoadingTotalBytes)
+		b.Int("loading_rdb_used_mem", d.LoadingRDBUsedMem)
+		b.Int("loading_loaded_bytes", d.LoadingLoadedBytes)
+		b.Str("loading_loaded_perc", strconv.FormatFloat(perc, 'f', 2, 64))
+		b.Int("loading_eta_seconds", eta)
+	}
 }
 
 func stats(b *Builder, d *Data) {

@@ -49,11 +49,10 @@ type Reader struct {
 	db int
 	// Version is the file's RDB version, known after ReadHeader.
 	Version int
-	// SkipUnsupported makes Next skip keys of types Damselfly cannot
-	// hold (module values, Dragonfly's JSON) instead of failing: it
-	// counts them in Skipped. Only possible when the value's size is
-	// known, which it is not for those types, so it applies to the
-	// Dragonfly types that are plain strings (JSON).
+	// Skipped counts the keys Next passed over: empty collections (which
+	// Redis skips too) and Dragonfly JSON documents, which Damselfly has
+	// no type for. Module values cannot be skipped (their size is not
+	// known without the module) and fail the read.
 	Skipped int
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +50,10 @@ func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 		return st, err
 	}
 	st.Version = r.Version
+	m.mu.Lock()
+	m.loadStart, m.loadTotal, m.loadUsedMem = time.Now(), size, 0
+	m.loadRead.Store(0)
+	m.mu.Unlock()
 	ins := m.newInserter(opt)
 	err = m.decode(r, path, &st, ins)
 	if ierr := ins.close(); err == nil {
@@ -70,8 +75,14 @@ func (m *Manager) decode(r *rdb.Reader, path string, st *LoadStats, ins *inserte
 		case rdb.RecEOF:
 			return nil
 		case rdb.RecAux:
-			if string(rec.AuxKey) == "redis-ver" || string(rec.AuxKey) == "df-ver" || string(rec.AuxKey) == "damselfly-ver" {
+			switch string(rec.AuxKey) {
+			case "redis-ver", "df-ver", "damselfly-ver":
 				m.log.Info("loading a snapshot", "file", path, string(rec.AuxKey), string(rec.AuxVal))
+			case "used-mem":
+				n, _ := strconv.ParseInt(string(rec.AuxVal), 10, 64)
+				m.mu.Lock()
+				m.loadUsedMem = n
+				m.mu.Unlock()
 			}
 		case rdb.RecFunction:
 			if m.LoadFunction == nil {
@@ -105,6 +116,9 @@ func (m *Manager) decode(r *rdb.Reader, path string, st *LoadStats, ins *inserte
 			}
 			ins.add(loadItem{db: rec.DB, key: rec.Key, kind: kind, str: str, obj: obj, expireAt: rec.ExpireMs, idle: rec.Idle, freq: rec.Freq})
 			st.Loaded++
+			if n%1024 == 0 {
+				m.loadRead.Store(r.Offset())
+			}
 			if n%4096 == 0 {
 				if err := ins.failed(); err != nil {
 					return err

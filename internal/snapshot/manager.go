@@ -53,6 +53,9 @@ type Manager struct {
 	LoadFunction func(code []byte) error
 	// Limits returns the encoding thresholds in force.
 	Limits func() Limits
+	// Activity counts the commands the server has run; saves pace their
+	// walk while clients are busy. Nil: never paced.
+	Activity func() int64
 
 	mu             sync.Mutex
 	running        *job
@@ -71,7 +74,11 @@ type Manager struct {
 	keysExpired    int64
 	peakQueue      int
 	lastSchedMin   int64
-	lastHooked     int64         // entries the last save wrote ahead of a change
+	lastHooked     int64 // entries the last save wrote ahead of a change
+	loadStart      time.Time
+	loadTotal      int64
+	loadUsedMem    int64
+	loadRead       atomic.Int64  // bytes of the file read so far
 	sync           chan struct{} // the running save's finished channel
 }
 
@@ -236,7 +243,7 @@ func (m *Manager) start(why string, held, inline bool) (*job, error) {
 	now := time.Now()
 	path := m.Path(now)
 	dirty := m.store.Dirty()
-	j, err := begin(m.store, path, m.header(now), held, inline)
+	j, err := begin(m.store, path, m.header(now), held, inline, m.Activity)
 	m.mu.Lock()
 	m.starting = false
 	m.lastTry = now
@@ -404,6 +411,12 @@ func (m *Manager) Info(d *info.Data) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d.Loading = m.loading != nil && m.loading.Load()
+	if d.Loading {
+		d.LoadingStartTime = m.loadStart.Unix()
+		d.LoadingTotalBytes = m.loadTotal
+		d.LoadingRDBUsedMem = m.loadUsedMem
+		d.LoadingLoadedBytes = m.loadRead.Load()
+	}
 	d.RDBChangesSinceLastSave = m.store.Dirty() - m.dirtyAtSave
 	d.RDBLastSaveTime = m.lastSave.Unix()
 	d.RDBLastBgsaveStatus = "ok"
@@ -420,8 +433,10 @@ func (m *Manager) Info(d *info.Data) {
 		d.RDBCurrentBgsaveTimeSec = int64(time.Since(j.start).Seconds())
 		d.CurrentSaveKeysProcessed = j.keysDone.Load()
 		d.CurrentSaveKeysTotal = j.keysTotal
+		d.CurrentCOWSize, d.CurrentCOWPeak = j.q.sizes()
 	}
 	d.RDBSaves = m.saves
+	d.RDBLastCOWSize = int64(m.peakQueue)
 	d.RDBLastLoadKeysLoaded = m.keysLoaded
 	d.RDBLastLoadKeysExpired = m.keysExpired
 }

@@ -379,6 +379,9 @@ func TestSnapshotLoading(t *testing.T) {
 		loading := strings.Contains(info, "loading:1\r\n")
 		if loading {
 			sawLoading = true
+			if !strings.Contains(info, "loading_eta_seconds:") || !strings.Contains(info, "loading_total_bytes:") {
+				t.Errorf("INFO while loading lacks the progress fields:\n%s", info)
+			}
 			if resp, err := http.Get("http://" + d2.Addr + "/healthz"); err == nil {
 				saw503 = saw503 || resp.StatusCode == 503
 				resp.Body.Close()
