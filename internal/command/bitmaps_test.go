@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/damselfly-db/damselfly/internal/value"
 )
 
 // TestBitopWords compares the word-at-a-time BITOP kernel with a byte loop
@@ -71,6 +73,26 @@ func TestBitSearch(t *testing.T) {
 			if got := bitSearch(p, from, to, want); got != exp {
 				t.Fatalf("%x [%d,%d] bit %d: %d, want %d", p, from, to, want, got, exp)
 			}
+		}
+	}
+}
+
+// TestGeoFastDistanceGuards checks that where the fast distance is used
+// (not a close call), it renders and compares like the exact one.
+func TestGeoFastDistanceGuards(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 200000; i++ {
+		lon1, lat1 := r.Float64()*360-180, r.Float64()*170-85
+		lon2, lat2 := lon1+r.NormFloat64()*[]float64{0.001, 1, 100}[i%3], lat1+r.NormFloat64()*[]float64{0.001, 1, 50}[i%3]
+		lon2, lat2 = max(-180, min(180, lon2)), max(-85, min(85, lat2))
+		conv := []float64{1, 1000, 0.3048, 1609.34}[i%4]
+		fast := value.GeoDistanceFast(lon1, lat1, lon2, lat2)
+		exact := value.GeoDistance(lon1, lat1, lon2, lat2)
+		if !geoRoundingCloseCall(fast/conv) && string(geoDistText(fast/conv)) != string(geoDistText(exact/conv)) {
+			t.Fatalf("%v,%v %v,%v: fast %s, exact %s", lon1, lat1, lon2, lat2, geoDistText(fast/conv), geoDistText(exact/conv))
+		}
+		if fast != exact && !value.GeoCloseCall(fast, exact) {
+			t.Fatalf("fast %v and exact %v are not a close call", fast, exact)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package command
 import (
 	"bytes"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,9 +24,9 @@ func registerGeo(t *Table) {
 	}
 	w := Write | DenyOOM
 	radius := geo("georadius", -6, w|MovableKeys, 1, 1, func(c *Ctx) { geoSearch(c, 1, geoRadiusCoords) }, "3.2.0", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.")
-	radius.KeysFn = geoRadiusKeys
+	radius.KeysFn = geoRadiusKeys(6)
 	byMember := geo("georadiusbymember", -5, w|MovableKeys, 1, 1, func(c *Ctx) { geoSearch(c, 1, geoRadiusMember) }, "3.2.0", "Queries a geospatial index for members within a distance from a member, optionally stores the result.")
-	byMember.KeysFn = geoRadiusKeys
+	byMember.KeysFn = geoRadiusKeys(5)
 	t.add(
 		geo("geoadd", -5, w, 1, 1, cmdGeoAdd, "3.2.0", "Adds one or more members to a geospatial index. The key is created if it doesn't exist."),
 		geo("geodist", -4, ReadOnly, 1, 1, cmdGeoDist, "3.2.0", "Returns the distance between two members of a geospatial index."),
@@ -41,21 +41,34 @@ func registerGeo(t *Table) {
 	)
 }
 
-// geoRadiusKeys finds GEORADIUS's keys like Redis's georadiusGetKeys: the
-// source, and the last STORE/STOREDIST destination from argument 5 on.
-func geoRadiusKeys(args [][]byte) []int {
-	keys := []int{1}
-	store := -1
-	for i := 5; i < len(args); i++ {
-		if a := lower(args[i]); (a == "store" || a == "storedist") && i+1 < len(args) {
-			store = i + 1
-			i++
+// geoRadiusKeys finds GEORADIUS's keys as Redis 7's key specs do: the
+// source, then the argument after the first STORE and after the first
+// STOREDIST from argument `from` on (6 for GEORADIUS, 5 for
+// GEORADIUSBYMEMBER). The destination the command really uses (the last
+// STORE/STOREDIST) is added when it is not among them, so that it is locked.
+func geoRadiusKeys(from int) func(args [][]byte) []int {
+	return func(args [][]byte) []int {
+		keys := []int{1}
+		for _, kw := range []string{"store", "storedist"} {
+			for i := from; i+1 < len(args); i++ {
+				if lower(args[i]) == kw {
+					keys = append(keys, i+1)
+					break
+				}
+			}
 		}
+		last := -1
+		for i := from; i+1 < len(args); i++ {
+			if a := lower(args[i]); a == "store" || a == "storedist" {
+				last = i + 1
+				i++
+			}
+		}
+		if last > 0 && !slices.Contains(keys, last) {
+			keys = append(keys, last)
+		}
+		return keys
 	}
-	if store > 0 {
-		keys = append(keys, store)
-	}
-	return keys
 }
 
 // geoFloat parses a number like Redis's string2d: all of the argument is
@@ -288,7 +301,13 @@ func cmdGeoDist(c *Ctx) {
 	}
 	lon1, lat1, _ := value.GeoDecodeScore(s1)
 	lon2, lat2, _ := value.GeoDecodeScore(s2)
-	c.W.Bulk(geoDistText(value.GeoDistance(lon1, lat1, lon2, lat2) / toMeter))
+	// The fast distance renders the same 4 decimals unless it is a close
+	// call at the rounding point.
+	d := value.GeoDistanceFast(lon1, lat1, lon2, lat2) / toMeter
+	if geoRoundingCloseCall(d) {
+		d = value.GeoDistance(lon1, lat1, lon2, lat2) / toMeter
+	}
+	c.W.Bulk(geoDistText(d))
 }
 
 func cmdGeoHash(c *Ctx) {
@@ -350,6 +369,15 @@ type geoPoint struct {
 	lon, lat float64
 	dist     float64
 	score    float64
+	exact    bool // dist is GeoDistance's, not the fast one
+}
+
+// geoRoundingCloseCall reports a distance whose 4-decimal rendering could
+// depend on its last bits.
+func geoRoundingCloseCall(d float64) bool {
+	x := d * 10000
+	margin := 64 * (math.Nextafter(d, math.Inf(1)) - d) * 10000
+	return math.Abs(x-math.Floor(x)-0.5) <= margin || math.IsNaN(x) || math.IsInf(x, 0)
 }
 
 // geoSearch implements GEORADIUS[BYMEMBER][_RO], GEOSEARCH and
@@ -512,17 +540,56 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 		c.W.Array(0)
 		return
 	}
+	// Distances: the fast haversine, replaced by the exact one (glibc's
+	// results, see value.GeoDistance) wherever the last bits can show: in
+	// close comparisons, at a rounding boundary of WITHDIST, and in
+	// STOREDIST scores.
 	if sortDir != 0 || withDist || storeDist {
 		for i := range points {
 			p := &points[i]
-			p.dist = value.GeoDistance(shape.Lon, shape.Lat, p.lon, p.lat)
+			p.dist = value.GeoDistanceFast(shape.Lon, shape.Lat, p.lon, p.lat)
 		}
 	}
-	switch sortDir {
-	case 1:
-		sort.SliceStable(points, func(a, b int) bool { return points[a].dist < points[b].dist })
-	case 2:
-		sort.SliceStable(points, func(a, b int) bool { return points[a].dist > points[b].dist })
+	exact := func(p *geoPoint) float64 {
+		if !p.exact {
+			p.dist = value.GeoDistance(shape.Lon, shape.Lat, p.lon, p.lat)
+			p.exact = true
+		}
+		return p.dist
+	}
+	if sortDir != 0 {
+		// Sort indexes with the scan position as the last key (Redis's
+		// merge sort keeps equal distances in scan order).
+		order := make([]int32, len(points))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(ia, ib int32) int {
+			a, b := &points[ia], &points[ib]
+			x, y := a.dist, b.dist
+			if value.GeoCloseCall(x, y) {
+				x, y = exact(a), exact(b)
+			}
+			r := 0
+			switch {
+			case x < y:
+				r = -1
+			case x > y:
+				r = 1
+			}
+			if sortDir == 2 {
+				r = -r
+			}
+			if r == 0 {
+				r = int(ia - ib)
+			}
+			return r
+		})
+		sorted := make([]geoPoint, len(points))
+		for i, j := range order {
+			sorted[i] = points[j]
+		}
+		points = sorted
 	}
 	n := len(points)
 	if count != 0 && int64(n) > count {
@@ -530,7 +597,11 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	}
 	points = points[:n]
 	for i := range points {
-		points[i].dist /= shape.Conversion
+		p := &points[i]
+		if storeDist || (withDist && geoRoundingCloseCall(p.dist/shape.Conversion)) {
+			exact(p)
+		}
+		p.dist /= shape.Conversion
 	}
 
 	if storeKey == nil {
@@ -588,6 +659,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 func geoCollect(idx geoIndex, shape *value.GeoShape, limit int) []geoPoint {
 	cells := value.GeoSearchAreas(shape)
 	var points []geoPoint
+	var arena []byte // members are copied here, a block at a time
 	last := -1
 	for i, cell := range cells {
 		if cell.IsZero() {
@@ -604,7 +676,12 @@ func geoCollect(idx geoIndex, shape *value.GeoShape, limit int) []geoPoint {
 		lo, hi := value.GeoBoxScores(cell)
 		idx.RangeByScore(lo, hi, func(member []byte, score float64) bool {
 			if lon, lat, in := shape.Within(score); in {
-				points = append(points, geoPoint{member: append([]byte(nil), member...), lon: lon, lat: lat, score: score})
+				if len(arena)+len(member) > cap(arena) {
+					arena = make([]byte, 0, max(1024, 2*cap(arena), len(member)))
+				}
+				at := len(arena)
+				arena = append(arena, member...)
+				points = append(points, geoPoint{member: arena[at:len(arena):len(arena)], lon: lon, lat: lat, score: score})
 			}
 			return !(limit > 0 && len(points) >= limit)
 		})

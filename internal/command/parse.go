@@ -56,6 +56,12 @@ func parseFloat(b []byte) (float64, bool) {
 	if len(b) == 0 || isBlank(b[0]) || isBlank(b[len(b)-1]) {
 		return 0, false
 	}
+	// Go's parser allows digit-separating underscores; C's strtod does not.
+	for _, c := range b {
+		if c == '_' {
+			return 0, false
+		}
+	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || math.IsNaN(f) {
 		return 0, false

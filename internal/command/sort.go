@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,32 +155,40 @@ func sortGeneric(c *Ctx, readOnly bool) {
 
 	// Load the elements. Lists and sorted sets keep their own order when
 	// nothing is sorted, and then only the LIMIT window is read.
+	// Elements are copied into one arena: an iterator may reuse its buffer,
+	// and BY/GET/STORE must not see a value that changes under them.
 	var items []sortItem
+	var arena []byte
+	load := func(e []byte) {
+		if len(arena)+len(e) > cap(arena) {
+			arena = make([]byte, 0, max(4096, 2*cap(arena), len(e)))
+		}
+		at := len(arena)
+		arena = append(arena, e...)
+		items = append(items, sortItem{obj: arena[at:len(arena):len(arena)]})
+	}
 	switch {
 	case src == nil:
 	case dontSort && kind != value.Set:
 		if end >= start {
 			items = make([]sortItem, 0, end-start+1)
-			src.Range(int(start), int(end-start+1), desc, func(e []byte) {
-				items = append(items, sortItem{obj: append([]byte(nil), e...)})
-			})
+			src.Range(int(start), int(end-start+1), desc, load)
 		}
 		end -= start
 		start = 0
 	default:
 		items = make([]sortItem, 0, n)
-		src.Each(func(e []byte) {
-			items = append(items, sortItem{obj: append([]byte(nil), e...)})
-		})
+		src.Each(load)
 	}
 
+	var keyBuf []byte // BY/GET key names are built here
 	convErr := false
 	if !dontSort {
 		for i := range items {
 			it := &items[i]
 			var w []byte
 			if sortBy != nil {
-				v, ok := c.sortLookup(sortBy, it.obj)
+				v, ok := c.sortLookup(sortBy, it.obj, &keyBuf)
 				if !ok {
 					continue
 				}
@@ -202,8 +210,28 @@ func sortGeneric(c *Ctx, readOnly bool) {
 		}
 		store := storeKey != nil
 		byPattern := sortBy != nil
-		sort.SliceStable(items, func(a, b int) bool {
-			x, y := &items[a], &items[b]
+		if alpha && !store {
+			// Without STORE, ALPHA compares like strcoll in the C locale:
+			// up to the first NUL. Cut the keys once.
+			for i := range items {
+				it := &items[i]
+				if !byPattern {
+					it.cmp = it.obj
+				}
+				if j := bytes.IndexByte(it.cmp, 0); j >= 0 {
+					it.cmp = it.cmp[:j]
+				}
+			}
+		}
+		// Sort indexes, not the items (no pointer moves), with the input
+		// position as the last key: the stable order Redis's merge sort
+		// gives equal elements.
+		order := make([]int32, len(items))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(ia, ib int32) int {
+			x, y := &items[ia], &items[ib]
 			var r int
 			switch {
 			case !alpha:
@@ -225,21 +253,32 @@ func sortGeneric(c *Ctx, readOnly bool) {
 					} else {
 						r = 1
 					}
-				case store:
-					r = bytes.Compare(x.cmp, y.cmp)
 				default:
-					r = cStrCompare(x.cmp, y.cmp)
+					r = bytes.Compare(x.cmp, y.cmp)
 				}
 			case store:
 				r = bytes.Compare(x.obj, y.obj)
 			default:
-				r = cStrCompare(x.obj, y.obj)
+				r = bytes.Compare(x.cmp, y.cmp)
 			}
 			if desc {
 				r = -r
 			}
-			return r < 0
+			if r == 0 {
+				r = int(ia - ib)
+			}
+			return r
 		})
+		// Only the LIMIT window is read back.
+		if end >= start {
+			window := make([]sortItem, end-start+1)
+			for i := range window {
+				window[i] = items[order[start+int64(i)]]
+			}
+			items = window
+			end -= start
+			start = 0
+		}
 	}
 
 	count := end - start + 1
@@ -258,7 +297,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 				c.W.Bulk(items[i].obj)
 			}
 			for _, g := range gets {
-				if v, ok := c.sortLookup(g, items[i].obj); ok {
+				if v, ok := c.sortLookup(g, items[i].obj, &keyBuf); ok {
 					c.W.Bulk(v)
 				} else {
 					c.W.Null()
@@ -273,7 +312,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			out = append(out, items[i].obj)
 		}
 		for _, g := range gets {
-			v, _ := c.sortLookup(g, items[i].obj)
+			v, _ := c.sortLookup(g, items[i].obj, &keyBuf)
 			out = append(out, append([]byte{}, v...))
 		}
 	}
@@ -291,7 +330,7 @@ func sortGeneric(c *Ctx, readOnly bool) {
 // otherwise the first "*" is replaced by e to name a string key, or, with
 // "->field" after the "*", a hash key and its field. A pattern without
 // "*" names nothing.
-func (c *Ctx) sortLookup(pattern, e []byte) ([]byte, bool) {
+func (c *Ctx) sortLookup(pattern, e []byte, buf *[]byte) ([]byte, bool) {
 	if len(pattern) == 1 && pattern[0] == '#' {
 		return e, true
 	}
@@ -305,10 +344,11 @@ func (c *Ctx) sortLookup(pattern, e []byte) ([]byte, bool) {
 		keyEnd = star + 1 + a
 		field = pattern[keyEnd+2:]
 	}
-	key := make([]byte, 0, keyEnd-1+len(e))
+	key := (*buf)[:0]
 	key = append(key, pattern[:star]...)
 	key = append(key, e...)
 	key = append(key, pattern[star+1:keyEnd]...)
+	*buf = key
 	db, ref, ok := c.Lookup(key)
 	if !ok {
 		return nil, false
@@ -325,22 +365,13 @@ func (c *Ctx) sortLookup(pattern, e []byte) ([]byte, bool) {
 	return db.Str(ref), true
 }
 
-// cStrCompare compares like strcmp (strcoll in the C locale): up to the
-// first NUL byte of each.
-func cStrCompare(a, b []byte) int {
-	if i := bytes.IndexByte(a, 0); i >= 0 {
-		a = a[:i]
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return bytes.Compare(a, b)
-}
-
 // sortStrtod reads b as SORT does: C's strtod over the C string (up to a NUL),
 // which must be consumed entirely; leading blanks are allowed, an empty
 // string is 0, and NaN, overflow and inexact underflow are errors.
 func sortStrtod(b []byte) (float64, bool) {
+	if n, ok := parseInt(b); ok && n > -1<<53 && n < 1<<53 {
+		return float64(n), true // the common case, exact
+	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}

@@ -135,9 +135,19 @@ func GeoDecodeWGS84(h GeoHashBits) (GeoArea, bool) { return GeoDecode(geoLonRang
 // Center is the middle of the cell, clamped to the Mercator limits.
 func (a GeoArea) Center() (lon, lat float64) {
 	lon = (a.Lon.Min + a.Lon.Max) / 2
-	lon = min(max(lon, GeoLonMin), GeoLonMax)
+	if lon > GeoLonMax {
+		lon = GeoLonMax
+	}
+	if lon < GeoLonMin {
+		lon = GeoLonMin
+	}
 	lat = (a.Lat.Min + a.Lat.Max) / 2
-	lat = min(max(lat, GeoLatMin), GeoLatMax)
+	if lat > GeoLatMax {
+		lat = GeoLatMax
+	}
+	if lat < GeoLatMin {
+		lat = GeoLatMin
+	}
 	return lon, lat
 }
 
@@ -157,9 +167,17 @@ func GeoAlign52(h GeoHashBits) uint64 { return h.Bits << (52 - uint(h.Step)*2) }
 // GeoDecodeScore returns the position a score stands for (the center of
 // its 52-bit cell).
 func GeoDecodeScore(score float64) (lon, lat float64, ok bool) {
-	a, ok := GeoDecodeWGS84(GeoHashBits{Bits: cDoubleToU64(score), Step: GeoStepMax})
-	if !ok {
-		return 0, 0, false
+	// GeoDecodeWGS84 at step 26, unrolled: dividing by 2^26 is the same
+	// as multiplying by 2^-26 (exact), so the results are identical.
+	bits := cDoubleToU64(score)
+	latBits := uint32(squash(bits))
+	lonBits := uint32(squash(bits >> 1))
+	const inv = 1.0 / (1 << GeoStepMax)
+	const latScale = GeoLatMax - GeoLatMin
+	const lonScale = GeoLonMax - GeoLonMin
+	a := GeoArea{
+		Lat: GeoRange{GeoLatMin + (float64(latBits)*inv)*latScale, GeoLatMin + (float64(latBits+1)*inv)*latScale},
+		Lon: GeoRange{GeoLonMin + (float64(lonBits)*inv)*lonScale, GeoLonMin + (float64(lonBits+1)*inv)*lonScale},
 	}
 	lon, lat = a.Center()
 	return lon, lat, true
@@ -267,6 +285,11 @@ type GeoShape struct {
 	Width, Height  float64
 	MinLon, MinLat float64 // bounding box, set by GeoSearchAreas
 	MaxLon, MaxLat float64
+
+	prepared bool // Within's cache
+	all      bool
+	aLimit   float64
+	cosLat   float64
 }
 
 // geoEstimateSteps picks the cell size (step) for a search of the given
@@ -384,10 +407,16 @@ func GeoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return haversine(lon1, lat1, lon2, lat2, crSin, crCos, crAsin)
 }
 
-// geoDistanceFast is GeoDistance with the math package's functions: within
-// a few units in the last place of it, for filtering.
-func geoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
-	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
+// GeoDistanceFast is GeoDistance with the math package's functions, within
+// a few units in the last place of it (relative error about 1e-15), for
+// filtering and comparisons that are not close calls.
+func GeoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
+	d := haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
+	if d > 0.9*math.Pi*EarthRadiusMeters {
+		// Near the antipode asin amplifies errors: compute it exactly.
+		return GeoDistance(lon1, lat1, lon2, lat2)
+	}
+	return d
 }
 
 func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) float64) float64 {
@@ -404,14 +433,59 @@ func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) floa
 	return 2.0 * EarthRadiusMeters * asin(math.Sqrt(a))
 }
 
-// within reports GeoDistance(...) <= limit, computing the exact distance
-// only when the fast one is too close to the limit to decide.
-func within(lon1, lat1, lon2, lat2, limit float64) bool {
-	d := geoDistanceFast(lon1, lat1, lon2, lat2)
-	if math.Abs(d-limit) <= 1e-9*math.Abs(limit)+1e-300 || math.IsNaN(d) {
-		d = GeoDistance(lon1, lat1, lon2, lat2)
+// GeoCloseCall reports whether a fast distance d is too close to x for a
+// comparison (or a rounding at x) to be decided without the exact one.
+func GeoCloseCall(d, x float64) bool {
+	m := math.Abs(d)
+	if ax := math.Abs(x); ax > m {
+		m = ax
 	}
-	return d <= limit
+	return math.Abs(d-x) <= 1e-12*m+1e-300 || d != d
+}
+
+// chordLimit turns a distance limit into the haversine's a: d <= limit
+// exactly when a <= sin^2(limit/2R) (asin is increasing). all is true when
+// every distance is within the limit.
+func chordLimit(limit float64) (aLimit float64, all bool) {
+	half := limit / (2 * EarthRadiusMeters)
+	if half >= math.Pi/2*(1+1e-12) {
+		return 0, true
+	}
+	if half >= math.Pi/2 {
+		return 2, false // decide each point exactly
+	}
+	sh := math.Sin(half)
+	return sh * sh, false
+}
+
+// withinFast decides GeoDistance(lon1, lat1, lon2, lat2) <= limit from the
+// haversine's a, computed fast and compared with aLimit (chordLimit's),
+// falling back to the exact distance for close calls and far points. cos1
+// is math.Cos of lat1 in radians.
+func withinFast(lon1, lat1, lon2, lat2, limit, aLimit, cos1 float64) bool {
+	lon1r, lon2r := degRad(lon1), degRad(lon2)
+	v := math.Sin((lon2r - lon1r) / 2)
+	if v == 0 {
+		return geoLatDistance(lat1, lat2) <= limit
+	}
+	lat1r, lat2r := degRad(lat1), degRad(lat2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	a := u*u + cos1*math.Cos(lat2r)*v*v
+	if a > 0.9 || aLimit > 0.9 || GeoCloseCall(a, aLimit) {
+		return GeoDistance(lon1, lat1, lon2, lat2) <= limit
+	}
+	return a <= aLimit
+}
+
+// prepare caches what Within needs for every point of a search.
+func (s *GeoShape) prepare() {
+	s.prepared = true
+	s.cosLat = math.Cos(degRad(s.Lat))
+	if s.Box {
+		s.aLimit, s.all = chordLimit(s.Width * s.Conversion / 2)
+	} else {
+		s.aLimit, s.all = chordLimit(s.Radius * s.Conversion)
+	}
 }
 
 // Within reports whether the point at score is inside the shape, and its
@@ -422,12 +496,17 @@ func (s *GeoShape) Within(score float64) (lon, lat float64, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
+	if !s.prepared {
+		s.prepare()
+	}
 	if !s.Box {
-		return lon, lat, within(s.Lon, s.Lat, lon, lat, s.Radius*s.Conversion)
+		return lon, lat, s.all || withinFast(s.Lon, s.Lat, lon, lat, s.Radius*s.Conversion, s.aLimit, s.cosLat)
 	}
 	w, h := s.Width*s.Conversion, s.Height*s.Conversion
 	if geoLatDistance(lat, s.Lat) > h/2 {
 		return lon, lat, false
 	}
-	return lon, lat, within(lon, lat, s.Lon, lat, w/2)
+	// Redis measures the point's distance to the center's meridian along
+	// the point's own parallel.
+	return lon, lat, s.all || withinFast(lon, lat, s.Lon, lat, w/2, s.aLimit, math.Cos(degRad(lat)))
 }

@@ -3,6 +3,7 @@ package value
 import (
 	"bufio"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -154,6 +155,33 @@ func TestCDoubleToU64(t *testing.T) {
 	}{{0, 0}, {-1, math.MaxUint64}, {1e300, 0}, {0x1p63, 1 << 63}, {0x1p64, 0}, {-0x1p64, 1 << 63}, {3377699720527872, 3377699720527872}, {math.NaN(), 1 << 63}} {
 		if got := cDoubleToU64(tc.f); got != tc.want {
 			t.Errorf("cDoubleToU64(%v) = %#x, want %#x", tc.f, got, tc.want)
+		}
+	}
+}
+
+// TestWithinMatchesExact checks the fast inside/outside decision against the
+// exact distance for points on both sides of and very near the boundary.
+func TestWithinMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for i := 0; i < 20000; i++ {
+		lon, lat := r.Float64()*360-180, r.Float64()*170-85
+		s := &GeoShape{Lon: lon, Lat: lat, Conversion: 1, Box: i%2 == 1}
+		plon, plat := max(-180, min(180, lon+r.NormFloat64()*[]float64{0.01, 1, 60}[i%3])), max(-85, min(85, lat+r.NormFloat64()*[]float64{0.01, 1, 40}[i%3]))
+		score, _ := GeoScore(plon, plat)
+		clon, clat, _ := GeoDecodeScore(score)
+		var want bool
+		if s.Box {
+			d := GeoDistance(clon, clat, lon, clat)
+			s.Width = 2 * d * (1 + float64(r.IntN(3)-1)*1e-15)
+			s.Height = 2 * geoLatDistance(clat, lat) * (1 + 1e-9)
+			want = geoLatDistance(clat, lat) <= s.Height/2 && GeoDistance(clon, clat, lon, clat) <= s.Width/2
+		} else {
+			d := GeoDistance(lon, lat, clon, clat)
+			s.Radius = d * (1 + float64(r.IntN(3)-1)*[]float64{1e-16, 1e-13, 1e-6}[r.IntN(3)])
+			want = d <= s.Radius
+		}
+		if _, _, got := s.Within(score); got != want {
+			t.Fatalf("%+v point %v,%v: within %v, exact %v", s, clon, clat, got, want)
 		}
 	}
 }

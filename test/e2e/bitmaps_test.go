@@ -82,3 +82,20 @@ func TestBitmapNotifications(t *testing.T) {
 		{"PFMERGE", "h3"},
 	})
 }
+
+func TestGeoSortNotifications(t *testing.T) {
+	bitsEvents(t, [][]string{
+		{"GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+		{"GEOADD", "g", "NX", "13.361389", "38.115556", "Palermo"},
+		{"GEOSEARCHSTORE", "d1", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"},
+		{"GEOSEARCHSTORE", "d1", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "1", "km"},
+		{"GEORADIUS", "g", "15", "37", "200", "km", "STORE", "d2"},
+		{"GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "STOREDIST", "d3"},
+		{"GEORADIUS", "nosuch", "15", "37", "200", "km", "STORE", "d2"},
+		{"RPUSH", "l", "3", "1", "2"},
+		{"SORT", "l", "STORE", "s1"},
+		{"SORT", "l", "LIMIT", "0", "0", "STORE", "s1"},
+		{"SORT", "l", "STORE", "s2"},
+		{"SORT", "nosuch", "STORE", "s2"},
+	})
+}
