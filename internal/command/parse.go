@@ -3,52 +3,12 @@ package command
 import (
 	"math"
 	"strconv"
+
+	"github.com/damselfly-db/damselfly/internal/num"
 )
 
-// parseInt parses a signed 64-bit integer with Redis's string2ll rules: an
-// optional '-', no '+', no leading zeros, no blanks, at most 20 characters.
-func parseInt(b []byte) (int64, bool) {
-	n := len(b)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' {
-		neg = true
-		i = 1
-		if n == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// parseInt parses a signed 64-bit integer with Redis's string2ll rules.
+func parseInt(b []byte) (int64, bool) { return num.ParseInt(b) }
 
 // parseFloat parses a double like Redis's string2d/string2ld: no leading
 // blanks, no trailing garbage, no NaN.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+
+	"github.com/damselfly-db/damselfly/internal/num"
 )
 
 // Encoder appends RDB items to Buf. It never fails: the caller decides
@@ -169,47 +171,5 @@ func DumpFooter(b []byte) []byte {
 	return binary.LittleEndian.AppendUint64(b, CRC64(0, b))
 }
 
-// parseStrictInt is Redis's string2ll: an optional minus, no leading
-// zeros, no plus sign, no spaces, within int64.
-func parseStrictInt(s []byte) (int64, bool) {
-	n := len(s)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && s[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if s[0] == '-' {
-		neg = true
-		i = 1
-		if n == 1 {
-			return 0, false
-		}
-	}
-	if s[i] < '1' || s[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// parseStrictInt is Redis's string2ll (strings stored as integers).
+func parseStrictInt(s []byte) (int64, bool) { return num.ParseInt(s) }
