@@ -26,7 +26,8 @@ type Clock struct {
 
 // entry flags.
 const (
-	flagRaw uint8 = 1 << iota // string modified in place: OBJECT ENCODING "raw"
+	flagRaw       uint8 = 1 << iota // string modified in place: OBJECT ENCODING "raw"
+	flagProbation                   // written but not read since it was created (2Q's probation queue)
 )
 
 type entry struct {
@@ -189,6 +190,7 @@ func (d *DB) Find(key []byte) (Ref, bool) {
 	}
 	e := &d.ents[r]
 	e.atime = d.clock.Ms
+	e.flags &^= flagProbation
 	if e.freq < 255 {
 		e.freq++
 	}
@@ -295,7 +297,7 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 	d.clock.Ver++
 	e.version = d.clock.Ver
 	e.kind = value.String
-	e.flags = 0
+	e.flags &= flagProbation
 	e.str = append(e.str[:0:0], val...)
 	d.bytes += valueBytes(e)
 	e.atime = d.clock.Ms
@@ -379,7 +381,7 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	e.kind = obj.Kind()
 	e.str = nil
 	e.obj = obj
-	e.flags = 0
+	e.flags &= flagProbation
 	e.atime = d.clock.Ms
 	d.bytes += valueBytes(e)
 	if !keepTTL {
@@ -417,7 +419,7 @@ func (d *DB) insert(key []byte, h uint64) Ref {
 	}
 	tb := &d.ht[t]
 	b := h & tb.mask()
-	d.ents[r] = entry{key: string(key), hash: h, next: tb.buckets[b], expIdx: -1, live: true}
+	d.ents[r] = entry{key: string(key), hash: h, next: tb.buckets[b], expIdx: -1, live: true, flags: flagProbation}
 	tb.buckets[b] = r
 	tb.used++
 	d.count++
@@ -720,5 +722,29 @@ func (d *DB) Each(fn func(r Ref) bool) {
 		if !fn(Ref(i)) {
 			return
 		}
+	}
+}
+
+// Probation reports whether r has not been read since it was created:
+// scan-resistant eviction (2Q) takes such keys first, and a read promotes.
+func (d *DB) Probation(r Ref) bool { return d.ents[r].flags&flagProbation != 0 }
+
+// Sample calls fn for up to n random live entries (an entry may come more
+// than once), for eviction. Expired entries met on the way are reclaimed.
+func (d *DB) Sample(n int, fn func(r Ref)) {
+	for ; n > 0 && d.count > 0; n-- {
+		r, ok := d.RandomRef()
+		if !ok {
+			return
+		}
+		fn(r)
+	}
+}
+
+// SampleVolatile calls fn for up to n random entries that have an expiry
+// (volatile-* eviction policies).
+func (d *DB) SampleVolatile(n int, fn func(r Ref)) {
+	for ; n > 0 && len(d.exp) > 0; n-- {
+		fn(d.exp[d.random()%uint64(len(d.exp))])
 	}
 }
