@@ -234,8 +234,8 @@ func obsDashboardSelectors(t *testing.T, path string) []obsSelector {
 	return out
 }
 
-// TestObsDashboardSeries: every series the shipped Grafana dashboard (Dragonfly's,
-// adapted) queries exists in a scrape, with the label values it selects.
+// TestObsDashboardSeries: every series the shipped Grafana dashboard (our own,
+// on Dragonfly's metric names) queries exists in a scrape, with the label values it selects.
 func TestObsDashboardSeries(t *testing.T) {
 	s := obsStart(t)
 	obsLoad(t, s)
