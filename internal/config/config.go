@@ -110,6 +110,7 @@ func Default() *Config {
 		c.monitoringSettings(),
 		c.scriptingSettings(),
 		c.encodingSettings(),
+		c.redisCompatSettings(),
 	} {
 		c.settings = append(c.settings, group...)
 	}

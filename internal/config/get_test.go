@@ -115,11 +115,11 @@ func TestGetGlobs(t *testing.T) {
 		// A glob that only an alias matches answers with that alias, once.
 		{[]string{"*ziplist*"}, "[hash-max-ziplist-entries hash-max-ziplist-value list-max-ziplist-size zset-max-ziplist-entries zset-max-ziplist-value]"},
 		{[]string{"*time-limit*"}, "[lua-time-limit]"},
-		{[]string{"*threshold*"}, "[busy-reply-threshold latency-monitor-threshold]"},
-		{[]string{"io*"}, "[io_threads]"},
+		{[]string{"*threshold*"}, "[active-defrag-threshold-lower active-defrag-threshold-upper busy-reply-threshold latency-monitor-threshold]"},
+		{[]string{"io*"}, "[io-threads-do-reads io_threads]"},
 		{[]string{"maxmemory*"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
 		{[]string{"maxmemory*", "maxmemory"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
-		{[]string{"port", "*port"}, "[port admin_port prometheus_port]"},
+		{[]string{"port", "*port"}, "[port admin_port cluster-announce-bus-port cluster-announce-port cluster-announce-tls-port cluster-port prometheus_port replica-announce-port]"},
 		{[]string{"nomatch*"}, "[]"},
 	}
 	for _, tt := range tests {
