@@ -287,8 +287,11 @@ func cmdCopy(c *Ctx) {
 		case opt == "replace":
 			replace = true
 		case opt == "db" && i+1 < len(c.Args):
-			n, ok := parseInt(c.Args[i+1])
-			if !ok || n < 0 || n >= int64(c.Env.Config.Databases) {
+			n, ok := c.intArg(i + 1)
+			if !ok {
+				return
+			}
+			if n < 0 || n >= int64(c.Env.Config.Databases) {
 				c.Err(ErrDBIndex)
 				return
 			}
