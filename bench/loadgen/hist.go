@@ -67,6 +67,9 @@ func (h *histogram) quantile(q float64) uint64 {
 	if h.total == 0 {
 		return 0
 	}
+	if q >= 1 {
+		return h.max
+	}
 	rank := uint64(q * float64(h.total))
 	if float64(rank) < q*float64(h.total) || rank == 0 {
 		rank++

@@ -121,15 +121,17 @@ func (cfg *config) validate(directusWeights string) error {
 	if cfg.dist, err = parseDist(cfg.distText); err != nil {
 		return err
 	}
+	directus, err := parseWeights(directusWeights)
+	if err != nil {
+		return err
+	}
 	switch cfg.mixName {
 	case "":
 		if cfg.weights, err = parseRatio(cfg.ratio); err != nil {
 			return err
 		}
 	case "directus":
-		if cfg.weights, err = parseWeights(directusWeights); err != nil {
-			return err
-		}
+		cfg.weights = directus
 		if cfg.ttlMS == 0 {
 			cfg.ttlMS = 300000
 		}
@@ -254,7 +256,9 @@ func run(cfg *config) (*result, error) {
 	if cfg.pid > 0 && res.Requests > 0 {
 		res.ServerCPUUsPerReq = float64(srv1-srv0) * (1e6 / clockTicks) / float64(res.Requests)
 	}
-	res.SubscriberMessages = subs.received()
+	// Messages still in flight to the subscribers are part of the work
+	// the server was asked to do; give them a moment to arrive.
+	res.SubscriberMessages = subs.wait(total.delivered, 5*time.Second)
 	return res, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // subscribers are the connections that receive -mix directus's PUBLISHes,
@@ -63,4 +64,15 @@ func (s *subscribers) close() {
 	s.wg.Wait()
 }
 
-func (s *subscribers) received() uint64 { return s.count.Load() }
+// wait returns the number of messages read once it reaches want, or
+// whatever arrived when timeout passes.
+func (s *subscribers) wait(want uint64, timeout time.Duration) uint64 {
+	deadline := time.Now().Add(timeout)
+	for {
+		n := s.count.Load()
+		if n >= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
