@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -46,6 +47,7 @@ type config struct {
 	rlDuration   int64
 	pid          int
 	timeout      time.Duration
+	threads      int
 }
 
 func main() {
@@ -57,6 +59,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
 	}
+	runtime.GOMAXPROCS(cfg.threads)
 	res, err := run(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -105,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&cfg.rlPoints, "rl-points", 50, "rate-limiter points (Directus RATE_LIMITER_POINTS)")
 	fs.Int64Var(&cfg.rlDuration, "rl-duration", 1, "rate-limiter window in seconds (Directus RATE_LIMITER_DURATION)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server process id: also report its CPU time per request from /proc")
+	fs.IntVar(&cfg.threads, "threads", 1, "OS threads running the clients (GOMAXPROCS); 1, like redis-benchmark's default, costs the least CPU per request")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "I/O deadline per batch (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -151,6 +155,8 @@ func (cfg *config) validate(directusWeights string) error {
 		return fmt.Errorf("-ttl-ms %d: must not be negative", cfg.ttlMS)
 	case cfg.duration < 0:
 		return fmt.Errorf("-duration %v: must not be negative", cfg.duration)
+	case cfg.threads < 1:
+		return fmt.Errorf("-threads %d: need at least 1", cfg.threads)
 	case cfg.subscribers < 0:
 		return fmt.Errorf("-subscribers %d: must not be negative", cfg.subscribers)
 	}
