@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,6 +49,7 @@ type config struct {
 	pid          int
 	timeout      time.Duration
 	threads      int
+	warmup       time.Duration
 }
 
 func main() {
@@ -108,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&cfg.rlPoints, "rl-points", 50, "rate-limiter points (Directus RATE_LIMITER_POINTS)")
 	fs.Int64Var(&cfg.rlDuration, "rl-duration", 1, "rate-limiter window in seconds (Directus RATE_LIMITER_DURATION)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server process id: also report its CPU time per request from /proc")
+	fs.DurationVar(&cfg.warmup, "warmup", 0, "run the workload this long first, unmeasured (e.g. to fill a cache with -cache-aside before measuring its hit ratio)")
 	fs.IntVar(&cfg.threads, "threads", 1, "OS threads running the clients (GOMAXPROCS); 1, like redis-benchmark's default, costs the least CPU per request")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "I/O deadline per batch (0: none)")
 	if err := fs.Parse(args); err != nil {
@@ -155,6 +158,8 @@ func (cfg *config) validate(directusWeights string) error {
 		return fmt.Errorf("-ttl-ms %d: must not be negative", cfg.ttlMS)
 	case cfg.duration < 0:
 		return fmt.Errorf("-duration %v: must not be negative", cfg.duration)
+	case cfg.warmup < 0:
+		return fmt.Errorf("-warmup %v: must not be negative", cfg.warmup)
 	case cfg.threads < 1:
 		return fmt.Errorf("-threads %d: need at least 1", cfg.threads)
 	case cfg.subscribers < 0:
@@ -221,6 +226,18 @@ func run(cfg *config) (*result, error) {
 	}
 	defer subs.close()
 
+	if cfg.warmup > 0 {
+		// The same clients go on from where the warm-up left them, so the
+		// key sequence of a seed is the same with or without it.
+		runAll(clients, nil, time.Now().Add(cfg.warmup))
+		for i, c := range clients {
+			if c.stats.ioErr != nil {
+				return nil, fmt.Errorf("warm-up, client %d: %w", i, c.stats.ioErr)
+			}
+			c.stats = stats{errors: map[string]uint64{}}
+		}
+	}
+
 	cpu0 := selfCPU()
 	srv0, srvErr := serverTicks(cfg.pid)
 	if cfg.pid > 0 && srvErr != nil {
@@ -230,26 +247,8 @@ func run(cfg *config) (*result, error) {
 	if cfg.requests > 0 {
 		quotas = splitQuota(cfg.requests, len(clients))
 	}
-	done := make(chan struct{}, len(clients))
 	start := time.Now()
-	deadline := start.Add(cfg.duration)
-	for i, c := range clients {
-		var q uint64
-		if quotas != nil {
-			q = quotas[i]
-			if q == 0 {
-				done <- struct{}{}
-				continue
-			}
-		}
-		go func() {
-			c.run(q, deadline)
-			done <- struct{}{}
-		}()
-	}
-	for range clients {
-		<-done
-	}
+	runAll(clients, quotas, start.Add(cfg.duration))
 	elapsed := time.Since(start)
 	cpu1 := selfCPU()
 	srv1, _ := serverTicks(cfg.pid)
@@ -266,6 +265,22 @@ func run(cfg *config) (*result, error) {
 	// the server was asked to do; give them a moment to arrive.
 	res.SubscriberMessages = subs.wait(total.delivered, 5*time.Second)
 	return res, nil
+}
+
+// runAll runs every client until its quota (quotas non-nil) or the
+// deadline, and waits for all of them.
+func runAll(clients []*client, quotas []uint64, deadline time.Time) {
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		var q uint64
+		if quotas != nil {
+			if q = quotas[i]; q == 0 {
+				continue
+			}
+		}
+		wg.Go(func() { c.run(q, deadline) })
+	}
+	wg.Wait()
 }
 
 // splitQuota spreads n requests over k clients as evenly as possible.

@@ -12,18 +12,19 @@ import (
 // result is the report; its JSON names are the stable interface that
 // bench/suite.sh and other scripts read.
 type result struct {
-	Addr        string `json:"addr"`
-	Workload    string `json:"workload"`
-	Dist        string `json:"dist"`
-	Keys        uint64 `json:"keys"`
-	Clients     int    `json:"clients"`
-	Pipeline    int    `json:"pipeline"`
-	ValueSize   int    `json:"value_size"`
-	TTLms       int64  `json:"ttl_ms"`
-	Seed        uint64 `json:"seed"`
-	CacheAside  bool   `json:"cache_aside"`
-	Prefill     bool   `json:"prefill"`
-	Subscribers int    `json:"subscribers,omitempty"`
+	Addr        string  `json:"addr"`
+	Workload    string  `json:"workload"`
+	Dist        string  `json:"dist"`
+	Keys        uint64  `json:"keys"`
+	Clients     int     `json:"clients"`
+	Pipeline    int     `json:"pipeline"`
+	ValueSize   int     `json:"value_size"`
+	TTLms       int64   `json:"ttl_ms"`
+	Seed        uint64  `json:"seed"`
+	CacheAside  bool    `json:"cache_aside"`
+	Prefill     bool    `json:"prefill"`
+	Subscribers int     `json:"subscribers,omitempty"`
+	WarmupS     float64 `json:"warmup_s,omitempty"`
 
 	Requests  uint64            `json:"requests"`
 	Seconds   float64           `json:"seconds"`
@@ -64,6 +65,7 @@ func newResult(cfg *config) *result {
 		Clients: cfg.clients, Pipeline: cfg.pipeline, ValueSize: cfg.valueSize, TTLms: cfg.ttlMS,
 		Seed: cfg.seed, CacheAside: cfg.cacheAside, Prefill: cfg.prefill,
 		Commands: map[string]uint64{}, Errors: map[string]uint64{}, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		WarmupS: cfg.warmup.Seconds(),
 	}
 	if cfg.mixName == "directus" {
 		r.Subscribers = cfg.subscribers
