@@ -49,7 +49,7 @@ if ((QUICK)); then
 	RB_N=100000 RB_PN=1000000 LG_DUR=2s KEYSPACE=100000
 else
 	: "${ROUNDS:=3}" "${MAX_TIME:=900}"
-	RB_N=300000 RB_PN=3000000 LG_DUR=5s KEYSPACE=100000
+	RB_N=200000 RB_PN=2000000 LG_DUR=4s KEYSPACE=100000
 fi
 for v in ROUNDS PT MAX_TIME; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "suite.sh: $v must be a positive integer (got '${!v}')" >&2; exit 2; }
@@ -179,10 +179,6 @@ run_one() {
 	name=$a
 	[[ $side == B ]] && name=$b
 	pid=${PID[$name]} port=${PORT[$name]}
-	if ((SECONDS - T0 >= MAX_TIME)); then
-		SKIPPED=$((SKIPPED + 1))
-		return 0
-	fi
 	kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) died; log: $(tail -n 5 "$WORK/$name.log")"
 	local n=NA rps=NA p50=NA p99=NA cpu=NA ccpu=NA errs=0 rc=0 out c0 c1 t0 t1 line
 	t0=$(date +%s.%N)
@@ -237,6 +233,11 @@ run_one() {
 # every scenario, and within a scenario A B B A cancels a linear drift.
 for ((round = 1; round <= ROUNDS; round++)); do
 	for s in "${RUN_LIST[@]}"; do
+		# All four runs or none, so that A and B stay balanced.
+		if ((SECONDS - T0 >= MAX_TIME)); then
+			SKIPPED=$((SKIPPED + 4))
+			continue
+		fi
 		seq=0
 		for side in A B B A; do
 			seq=$((seq + 1))
@@ -276,7 +277,7 @@ fi
 "${REPORT[@]}" -title "Damselfly / Redis, same machine, same clients (median of $((ROUNDS * 2)) runs per side)"
 echo
 echo "ratio A/B: rps > 1 and cpu, p99 < 1 favour A. cpu = server user+system CPU per request (/proc), the figure to trust on a shared machine."
-echo "noise: largest (max-min)/median of rps or cpu over either side's runs; a ratio closer to 1 than that is not a result."
+echo "±%: noise, the larger (max-min)/median of that figure over either side's runs; a ratio closer to 1 than that is not a result."
 echo -n "RSS at the end:"
 for name in "${NEEDED[@]}"; do
 	echo -n " $name $(($(rss_kb "${PID[$name]}") / 1024)) MiB"

@@ -313,7 +313,7 @@ func prefill(clients []*client, keys uint64) error {
 	return first
 }
 
-// hostPortString is the address as given, for reports.
+// describe names the workload for reports.
 func (cfg *config) describe() string {
 	if cfg.mixName == "directus" {
 		return fmt.Sprintf("directus mix (PUBLISH:EVALSHA:GET:SET %d:%d:%d:%d)", cfg.weights[opPublish], cfg.weights[opEvalsha], cfg.weights[opGet], cfg.weights[opSet])

@@ -45,8 +45,8 @@ func TestSummaryMediansRatiosNoise(t *testing.T) {
 	if g.A.RPS != 200 || g.B.RPS != 100 || g.Ratio.RPS != 2 {
 		t.Errorf("rps A %v B %v ratio %v; want 200, 100, 2", g.A.RPS, g.B.RPS, g.Ratio.RPS)
 	}
-	if g.A.RPSSpread != 100 || math.Abs(float64(g.B.RPSSpread)-20) > 1e-9 || g.Noise != 100 {
-		t.Errorf("spreads A %v B %v noise %v; want 100, 20, 100", g.A.RPSSpread, g.B.RPSSpread, g.Noise)
+	if g.A.RPSSpread != 100 || math.Abs(float64(g.B.RPSSpread)-20) > 1e-9 || g.RPSNoise != 100 || g.CPUNoise != 0 {
+		t.Errorf("spreads A %v B %v, noise rps %v cpu %v; want 100, 20, 100, 0", g.A.RPSSpread, g.B.RPSSpread, g.RPSNoise, g.CPUNoise)
 	}
 	if g.Ratio.CPU != 1.25 || g.Ratio.P99 != 0.5 || g.A.Runs != 4 || g.B.Runs != 4 {
 		t.Errorf("cpu ratio %v p99 ratio %v runs %d/%d", g.Ratio.CPU, g.Ratio.P99, g.A.Runs, g.B.Runs)

@@ -52,14 +52,15 @@ type target struct {
 }
 
 type scenario struct {
-	ID      string   `json:"id"`
-	Title   string   `json:"title"`
-	Tool    string   `json:"tool"`
-	A       side     `json:"a"`
-	B       side     `json:"b"`
-	Ratio   ratios   `json:"ratio"`
-	Noise   num      `json:"noise_pct"` // larger rps or cpu spread of either side
-	Targets []target `json:"targets"`
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Tool     string   `json:"tool"`
+	A        side     `json:"a"`
+	B        side     `json:"b"`
+	Ratio    ratios   `json:"ratio"`
+	RPSNoise num      `json:"rps_noise_pct"` // larger rps spread of the two sides
+	CPUNoise num      `json:"cpu_noise_pct"` // larger cpu spread of the two sides
+	Targets  []target `json:"targets"`
 }
 
 // summarize groups runs by scenario, in first-seen order.
@@ -82,7 +83,8 @@ func summarize(runs []run) []scenario {
 			RPS: div(sc.A.RPS, sc.B.RPS), CPU: div(sc.A.CPU, sc.B.CPU),
 			P50: div(sc.A.P50, sc.B.P50), P99: div(sc.A.P99, sc.B.P99),
 		}
-		sc.Noise = nanMax(sc.A.RPSSpread, sc.B.RPSSpread, sc.A.CPUSpread, sc.B.CPUSpread)
+		sc.RPSNoise = nanMax(sc.A.RPSSpread, sc.B.RPSSpread)
+		sc.CPUNoise = nanMax(sc.A.CPUSpread, sc.B.CPUSpread)
 		sc.Targets = evalTargets(rs[0].targets, sc.Ratio)
 		out = append(out, sc)
 	}
