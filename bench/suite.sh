@@ -17,6 +17,11 @@ Usage: bench/suite.sh [options]
                        (e.g. 'rb-*,directus'); --list shows them
   --list               list the scenarios and exit
   --proactor-threads N Damselfly threads in the main (non-scale) rows (default 1)
+  --dfly-bin PATH      benchmark this damselfly binary (implies --no-build for it),
+                       e.g. another branch's build
+  --aa                 A/A run: every "dfly" server is a redis-server too, to see
+                       how noisy the machine is right now (ratios should be ~1);
+                       writes no result files
   --pin                servers on CPU 1, clients on CPU 0 (needs taskset)
   --no-build           use the existing bin/damselfly, bin/loadgen, bin/bench-report
   --no-write           print the table only; write no result files
@@ -27,7 +32,7 @@ EOF
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_NAME=suite.sh
-QUICK=0 ROUNDS="" ONLY="" LIST=0 PT=1 PIN=0 BUILD=1 WRITE=1 MAX_TIME=""
+QUICK=0 ROUNDS="" ONLY="" LIST=0 PT=1 PIN=0 BUILD=1 WRITE=1 MAX_TIME="" DFLY_BIN="" AA=0
 need_arg() { [[ $# -ge 2 ]] || { echo "suite.sh: option $1 needs a value" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -37,6 +42,8 @@ while [[ $# -gt 0 ]]; do
 	--list) LIST=1; shift ;;
 	--proactor-threads) need_arg "$@"; PT=$2; shift 2 ;;
 	--pin) PIN=1; shift ;;
+	--dfly-bin) need_arg "$@"; DFLY_BIN=$2; shift 2 ;;
+	--aa) AA=1; shift ;;
 	--no-build) BUILD=0; shift ;;
 	--no-write) WRITE=0; shift ;;
 	--max-time) need_arg "$@"; MAX_TIME=$2; shift 2 ;;
@@ -51,6 +58,7 @@ else
 	: "${ROUNDS:=3}" "${MAX_TIME:=900}"
 	RB_N=200000 RB_PN=2000000 LG_DUR=4s KEYSPACE=100000
 fi
+((AA)) && WRITE=0
 for v in ROUNDS PT MAX_TIME; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "suite.sh: $v must be a positive integer (got '${!v}')" >&2; exit 2; }
 done
@@ -117,17 +125,27 @@ T0=$SECONDS
 # ---------------------------------------------------------------- build
 BIN=$ROOT/bin
 if ((BUILD)); then
-	echo "# building bin/damselfly, bin/loadgen, bin/bench-report" >&2
-	(cd "$ROOT" && go build -o bin/damselfly ./cmd/damselfly && go build -o bin/loadgen ./bench/loadgen &&
-		go build -o bin/bench-report ./bench/report) || die "go build failed"
+	echo "# building bin/loadgen, bin/bench-report$([[ -z $DFLY_BIN ]] && echo ", bin/damselfly")" >&2
+	(cd "$ROOT" && go build -o bin/loadgen ./bench/loadgen && go build -o bin/bench-report ./bench/report) ||
+		die "go build failed"
+	if [[ -z $DFLY_BIN ]]; then
+		(cd "$ROOT" && go build -o bin/damselfly ./cmd/damselfly) || die "go build ./cmd/damselfly failed"
+	fi
 fi
-for b in damselfly loadgen bench-report; do
-	[[ -x $BIN/$b ]] || die "$BIN/$b not found (run without --no-build)"
+: "${DFLY_BIN:=$BIN/damselfly}"
+for b in "$DFLY_BIN" "$BIN/loadgen" "$BIN/bench-report"; do
+	[[ -x $b ]] || die "$b not found (run without --no-build)"
 done
 
 # ---------------------------------------------------------------- servers
 declare -A PID PORT CMD
-dfly_cmd() { printf '%q --proactor_threads %d --dbfilename %q --log_level warning' "$BIN/damselfly" "$1" ""; }
+dfly_cmd() {
+	if ((AA)); then
+		echo "redis-server --save '' --appendonly no"
+	else
+		printf '%q --proactor_threads %d --dbfilename %q --log_level warning' "$DFLY_BIN" "$1" ""
+	fi
+}
 CMD[redis]="redis-server --save '' --appendonly no"
 CMD[dfly-1t]=$(dfly_cmd 1)
 CMD[dfly-2t]=$(dfly_cmd 2)
@@ -260,7 +278,7 @@ done
 echo
 REPORT=("$BIN/bench-report" -raw "$RAW" -meta "date=$DATE" -meta "machine=$MACHINE" -meta "rounds=$ROUNDS"
 	-meta "mode=$( ((QUICK)) && echo quick || echo full)" -meta "rb_n=$RB_N" -meta "rb_pipeline_n=$RB_PN"
-	-meta "loadgen_duration=$LG_DUR" -meta "wall_s=$ELAPSED" -meta "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)")
+	-meta "loadgen_duration=$LG_DUR" -meta "wall_s=$ELAPSED" -meta "aa=$AA" -meta "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)")
 for name in "${NEEDED[@]}"; do
 	REPORT+=(-meta "server.$name=${CMD[$name]}")
 done
