@@ -50,6 +50,7 @@ type config struct {
 	timeout      time.Duration
 	threads      int
 	warmup       time.Duration
+	capDBSize    bool
 }
 
 func main() {
@@ -101,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.mixName, "mix", "", "\"directus\": Directus's traffic (EVALSHA rate limiter, GET/SET PX cache, PUBLISH to subscribers) instead of -ratio")
 	dw := fs.String("directus-weights", "452:221:65:64", "PUBLISH:EVALSHA:GET:SET weights of -mix directus (default: test/directus/commands-seen.txt)")
 	fs.Uint64Var(&capacity, "capacity-keys", 0, "also print the ideal hit ratio of a cache holding the N most popular keys")
+	fs.BoolVar(&cfg.capDBSize, "capacity-dbsize", false, "after the run, take the server's DBSIZE as -capacity-keys (what an evicting cache held) and print that ideal hit ratio")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print one JSON object instead of text")
 	fs.BoolVar(&cfg.prefill, "prefill", false, "SET every key once before measuring (unmeasured), so GETs hit")
 	fs.BoolVar(&cfg.cacheAside, "cache-aside", false, "after a GET miss, SET that key in the next batch (a cache in front of a database)")
@@ -258,6 +260,14 @@ func run(cfg *config) (*result, error) {
 		total.merge(&c.stats)
 	}
 	res.fill(&total, elapsed, cpu1-cpu0)
+	if cfg.capDBSize {
+		got, err := call(clients[0].conn, clients[0].r, "DBSIZE")
+		n, perr := parseInt([]byte(strings.TrimPrefix(got, ":")))
+		if err != nil || perr != nil || n < 0 {
+			return nil, fmt.Errorf("DBSIZE for -capacity-dbsize: reply %q, %v", got, errors.Join(err, perr))
+		}
+		res.setCapacity(cfg, uint64(n))
+	}
 	if cfg.pid > 0 && res.Requests > 0 {
 		res.ServerCPUUsPerReq = float64(srv1-srv0) * (1e6 / clockTicks) / float64(res.Requests)
 	}

@@ -71,11 +71,16 @@ func newResult(cfg *config) *result {
 		r.Subscribers = cfg.subscribers
 	}
 	if cfg.capacityKeys > 0 {
-		r.CapacityKeys = cfg.capacityKeys
-		v := idealHitRatio(cfg.dist, cfg.keys, cfg.capacityKeys)
-		r.IdealHit = &v
+		r.setCapacity(cfg, cfg.capacityKeys)
 	}
 	return r
+}
+
+// setCapacity records the ideal hit ratio of a cache of n keys.
+func (r *result) setCapacity(cfg *config, n uint64) {
+	r.CapacityKeys = n
+	v := idealHitRatio(cfg.dist, cfg.keys, n)
+	r.IdealHit = &v
 }
 
 func (r *result) fill(s *stats, elapsed, clientCPU time.Duration) {

@@ -178,6 +178,17 @@ func TestJSONReport(t *testing.T) {
 	}
 }
 
+func TestRunCapacityFromDBSize(t *testing.T) {
+	onBoth(t, func(t *testing.T, s testServer) {
+		res := mustRun(t, "-addr", s.addr, "-requests", "10", "-keys", "300", "-prefill", "-dist", "zipf:1",
+			"-capacity-keys", "5", "-capacity-dbsize", "-key-prefix", "db:")
+		spec, _ := parseDist("zipf:1")
+		if res.CapacityKeys != 300 || res.IdealHit == nil || *res.IdealHit != idealHitRatio(spec, 300, 300) {
+			t.Fatalf("capacity %d ideal %v; want DBSIZE 300 and its ideal hit ratio", res.CapacityKeys, res.IdealHit)
+		}
+	})
+}
+
 func TestIdealOnlyNeedsNoServer(t *testing.T) {
 	// Port 1 on loopback: nothing listens there, and nothing must dial it.
 	res, err := run(mustConfig(t, "-addr", "127.0.0.1:1", "-duration", "0", "-capacity-keys", "10", "-keys", "100"))
