@@ -86,7 +86,7 @@ func TestRunCacheAsideAndSeed(t *testing.T) {
 // phase only hits: the warm-up's misses are not counted.
 func TestRunWarmupIsUnmeasured(t *testing.T) {
 	onBoth(t, func(t *testing.T, s testServer) {
-		res := mustRun(t, "-addr", s.addr, "-warmup", "500ms", "-requests", "1000", "-clients", "1", "-keys", "20",
+		res := mustRun(t, "-addr", s.addr, "-warmup", "1s", "-requests", "1000", "-clients", "1", "-keys", "10",
 			"-ratio", "0:1", "-cache-aside", "-key-prefix", "wu:")
 		if res.Requests != 1000 || res.Misses != 0 || res.Hits != 1000 || res.Commands["SET"] != 0 {
 			t.Fatalf("after warm-up: requests %d hits %d misses %d SETs %d; want 1000 hits", res.Requests, res.Hits, res.Misses, res.Commands["SET"])
