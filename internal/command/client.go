@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type Client struct {
 	Proto  int
 	Authed bool
 	User   string
+	// ACL is the user the client runs as (AUTH, HELLO AUTH); nil on
+	// the admin port, whose clients may run anything.
+	ACL *acl.Handle
 
 	// ReplyMode: 0 on, 1 off, 2 skip the next reply (CLIENT REPLY).
 	ReplyMode int

@@ -333,7 +333,7 @@ func clientKill(c *Ctx) {
 		case "laddr":
 			laddr = v
 		case "user":
-			if v != "default" {
+			if c.Env.ACL.Get(v) == nil {
 				c.Err("ERR No such user '" + v + "'")
 				return
 			}

@@ -216,6 +216,10 @@ func cmdExec(c *Ctx) {
 				target = sub
 			}
 		}
+		if msg := c.Env.execDenied(&inner, q.spec, q.args); msg != "" {
+			inner.Err(msg)
+			continue
+		}
 		c.Env.beforeWrite(&inner, q.spec)
 		q.spec.Handler(&inner)
 		c.Env.afterCommand(&inner, q.spec)

@@ -42,6 +42,8 @@ type Config struct {
 
 	// Clients and protocol.
 	RequirePass             String
+	ACLFile                 String // users file for ACL SAVE/LOAD; empty: none
+	ACLLogMaxLen            Int
 	MaxClients              Int
 	Timeout                 Int // seconds idle before disconnect; 0: never
 	TCPKeepalive            Int // seconds
