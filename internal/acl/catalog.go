@@ -3,6 +3,7 @@ package acl
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // categoryNames is Redis's ACL category table, in Redis's order: ACL CAT
@@ -41,10 +42,29 @@ type Catalog struct {
 	cmds   []Command
 	byName map[string]int
 	top    []int // top-level ids sorted by name
+
+	// Categories come from command metadata that is large to load, so
+	// they are filled on first use (a rule naming a category, ACL CAT, a
+	// description) rather than at start.
+	fillOnce sync.Once
+	fill     func(setCats func(id int, cats uint32))
 }
 
 // NewCatalog returns an empty catalog.
 func NewCatalog() *Catalog { return &Catalog{byName: map[string]int{}} }
+
+// SetCategoryLoader gives the function that fills every command's
+// categories the first time they are needed.
+func (c *Catalog) SetCategoryLoader(fill func(setCats func(id int, cats uint32))) { c.fill = fill }
+
+// categories makes sure the categories are loaded.
+func (c *Catalog) categories() {
+	c.fillOnce.Do(func() {
+		if c.fill != nil {
+			c.fill(func(id int, cats uint32) { c.cmds[id].Cats = cats })
+		}
+	})
+}
 
 // Add registers a command (parent -1) or a subcommand and returns its id.
 // name is lower case; a subcommand's is "parent|sub".
@@ -77,6 +97,7 @@ func (c *Catalog) Lookup(name string) (int, bool) {
 // category (ACL CAT <category>), top-level commands by name, each
 // followed by its subcommands.
 func (c *Catalog) InCategory(bit uint32) []string {
+	c.categories()
 	var out []string
 	c.walk(func(id int) {
 		if c.cmds[id].Cats&bit != 0 {

@@ -114,7 +114,7 @@ func (s *Selector) keyAllowed(k KeyRef) bool {
 		if p.Perm&k.Perm != k.Perm {
 			continue
 		}
-		if glob.Match([]byte(p.Pattern), k.Key, false) {
+		if glob.Match(p.pat, k.Key, false) {
 			return true
 		}
 	}

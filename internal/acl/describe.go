@@ -79,6 +79,7 @@ func (s *Selector) describeCommands() string {
 // countCategory counts the commands and subcommands of a category the
 // selector allows and denies.
 func (s *Selector) countCategory(bit uint32) (on, off int) {
+	s.cat.categories()
 	s.cat.walk(func(id int) {
 		if s.cat.cmds[id].Cats&bit == 0 {
 			return

@@ -19,6 +19,7 @@ const (
 type KeyPattern struct {
 	Pattern string
 	Perm    Perm
+	pat     []byte // Pattern, for matching without a conversion per key
 }
 
 func (k KeyPattern) String() string {
@@ -101,6 +102,7 @@ func (s *Selector) setCommand(id int, on bool) {
 
 // setCategory allows or denies every command and subcommand in a category.
 func (s *Selector) setCategory(bit uint32, on bool) {
+	s.cat.categories()
 	s.cat.walk(func(id int) {
 		if s.cat.cmds[id].Cats&bit != 0 {
 			s.setCommand(id, on)
@@ -213,7 +215,7 @@ func (s *Selector) addKeyPattern(op string) error {
 			return nil
 		}
 	}
-	s.keys = append(s.keys, KeyPattern{Pattern: pat, Perm: perm})
+	s.keys = append(s.keys, KeyPattern{Pattern: pat, Perm: perm, pat: []byte(pat)})
 	return nil
 }
 

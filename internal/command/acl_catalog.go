@@ -7,19 +7,36 @@ import (
 	"github.com/damselfly-db/damselfly/internal/cmddocs"
 )
 
-// buildACLCatalog gives every command and subcommand an ACL id, with the
-// categories COMMAND INFO reports (one source: specCategories), and works
-// out what each does with its keys.
+// buildACLCatalog gives every command and subcommand an ACL id. Their
+// categories (those COMMAND INFO reports: one source, specCategories)
+// and what each does with its keys come from Redis's command metadata,
+// which is only loaded when ACL rules first need it.
 func (t *Table) buildACLCatalog() {
 	t.ACL = acl.NewCatalog()
+	var specs []*Spec
 	for _, s := range t.All() {
-		s.aclID = t.ACL.Add(s.fullName, catBits(specCategories(s, s.fullName)), -1, s.Has(NoAuth))
-		s.aclKeys = newKeyPlan(s, s.fullName)
+		s.aclID = t.ACL.Add(s.fullName, 0, -1, s.Has(NoAuth))
+		specs = append(specs, s)
 		for _, sub := range s.Subcommands {
-			sub.aclID = t.ACL.Add(sub.fullName, catBits(specCategories(sub, sub.fullName)), s.aclID, sub.Has(NoAuth) || s.Has(NoAuth))
-			sub.aclKeys = newKeyPlan(sub, sub.fullName)
+			sub.aclID = t.ACL.Add(sub.fullName, 0, s.aclID, sub.Has(NoAuth) || s.Has(NoAuth))
+			specs = append(specs, sub)
 		}
 	}
+	t.ACL.SetCategoryLoader(func(set func(id int, cats uint32)) {
+		for _, s := range specs {
+			set(s.aclID, catBits(specCategories(s, s.fullName)))
+		}
+	})
+	t.aclSpecs = specs
+}
+
+// aclKeyPlans works out, once, what every command does with its keys.
+func (t *Table) aclKeyPlans() {
+	t.keyPlansOnce.Do(func() {
+		for _, s := range t.aclSpecs {
+			s.aclKeys = newKeyPlan(s, s.fullName)
+		}
+	})
 }
 
 func catBits(cats []string) uint32 {

@@ -24,7 +24,8 @@ func aclTarget(spec *Spec, args [][]byte) *Spec {
 }
 
 // aclRequest describes the command args for a permission check.
-func aclRequest(spec, target *Spec, args [][]byte) *acl.Request {
+func (t *Table) aclRequest(spec, target *Spec, args [][]byte) *acl.Request {
+	t.aclKeyPlans()
 	r := &acl.Request{ID: target.aclID}
 	if len(args) > 1 && target == spec {
 		r.FirstArg = args[1]
@@ -56,7 +57,7 @@ func (e *Env) aclCheck(c *Ctx, u *acl.User, spec *Spec, args [][]byte, context s
 	if target == nil {
 		return acl.Allowed, ""
 	}
-	r := aclRequest(spec, target, args)
+	r := e.Table.aclRequest(spec, target, args)
 	d, idx := u.Check(r)
 	if d == acl.Allowed {
 		return d, ""

@@ -300,7 +300,7 @@ func aclDryRun(c *Ctx) {
 		c.Err(errWrongArgs(target.fullName))
 		return
 	}
-	r := aclRequest(spec, target, args)
+	r := c.Env.Table.aclRequest(spec, target, args)
 	d, idx := h.Load().Check(r)
 	switch d {
 	case acl.Allowed:

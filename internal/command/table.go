@@ -4,13 +4,16 @@ import (
 	"github.com/damselfly-db/damselfly/internal/acl"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Table is the set of commands the server knows.
 type Table struct {
 	byName map[string]*Spec
 	// ACL is the catalog of command ids and categories ACL rules use.
-	ACL *acl.Catalog
+	ACL          *acl.Catalog
+	aclSpecs     []*Spec
+	keyPlansOnce sync.Once
 }
 
 // NewTable builds the table from every command family.
