@@ -79,17 +79,17 @@ func TestRuleErrors(t *testing.T) {
 	us := NewUsers(testCatalog())
 	before := setUser(t, us, "u", "on", ">p", "~k", "+get").Describe()
 	for rule, want := range map[string]string{
-		"+nosuch":       "Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL",
-		"+@nosuch":      "Error in ACL SETUSER modifier '+@nosuch': Unknown command or category name in ACL",
-		"+config|nope":  "Error in ACL SETUSER modifier '+config|nope': Unknown command or category name in ACL",
-		"-select|0":     "Error in ACL SETUSER modifier '-select|0': Unknown command or category name in ACL",
-		"%X~a":          "Error in ACL SETUSER modifier '%X~a': Syntax error",
-		"bogus":         "Error in ACL SETUSER modifier 'bogus': Syntax error",
-		"#abc":          "Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
-		"<nope":         "Error in ACL SETUSER modifier '<nope': The password you are trying to remove from the user does not exist",
-		"(~a +get":      "Unmatched parenthesis in acl selector starting at '(~a +get'.",
-		"(~a +nosuch)":  "Error in ACL SETUSER modifier '(~a +nosuch)': Unknown command or category name in ACL",
-		"(on)":          "Error in ACL SETUSER modifier '(on)': Syntax error",
+		"+nosuch":        "Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL",
+		"+@nosuch":       "Error in ACL SETUSER modifier '+@nosuch': Unknown command or category name in ACL",
+		"+config|nope":   "Error in ACL SETUSER modifier '+config|nope': Unknown command or category name in ACL",
+		"-select|0":      "Error in ACL SETUSER modifier '-select|0': Unknown command or category name in ACL",
+		"%X~a":           "Error in ACL SETUSER modifier '%X~a': Syntax error",
+		"bogus":          "Error in ACL SETUSER modifier 'bogus': Syntax error",
+		"#abc":           "Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+		"<nope":          "Error in ACL SETUSER modifier '<nope': The password you are trying to remove from the user does not exist",
+		"(~a +get":       "Unmatched parenthesis in acl selector starting at '(~a +get'.",
+		"(~a +nosuch)":   "Error in ACL SETUSER modifier '(~a +nosuch)': Unknown command or category name in ACL",
+		"(on)":           "Error in ACL SETUSER modifier '(on)': Syntax error",
 		"+set\x00ignore": "Error in ACL SETUSER modifier '+set\x00ignore': Unknown command or category name in ACL",
 	} {
 		_, _, err := us.SetUser("u", []string{"+set", rule})
