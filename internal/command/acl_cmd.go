@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/acl"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 )
 
 // ACL: users, their rules and the denials log (internal/acl).
@@ -68,9 +69,13 @@ func aclSetUser(c *Ctx) {
 	for _, a := range c.Args[3:] {
 		rules = append(rules, string(a))
 	}
-	if _, _, err := c.Env.ACL.SetUser(string(c.Args[2]), rules); err != nil {
+	h, old, err := c.Env.ACL.SetUser(string(c.Args[2]), rules)
+	if err != nil {
 		c.Err("ERR " + err.Error())
 		return
+	}
+	if old != nil {
+		c.Env.killLostSubscribers(c, h)
 	}
 	c.W.OK()
 }
@@ -105,6 +110,38 @@ func (e *Env) killUserClients(c *Ctx, gone []*acl.Handle) {
 				}
 				break
 			}
+		}
+	}
+}
+
+// killLostSubscribers disconnects, as Redis does, the clients of a user
+// whose new rules no longer allow a channel or pattern they subscribe to.
+func (e *Env) killLostSubscribers(c *Ctx, h *acl.Handle) {
+	u := h.Load()
+	for _, cl := range e.Clients.List() {
+		if cl.ACL != h {
+			continue
+		}
+		s := cl.subscriber.Load()
+		if s == nil {
+			continue
+		}
+		subs := e.PubSub.Subscriptions(s)
+		lost := false
+		for k, names := range subs {
+			for _, n := range names {
+				if !u.ChannelAllowed([]byte(n), k == int(pubsub.Pattern)) {
+					lost = true
+				}
+			}
+		}
+		if !lost {
+			continue
+		}
+		if cl == c.Client {
+			cl.RequestClose()
+		} else {
+			killClient(cl)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"github.com/damselfly-db/damselfly/internal/acl"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,10 +63,13 @@ type Client struct {
 
 	// Pub/sub: Push queues bytes on the connection outside the reply flow
 	// and Flush writes the replies buffered so far; the server sets both.
-	Push      func(b []byte)
-	Flush     func()
-	ps        *subState
-	subCounts [3]atomic.Int64
+	Push  func(b []byte)
+	Flush func()
+	ps    *subState
+	// subscriber is ps.sub for other goroutines (ACL SETUSER checks the
+	// subscriptions of a user's clients).
+	subscriber atomic.Pointer[pubsub.Subscriber]
+	subCounts  [3]atomic.Int64
 
 	// Client-side caching: tracking is the connection's own view;
 	// trackingShared and trackingOn are what other clients read.
