@@ -23,10 +23,11 @@ func aclTarget(spec *Spec, args [][]byte) *Spec {
 	return spec.Sub(args[1])
 }
 
-// aclRequest describes the command args for a permission check.
-func (t *Table) aclRequest(spec, target *Spec, args [][]byte) *acl.Request {
+// aclRequest fills r to describe the command args for a permission
+// check, reusing r's key slice.
+func (t *Table) aclRequest(r *acl.Request, spec, target *Spec, args [][]byte) *acl.Request {
 	t.aclKeyPlans()
-	r := &acl.Request{ID: target.aclID}
+	*r = acl.Request{ID: target.aclID, Keys: r.Keys[:0]}
 	if len(args) > 1 && target == spec {
 		r.FirstArg = args[1]
 	}
@@ -57,7 +58,7 @@ func (e *Env) aclCheck(c *Ctx, u *acl.User, spec *Spec, args [][]byte, context s
 	if target == nil {
 		return acl.Allowed, ""
 	}
-	r := e.Table.aclRequest(spec, target, args)
+	r := e.Table.aclRequest(&c.aclReq, spec, target, args)
 	d, idx := u.Check(r)
 	if d == acl.Allowed {
 		return d, ""
@@ -114,10 +115,11 @@ func (e *Env) aclDenyTop(c *Ctx, u *acl.User, spec *Spec) bool {
 // client may run anything (the default user's usual case, and clients
 // of the admin port, which have no user).
 func (cl *Client) aclUser() *acl.User {
-	if cl.ACL == nil {
+	h := cl.acl.Load()
+	if h == nil {
 		return nil
 	}
-	if u := cl.ACL.Load(); !u.Unrestricted() {
+	if u := h.Load(); !u.Unrestricted() {
 		return u
 	}
 	return nil

@@ -102,7 +102,7 @@ func (e *Env) killUserClients(c *Ctx, gone []*acl.Handle) {
 	}
 	for _, cl := range e.Clients.List() {
 		for _, h := range gone {
-			if cl.ACL == h {
+			if cl.ACL() == h {
 				if cl == c.Client {
 					cl.RequestClose()
 				} else {
@@ -119,7 +119,7 @@ func (e *Env) killUserClients(c *Ctx, gone []*acl.Handle) {
 func (e *Env) killLostSubscribers(c *Ctx, h *acl.Handle) {
 	u := h.Load()
 	for _, cl := range e.Clients.List() {
-		if cl.ACL != h {
+		if cl.ACL() != h {
 			continue
 		}
 		s := cl.subscriber.Load()
@@ -337,7 +337,7 @@ func aclDryRun(c *Ctx) {
 		c.Err(errWrongArgs(target.fullName))
 		return
 	}
-	r := c.Env.Table.aclRequest(spec, target, args)
+	r := c.Env.Table.aclRequest(&acl.Request{}, spec, target, args)
 	d, idx := h.Load().Check(r)
 	switch d {
 	case acl.Allowed:

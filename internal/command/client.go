@@ -26,9 +26,10 @@ type Client struct {
 	Proto  int
 	Authed bool
 	User   string
-	// ACL is the user the client runs as (AUTH, HELLO AUTH); nil on
-	// the admin port, whose clients may run anything.
-	ACL *acl.Handle
+	// acl is the user the client runs as (AUTH, HELLO AUTH); nil for
+	// the admin console's own client, which may run anything. Atomic:
+	// DELUSER and CLIENT KILL USER read it from other connections.
+	acl atomic.Pointer[acl.Handle]
 
 	// ReplyMode: 0 on, 1 off, 2 skip the next reply (CLIENT REPLY).
 	ReplyMode int
@@ -92,6 +93,12 @@ const (
 	ClientMulti
 	ClientBlocked
 )
+
+// SetACL sets the ACL user the client runs as.
+func (c *Client) SetACL(h *acl.Handle) { c.acl.Store(h) }
+
+// ACL returns the ACL user the client runs as, nil if unrestricted.
+func (c *Client) ACL() *acl.Handle { return c.acl.Load() }
 
 // SetName changes the connection name (CLIENT SETNAME, HELLO SETNAME).
 func (c *Client) SetName(n string) {

@@ -236,6 +236,9 @@ func (c *Ctx) clientLine(cl *Client) string {
 }
 
 func userName(cl *Client) string {
+	if h := cl.ACL(); h != nil {
+		return h.Name()
+	}
 	if cl.User == "" {
 		return "default"
 	}

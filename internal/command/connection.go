@@ -67,8 +67,8 @@ func cmdReset(c *Ctx) {
 	cl.SetFlag(ClientMonitor|ClientPubSub|ClientMulti, false)
 	cl.Authed = !c.Env.ACL.AuthRequired()
 	cl.User = "default"
-	if cl.ACL != nil {
-		cl.ACL = c.Env.ACL.Default()
+	if cl.ACL() != nil {
+		cl.SetACL(c.Env.ACL.Default())
 	}
 	c.W.Simple("RESET")
 }
@@ -81,7 +81,7 @@ func (c *Ctx) authenticate(user, pass string) bool {
 	if h != nil && h.Load().CheckPassword(pass) {
 		c.Client.Authed = true
 		c.Client.User = user
-		c.Client.ACL = h
+		c.Client.SetACL(h)
 		return true
 	}
 	c.Env.Stats.AuthFailures.Add(1)

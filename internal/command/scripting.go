@@ -466,7 +466,7 @@ func (sc *scriptCaller) CommandAllowed(args [][]byte) bool {
 	if target == nil {
 		return false
 	}
-	d, _ := u.Check(sc.c.Env.Table.aclRequest(spec, target, args))
+	d, _ := u.Check(sc.c.Env.Table.aclRequest(&acl.Request{}, spec, target, args))
 	return d == acl.Allowed
 }
 

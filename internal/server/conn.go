@@ -70,7 +70,7 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 		User:     "default",
 	}
 	cl.Authed = !s.env.ACL.AuthRequired()
-	cl.ACL = s.env.ACL.Default()
+	cl.SetACL(s.env.ACL.Default())
 	cl.FD = fdOf(nc)
 	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
 		sniffing: true, other: listener != "main"}
