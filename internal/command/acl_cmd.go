@@ -157,7 +157,7 @@ func aclGetUser(c *Ctx) {
 	w.Map(6)
 	w.BulkString("flags")
 	flags := u.Flags()
-	w.Array(len(flags))
+	w.Set(len(flags))
 	for _, f := range flags {
 		w.BulkString(f)
 	}

@@ -85,7 +85,8 @@ func (c *Ctx) authenticate(user, pass string) bool {
 		return true
 	}
 	c.Env.Stats.AuthFailures.Add(1)
-	c.Env.aclLogAdd(c, "auth", aclToplevel, "auth", user)
+	// The object is the command as the client spelled it (AUTH, hello).
+	c.Env.aclLogAdd(c, "auth", aclToplevel, string(c.Args[0]), user)
 	if ok, held := c.Env.authWarn.Allow(time.Now()); ok {
 		c.Env.Log.Warn("authentication failed", "client", c.Client.Addr, "user", user, "suppressed", held)
 	}

@@ -376,7 +376,7 @@ func TestACLFailedAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 1 || log[0].Reason != "auth" || log[0].Object != "auth" || log[0].Username != "nobody" || log[0].Count != attempts {
+	if len(log) != 1 || log[0].Reason != "auth" || log[0].Object != "AUTH" || log[0].Username != "nobody" || log[0].Count != attempts {
 		t.Errorf("ACL LOG: %+v", log)
 	} else if log[0].ClientInfo == nil || log[0].ClientInfo.Addr != local {
 		t.Errorf("ACL LOG client-info %+v does not name %s", log[0].ClientInfo, local)
