@@ -45,7 +45,8 @@ func (us *Users) ParseFile(path string) (map[string]*User, error) {
 			fmt.Fprintf(&errs, "%s:%d: %s ", path, line, err)
 			continue
 		}
-		u := newUser(name, us.cat)
+		u := us.newUser(name)
+		u.resetAllChannels = us.allChannels.Load()
 		if err := u.apply(rules); err != nil {
 			msg := err.Error()
 			if re, ok := err.(*RuleError); ok {

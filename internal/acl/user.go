@@ -25,6 +25,9 @@ type User struct {
 	// unrestricted: the root selector allows every command, key and
 	// channel, so the dispatch check stops at this flag.
 	unrestricted bool
+	// resetAllChannels: "reset" grants every channel (acl-pubsub-default
+	// allchannels). Set by Users before rules apply; not shown.
+	resetAllChannels bool
 }
 
 // newUser returns a user as Redis creates one: off, no password, no
@@ -176,7 +179,11 @@ func (u *User) applyOne(op string) error {
 		u.selectors = nil
 		return nil
 	case "reset":
-		for _, r := range []string{"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"} {
+		rules := []string{"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"}
+		if u.resetAllChannels {
+			rules[2] = "allchannels"
+		}
+		for _, r := range rules {
 			if err := u.applyOne(r); err != nil {
 				return err
 			}

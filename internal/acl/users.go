@@ -24,6 +24,9 @@ func (h *Handle) Name() string { return h.name }
 // Users is the set of ACL users of a server.
 type Users struct {
 	cat *Catalog
+	// allChannels: acl-pubsub-default is allchannels, so new users (and
+	// "reset") may use every channel.
+	allChannels atomic.Bool
 	mu  sync.Mutex // serialises changes; readers use the handles
 	// byName is replaced, never changed in place, so lookups need no lock.
 	byName atomic.Pointer[map[string]*Handle]
@@ -98,8 +101,9 @@ func (us *Users) SetUser(name string, rules []string) (*Handle, *User, error) {
 		old = h.Load()
 		u = old.clone()
 	} else {
-		u = newUser(name, us.cat)
+		u = us.newUser(name)
 	}
+	u.resetAllChannels = us.allChannels.Load()
 	if err := u.apply(rules); err != nil {
 		return nil, nil, err
 	}
@@ -111,6 +115,20 @@ func (us *Users) SetUser(name string, rules []string) (*Handle, *User, error) {
 		h.u.Store(u)
 	}
 	return h, old, nil
+}
+
+// SetPubsubDefault applies acl-pubsub-default: whether new users may use
+// every channel.
+func (us *Users) SetPubsubDefault(all bool) { us.allChannels.Store(all) }
+
+// newUser creates a user as Redis does: off, no password, no commands or
+// keys, channels as acl-pubsub-default says.
+func (us *Users) newUser(name string) *User {
+	u := newUser(name, us.cat)
+	if us.allChannels.Load() {
+		u.root.allChannels = true
+	}
+	return u
 }
 
 // SetDefaultPassword applies requirepass: the default user gets exactly

@@ -91,6 +91,8 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.ACL.SetDefaultPassword(cfg.RequirePass.Get())
 	cfg.OnChange("requirepass", func() { s.env.ACL.SetDefaultPassword(cfg.RequirePass.Get()) })
 	cfg.OnChange("acllog-max-len", func() { s.env.ACLLog.Trim(int(cfg.ACLLogMaxLen.Get())) })
+	s.env.ACL.SetPubsubDefault(cfg.ACLPubsubDefault.Get() == "allchannels")
+	cfg.OnChange("acl-pubsub-default", func() { s.env.ACL.SetPubsubDefault(cfg.ACLPubsubDefault.Get() == "allchannels") })
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
