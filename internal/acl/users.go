@@ -27,7 +27,7 @@ type Users struct {
 	// allChannels: acl-pubsub-default is allchannels, so new users (and
 	// "reset") may use every channel.
 	allChannels atomic.Bool
-	mu  sync.Mutex // serialises changes; readers use the handles
+	mu          sync.Mutex // serialises changes; readers use the handles
 	// byName is replaced, never changed in place, so lookups need no lock.
 	byName atomic.Pointer[map[string]*Handle]
 	def    *Handle
