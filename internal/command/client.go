@@ -1,6 +1,8 @@
 package command
 
 import (
+	"github.com/damselfly-db/damselfly/internal/acl"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,10 @@ type Client struct {
 	Proto  int
 	Authed bool
 	User   string
+	// acl is the user the client runs as (AUTH, HELLO AUTH); nil for
+	// the admin console's own client, which may run anything. Atomic:
+	// DELUSER and CLIENT KILL USER read it from other connections.
+	acl atomic.Pointer[acl.Handle]
 
 	// ReplyMode: 0 on, 1 off, 2 skip the next reply (CLIENT REPLY).
 	ReplyMode int
@@ -58,10 +64,13 @@ type Client struct {
 
 	// Pub/sub: Push queues bytes on the connection outside the reply flow
 	// and Flush writes the replies buffered so far; the server sets both.
-	Push      func(b []byte)
-	Flush     func()
-	ps        *subState
-	subCounts [3]atomic.Int64
+	Push  func(b []byte)
+	Flush func()
+	ps    *subState
+	// subscriber is ps.sub for other goroutines (ACL SETUSER checks the
+	// subscriptions of a user's clients).
+	subscriber atomic.Pointer[pubsub.Subscriber]
+	subCounts  [3]atomic.Int64
 
 	// Client-side caching: tracking is the connection's own view;
 	// trackingShared and trackingOn are what other clients read.
@@ -84,6 +93,12 @@ const (
 	ClientMulti
 	ClientBlocked
 )
+
+// SetACL sets the ACL user the client runs as.
+func (c *Client) SetACL(h *acl.Handle) { c.acl.Store(h) }
+
+// ACL returns the ACL user the client runs as, nil if unrestricted.
+func (c *Client) ACL() *acl.Handle { return c.acl.Load() }
 
 // SetName changes the connection name (CLIENT SETNAME, HELLO SETNAME).
 func (c *Client) SetName(n string) {

@@ -21,22 +21,25 @@ func registerClient(t *Table) {
 	sub := func(name string, arity int, h func(*Ctx), summary string) *Spec {
 		return &Spec{Name: name, Arity: arity, Flags: NoScript | Loading | Stale, Group: "connection", Summary: summary, Handler: h}
 	}
+	// The subcommands Redis flags admin (so @admin and @dangerous for ACL,
+	// and MONITOR does not show them).
+	adm := func(s *Spec) *Spec { s.Flags |= Admin; return s }
 	t.add(&Spec{
 		Name: "client", Arity: -2, Flags: NoLock, Group: "connection", Since: "2.4.0", Summary: "A container for client connection commands.",
 		Subcommands: []*Spec{
 			sub("id", 2, func(c *Ctx) { c.W.Int(c.Client.ID) }, "Returns the unique client ID of the connection."),
 			sub("setname", 3, clientSetName, "Sets the connection name."),
 			sub("getname", 2, clientGetName, "Returns the name of the connection."),
-			sub("list", -2, clientList, "Lists open connections."),
+			adm(sub("list", -2, clientList, "Lists open connections.")),
 			sub("info", 2, func(c *Ctx) { c.W.Verbatim(c.clientLine(c.Client)) }, "Returns information about the connection."),
-			sub("kill", -3, clientKill, "Terminates open connections."),
+			adm(sub("kill", -3, clientKill, "Terminates open connections.")),
 			sub("setinfo", 4, clientSetInfo, "Sets information specific to the client or connection."),
 			sub("reply", 3, clientReply, "Instructs the server whether to reply to commands."),
-			sub("no-evict", 3, clientNoEvict, "Sets the client eviction mode of the connection."),
+			adm(sub("no-evict", 3, clientNoEvict, "Sets the client eviction mode of the connection.")),
 			sub("no-touch", 3, clientNoTouch, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
-			sub("pause", -3, clientPause, "Suspends commands processing."),
-			sub("unpause", 2, func(c *Ctx) { c.Env.Pause.Unpause(); c.W.OK() }, "Resumes processing of clients that were paused."),
-			sub("unblock", -3, clientUnblock, "Unblocks a client blocked by a blocking command from a different connection."),
+			adm(sub("pause", -3, clientPause, "Suspends commands processing.")),
+			adm(sub("unpause", 2, func(c *Ctx) { c.Env.Pause.Unpause(); c.W.OK() }, "Resumes processing of clients that were paused.")),
+			adm(sub("unblock", -3, clientUnblock, "Unblocks a client blocked by a blocking command from a different connection.")),
 			sub("getredir", 2, clientGetRedir, "Returns the client ID to which the connection's tracking notifications are redirected."),
 			sub("tracking", -3, clientTracking, "Controls server-assisted client-side caching for the connection."),
 			sub("caching", 3, clientCaching, "Instructs the server whether to track the keys in the next request."),
@@ -236,6 +239,9 @@ func (c *Ctx) clientLine(cl *Client) string {
 }
 
 func userName(cl *Client) string {
+	if h := cl.ACL(); h != nil {
+		return h.Name()
+	}
 	if cl.User == "" {
 		return "default"
 	}
@@ -333,7 +339,7 @@ func clientKill(c *Ctx) {
 		case "laddr":
 			laddr = v
 		case "user":
-			if v != "default" {
+			if c.Env.ACL.Get(v) == nil {
 				c.Err("ERR No such user '" + v + "'")
 				return
 			}

@@ -1,9 +1,9 @@
 package command
 
 import (
-	"crypto/subtle"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func registerConnection(t *Table) {
@@ -65,22 +65,32 @@ func cmdReset(c *Ctx) {
 	cl.NoEvict = false
 	cl.NoTouch = false
 	cl.SetFlag(ClientMonitor|ClientPubSub|ClientMulti, false)
-	cl.Authed = c.Env.Config.RequirePass.Get() == ""
+	cl.Authed = !c.Env.ACL.AuthRequired()
 	cl.User = "default"
+	if cl.ACL() != nil {
+		cl.SetACL(c.Env.ACL.Default())
+	}
 	c.W.Simple("RESET")
 }
 
-// checkPassword validates AUTH/HELLO credentials for the single "default"
-// user that requirepass configures.
-func (c *Ctx) checkPassword(user, pass string) bool {
-	if user != "default" {
-		return false
+// authenticate validates AUTH/HELLO credentials and switches the client
+// to the user. A failure is counted, recorded in ACL LOG and logged (at
+// most one line a second, so a brute force cannot flood the log).
+func (c *Ctx) authenticate(user, pass string) bool {
+	h := c.Env.ACL.Get(user)
+	if h != nil && h.Load().CheckPassword(pass) {
+		c.Client.Authed = true
+		c.Client.User = user
+		c.Client.SetACL(h)
+		return true
 	}
-	want := c.Env.Config.RequirePass.Get()
-	if want == "" {
-		return true // the default user is "nopass": any password
+	c.Env.Stats.AuthFailures.Add(1)
+	// The object is the command as the client spelled it (AUTH, hello).
+	c.Env.aclLogAdd(c, "auth", aclToplevel, string(c.Args[0]), user)
+	if ok, held := c.Env.authWarn.Allow(time.Now()); ok {
+		c.Env.Log.Warn("authentication failed", "client", c.Client.Addr, "user", user, "suppressed", held)
 	}
-	return subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
+	return false
 }
 
 func cmdAuth(c *Ctx) {
@@ -91,17 +101,14 @@ func cmdAuth(c *Ctx) {
 	user, pass := "default", string(c.Args[1])
 	if len(c.Args) == 3 {
 		user, pass = string(c.Args[1]), string(c.Args[2])
-	} else if c.Env.Config.RequirePass.Get() == "" {
+	} else if d := c.Env.ACL.Default().Load(); d.NoPass {
 		c.Err(ErrNoPassSet)
 		return
 	}
-	if !c.checkPassword(user, pass) {
-		c.Env.Stats.AuthFailures.Add(1)
+	if !c.authenticate(user, pass) {
 		c.Err(ErrWrongPass)
 		return
 	}
-	c.Client.Authed = true
-	c.Client.User = user
 	c.W.OK()
 }
 
@@ -156,16 +163,13 @@ func cmdHello(c *Ctx) {
 		}
 	}
 	if haveAuth {
-		if !c.checkPassword(user, pass) {
-			c.Env.Stats.AuthFailures.Add(1)
+		if !c.authenticate(user, pass) {
 			c.Err(ErrWrongPass)
 			return
 		}
-		cl.Authed = true
-		cl.User = user
 	}
-	if !cl.Authed && c.Env.Config.RequirePass.Get() != "" {
-		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+	if !cl.Authed && c.Env.ACL.AuthRequired() {
+		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if haveName {

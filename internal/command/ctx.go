@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/keyspace"
@@ -25,6 +26,9 @@ type Ctx struct {
 	Took    time.Duration
 
 	failed bool
+
+	// aclReq is reused by the ACL check of restricted users.
+	aclReq acl.Request
 
 	// inScript: the command was called by a script (redis.call), where
 	// Redis makes some replies deterministic (SORT sorts an unordered set).

@@ -25,10 +25,15 @@ func (e *Env) Exec(c *Ctx) {
 		c.Err(errWrongArgs(spec.Name))
 		return
 	}
-	if !c.Client.Authed && !spec.Has(NoAuth) && e.Config.RequirePass.Get() != "" {
+	if !c.Client.Authed && !spec.Has(NoAuth) && e.ACL.AuthRequired() {
 		spec.stats.rejected.Add(1)
 		c.flagTransaction()
 		c.Err(ErrNoAuth)
+		return
+	}
+	if u := c.Client.aclUser(); u != nil && e.aclDenyTop(c, u, spec) {
+		spec.stats.rejected.Add(1)
+		c.flagTransaction()
 		return
 	}
 	if e.Loading.Load() && !spec.Has(Loading) {

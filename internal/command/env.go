@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,11 @@ type Env struct {
 	State ServerState
 	// Scripting is the Lua engine and the running scripts (scripting.go).
 	Scripting Scripting
+	// ACL is the set of users; ACLLog the denials ACL LOG shows;
+	// authWarn rate-limits the server log's failed-AUTH warnings.
+	ACL      *acl.Users
+	ACLLog   acl.Log
+	authWarn acl.Limiter
 
 	// connMu orders RemoveClient against a scrape's sum of ConnStats.
 	connMu sync.Mutex
@@ -83,7 +89,11 @@ type Stats struct {
 	ExpiredKeysActive   atomic.Int64
 	ProtocolErrors      atomic.Int64
 	AuthFailures        atomic.Int64
-	BlockedClients      atomic.Int64
+	// Commands refused by ACL rules, by reason (INFO acl_access_denied_*).
+	ACLDeniedCmd     atomic.Int64
+	ACLDeniedKey     atomic.Int64
+	ACLDeniedChannel atomic.Int64
+	BlockedClients   atomic.Int64
 	// CommandsOther counts the commands of CommandsProcessed that came
 	// through a listener other than the main one (the admin port), for
 	// dragonfly_commands_processed_total{listener="other"}.

@@ -69,6 +69,9 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		RejectedConnections:      e.Stats.RejectedConnections.Load(),
 		ProtocolErrors:           e.Stats.ProtocolErrors.Load(),
 		AuthFailures:             e.Stats.AuthFailures.Load(),
+		ACLDeniedCmd:             e.Stats.ACLDeniedCmd.Load(),
+		ACLDeniedKey:             e.Stats.ACLDeniedKey.Load(),
+		ACLDeniedChannel:         e.Stats.ACLDeniedChannel.Load(),
 	}
 	d.InstantaneousOpsPerSec, d.InstantaneousInputKbps, d.InstantaneousOutputKbps = e.State.Rates()
 	d.UsedCPUSys, d.UsedCPUUser = cpuTimes()

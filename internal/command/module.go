@@ -16,7 +16,7 @@ func registerModule(t *Table) {
 			sub("unload", 3, func(c *Ctx) {
 				c.Err("ERR Error unloading module: no such module with that name")
 			}, "Unloads a module."),
-			sub("help", 2, func(c *Ctx) {
+			helpFlags(sub("help", 2, func(c *Ctx) {
 				lines := []string{
 					"MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 					"LIST", "    Return a list of loaded modules.",
@@ -29,7 +29,7 @@ func registerModule(t *Table) {
 				for _, l := range lines {
 					c.W.Simple(l)
 				}
-			}, "Returns helpful text about the different subcommands."),
+			}, "Returns helpful text about the different subcommands.")),
 		},
 		Handler: func(c *Ctx) { runSub(c) }})
 }
@@ -37,4 +37,11 @@ func registerModule(t *Table) {
 func moduleLoad(c *Ctx) {
 	c.Env.Log.Warn("module load refused: Damselfly does not support Redis modules", "path", string(c.Args[2]))
 	c.Err("ERR Error loading the extension. Please check the server logs.")
+}
+
+// helpFlags gives MODULE HELP Redis's flags: unlike the other MODULE
+// subcommands it is not admin.
+func helpFlags(s *Spec) *Spec {
+	s.Flags = Loading | Stale
+	return s
 }

@@ -87,7 +87,13 @@ func redactedFrom(args [][]byte) int {
 				return i + 1
 			}
 		}
-	case equalFoldASCII(name, "migrate"), equalFoldASCII(name, "acl"):
+	case equalFoldASCII(name, "acl"):
+		// Like Redis, ACL SETUSER hides everything after the command:
+		// rules carry passwords.
+		if len(args) > 2 && equalFoldASCII(string(args[1]), "setuser") {
+			return 2
+		}
+	case equalFoldASCII(name, "migrate"):
 		// Not implemented commands still never leak a password.
 	}
 	return len(args)

@@ -80,6 +80,7 @@ func (c *Ctx) subs() *subState {
 			patterns: map[string]struct{}{},
 			shard:    map[string]struct{}{},
 		}
+		cl.subscriber.Store(cl.ps.sub)
 	}
 	return cl.ps
 }
@@ -182,6 +183,7 @@ func (e *Env) dropSubscriptions(cl *Client) {
 		}
 	}
 	cl.ps = nil
+	cl.subscriber.Store(nil)
 	cl.SetFlag(ClientPubSub, false)
 	for i := range cl.subCounts {
 		cl.subCounts[i].Store(0)

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"github.com/damselfly-db/damselfly/internal/glob"
 	"github.com/damselfly-db/damselfly/internal/info"
 	"github.com/damselfly-db/damselfly/internal/metrics"
@@ -380,6 +381,9 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 	if spec.Has(NoScript) || target.Has(NoScript) {
 		return sc.refuse("ERR This Redis command is not allowed from script", target)
 	}
+	if msg := env.scriptDenied(sc.c, spec, args); msg != "" {
+		return sc.refuse(msg, target)
+	}
 	write := target.Has(Write) || spec.Has(Write)
 	if sc.ro && (write || mayReplicate(target.Name)) {
 		return sc.refuse("ERR Write commands are not allowed from read-only scripts.", target)
@@ -448,6 +452,22 @@ func (sc *scriptCaller) KnownCommand(args [][]byte) bool {
 		return spec.Sub(args[1]) != nil
 	}
 	return true
+}
+
+// CommandAllowed implements script.ACLChecker: redis.acl_check_cmd asks
+// without recording a denial.
+func (sc *scriptCaller) CommandAllowed(args [][]byte) bool {
+	u := sc.c.Client.aclUser()
+	if u == nil {
+		return true
+	}
+	spec := sc.c.Env.Table.Lookup(args[0])
+	target := aclTarget(spec, args)
+	if target == nil {
+		return false
+	}
+	d, _ := u.Check(sc.c.Env.Table.aclRequest(&acl.Request{}, spec, target, args))
+	return d == acl.Allowed
 }
 
 // scriptBusy runs for a command arriving while scripts run (Exec checks

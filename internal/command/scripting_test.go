@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"github.com/damselfly-db/damselfly/internal/config"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
@@ -21,6 +22,7 @@ func testEnv(shards int) *Env {
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	e.Store.SetEvents(e)
+	e.ACL = acl.NewUsers(e.Table.ACL)
 	return e
 }
 

@@ -288,7 +288,7 @@ func (e *Env) ResetStats(owner int64) {
 	st := &e.Stats
 	for _, v := range []*atomic.Int64{&st.ConnectionsReceived, &st.RejectedConnections, &st.CommandsProcessed,
 		&st.NetInput, &st.NetOutput, &st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures,
-		&st.CommandsOther} {
+		&st.CommandsOther, &st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedChannel} {
 		v.Store(0)
 	}
 	e.resetConnStats()

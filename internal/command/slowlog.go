@@ -43,7 +43,7 @@ func (s *Slowlog) Add(args [][]byte, micros int64, c *Client, now time.Time, max
 			break
 		}
 		a := args[i]
-		if i == 1 && redactedFrom(args) <= 1 {
+		if i >= 1 && i >= redactedFrom(args) {
 			a = []byte("(redacted)")
 		}
 		if len(a) > slowlogMaxArg {

@@ -65,6 +65,10 @@ type Spec struct {
 
 	// fullName is "get" or "client|info": CLIENT LIST's cmd= field.
 	fullName string
+	// aclID is the command's id in the ACL catalog; aclKeys says what
+	// the command does with each key, for key permissions.
+	aclID   int
+	aclKeys keyPlan
 
 	stats cmdStats
 }

@@ -1,13 +1,19 @@
 package command
 
 import (
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Table is the set of commands the server knows.
 type Table struct {
 	byName map[string]*Spec
+	// ACL is the catalog of command ids and categories ACL rules use.
+	ACL          *acl.Catalog
+	aclSpecs     []*Spec
+	keyPlansOnce sync.Once
 }
 
 // NewTable builds the table from every command family.
@@ -33,6 +39,7 @@ func NewTable() *Table {
 		registerSort,
 		registerGeo,
 		registerPersistence,
+		registerACL,
 	} {
 		register(t)
 	}
@@ -42,6 +49,7 @@ func NewTable() *Table {
 			sub.fullName = s.Name + "|" + strings.ToLower(sub.Name)
 		}
 	}
+	t.buildACLCatalog()
 	return t
 }
 

@@ -42,6 +42,9 @@ type Config struct {
 
 	// Clients and protocol.
 	RequirePass             String
+	ACLFile                 String // users file for ACL SAVE/LOAD; empty: none
+	ACLLogMaxLen            Int
+	ACLPubsubDefault        String // allchannels|resetchannels: new users' channels
 	MaxClients              Int
 	Timeout                 Int // seconds idle before disconnect; 0: never
 	TCPKeepalive            Int // seconds

@@ -229,6 +229,8 @@ type Data struct {
 	TotalErrorReplies                                int64
 	TotalReadsProcessed, TotalWritesProcessed        int64
 	ProtocolErrors, AuthFailures                     int64
+	// ACL denials by reason (Redis 7.2's acl_access_denied_*).
+	ACLDeniedCmd, ACLDeniedKey, ACLDeniedChannel int64
 
 	// Replication
 	MasterReplID string
@@ -555,6 +557,10 @@ func stats(b *Builder, d *Data) {
 	b.Int("reply_buffer_expands", 0)
 	b.Int("total_protocol_errors", d.ProtocolErrors)
 	b.Int("total_auth_failures", d.AuthFailures)
+	b.Int("acl_access_denied_auth", d.AuthFailures)
+	b.Int("acl_access_denied_cmd", d.ACLDeniedCmd)
+	b.Int("acl_access_denied_key", d.ACLDeniedKey)
+	b.Int("acl_access_denied_channel", d.ACLDeniedChannel)
 }
 
 func replication(b *Builder, d *Data) {

@@ -86,6 +86,22 @@ func (h *Hub) Unsubscribe(k Kind, name string, s *Subscriber) {
 	}
 }
 
+// Subscriptions lists what s is subscribed to, by kind. It walks every
+// subscription, so it is for rare callers (ACL changes).
+func (h *Hub) Subscriptions(s *Subscriber) [3][]string {
+	var out [3][]string
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, k := range []Kind{Channel, Pattern, ShardChannel} {
+		for name, subs := range *h.table(k) {
+			if _, ok := subs[s]; ok {
+				out[k] = append(out[k], name)
+			}
+		}
+	}
+	return out
+}
+
 // encoded caches a message's encoding per protocol.
 type encoded struct{ b [4][]byte }
 

@@ -244,6 +244,8 @@ func (st *state) setRepl(L *lua.LState) int {
 type ACLChecker interface {
 	// KnownCommand reports whether args name a command (and subcommand).
 	KnownCommand(args [][]byte) bool
+	// CommandAllowed reports whether the script's user may run args.
+	CommandAllowed(args [][]byte) bool
 }
 
 func (st *state) aclCheckCmd(L *lua.LState) int {
@@ -261,12 +263,15 @@ func (st *state) aclCheckCmd(L *lua.LState) int {
 		}
 		args = append(args, []byte(s))
 	}
+	allowed := true
 	if st.run != nil {
-		if c, ok := st.run.Caller.(ACLChecker); ok && !c.KnownCommand(args) {
-			return raisePlain(L, "Invalid command passed to redis.acl_check_cmd()")
+		if c, ok := st.run.Caller.(ACLChecker); ok {
+			if !c.KnownCommand(args) {
+				return raisePlain(L, "Invalid command passed to redis.acl_check_cmd()")
+			}
+			allowed = c.CommandAllowed(args)
 		}
 	}
-	// There are no ACL users besides "default", who may run everything.
-	L.Push(lua.LTrue)
+	L.Push(lua.LBool(allowed))
 	return 1
 }

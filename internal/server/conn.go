@@ -69,7 +69,8 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 		Proto:    2,
 		User:     "default",
 	}
-	cl.Authed = s.cfg.RequirePass.Get() == ""
+	cl.Authed = !s.env.ACL.AuthRequired()
+	cl.SetACL(s.env.ACL.Default())
 	cl.FD = fdOf(nc)
 	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
 		sniffing: true, other: listener != "main"}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/damselfly-db/damselfly/internal/acl"
 	"log/slog"
 	"net"
 	"net/http"
@@ -85,6 +86,13 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		RunID:        hex.EncodeToString(id),
 		ActiveExpire: &s.activeExpire,
 	}
+	s.env.ACL = acl.NewUsers(s.env.Table.ACL)
+	// Like Redis, requirepass is the default user's password.
+	s.env.ACL.SetDefaultPassword(cfg.RequirePass.Get())
+	cfg.OnChange("requirepass", func() { s.env.ACL.SetDefaultPassword(cfg.RequirePass.Get()) })
+	cfg.OnChange("acllog-max-len", func() { s.env.ACLLog.Trim(int(cfg.ACLLogMaxLen.Get())) })
+	s.env.ACL.SetPubsubDefault(cfg.ACLPubsubDefault.Get() == "allchannels")
+	cfg.OnChange("acl-pubsub-default", func() { s.env.ACL.SetPubsubDefault(cfg.ACLPubsubDefault.Get() == "allchannels") })
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
@@ -116,6 +124,13 @@ func (s *Server) Env() *command.Env { return s.env }
 
 // Listen binds every configured address.
 func (s *Server) Listen() error {
+	if path := s.cfg.ACLFile.Get(); path != "" {
+		users, err := s.env.ACL.ParseFile(path)
+		if err != nil {
+			return fmt.Errorf("aclfile: %w", err)
+		}
+		s.env.ACL.Replace(users)
+	}
 	binds := s.cfg.Bind
 	if len(binds) == 0 {
 		binds = []string{""}
