@@ -119,7 +119,7 @@ func TestGetGlobs(t *testing.T) {
 		{[]string{"io*"}, "[io_threads]"},
 		{[]string{"maxmemory*"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
 		{[]string{"maxmemory*", "maxmemory"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
-		{[]string{"port", "*port"}, "[port admin_port prometheus_port]"},
+		{[]string{"port", "*port"}, "[port admin_port no_tls_on_admin_port prometheus_port]"},
 		{[]string{"nomatch*"}, "[]"},
 	}
 	for _, tt := range tests {
