@@ -22,8 +22,12 @@ const (
 )
 
 type conn struct {
-	s   *Server
-	nc  net.Conn
+	s  *Server
+	nc net.Conn
+	// raw is the TCP connection under nc (nc itself without TLS). Kills
+	// close it: closing a TLS connection first sends an alert, which can
+	// block on a peer that does not read.
+	raw net.Conn
 	cl  *command.Client
 	buf []byte
 	end int
@@ -53,8 +57,8 @@ type conn struct {
 	other     bool // not the main listener: commands count as "other"
 }
 
-func (s *Server) newConn(nc net.Conn, listener string) *conn {
-	if tc, ok := nc.(*net.TCPConn); ok {
+func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
+	if tc, ok := raw.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 		if ka := s.cfg.TCPKeepalive.Get(); ka > 0 {
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
@@ -70,12 +74,12 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 		User:     "default",
 	}
 	cl.Authed = s.cfg.RequirePass.Get() == ""
-	cl.FD = fdOf(nc)
-	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
+	cl.FD = fdOf(raw)
+	c := &conn{s: s, nc: nc, raw: raw, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
 		sniffing: true, other: listener != "main"}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
-	cl.Kill = func() { nc.Close() }
+	cl.Kill = func() { raw.Close() }
 	cl.Push = c.pushPubSub
 	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
@@ -103,6 +107,12 @@ func fdOf(nc net.Conn) int {
 func (c *conn) serve() {
 	defer c.cleanup()
 	env := c.s.env
+	if c.s.protectedRefuses(c.cl.Addr) {
+		env.Stats.ConnectionsReceived.Add(1)
+		env.Stats.RejectedConnections.Add(1)
+		refuse(c.nc, errProtectedMode)
+		return
+	}
 	var args [][]byte
 	for {
 		if t := c.s.cfg.Timeout.Get(); t > 0 && !c.cl.HasFlag(command.ClientPubSub|command.ClientMonitor|command.ClientBlocked) {
@@ -369,7 +379,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 	if over {
 		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "id", c.cl.ID, "bytes", pending)
 		c.cl.RequestClose()
-		c.nc.Close()
+		c.raw.Close()
 		return
 	}
 	select {
@@ -401,7 +411,7 @@ func (c *conn) asyncWriter() {
 		c.cl.OutBufLen.Store(int64(c.pendingBytes))
 		c.amu.Unlock()
 		if err != nil {
-			c.nc.Close()
+			c.raw.Close()
 			return
 		}
 	}
