@@ -115,8 +115,14 @@ func (c *conn) serve() {
 	}
 	var args [][]byte
 	for {
-		if t := c.s.cfg.Timeout.Get(); t > 0 && !c.cl.HasFlag(command.ClientPubSub|command.ClientMonitor|command.ClientBlocked) {
-			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		if t := c.s.cfg.Timeout.Get(); t > 0 {
+			if c.cl.HasFlag(command.ClientPubSub | command.ClientMonitor | command.ClientBlocked) {
+				// Exempt, as in Redis; clear the deadline set before the
+				// SUBSCRIBE or MONITOR that made it so.
+				c.nc.SetReadDeadline(time.Time{})
+			} else {
+				c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+			}
 		}
 		if c.end == len(c.buf) {
 			if !c.grow() {
@@ -199,6 +205,7 @@ func (c *conn) serve() {
 			lim.Unauthenticated = !c.cl.Authed
 			if c.cl.CloseRequested() {
 				c.flush()
+				c.drainQueued(time.Second)
 				return
 			}
 			if c.w.Len() >= flushAt {
@@ -312,6 +319,9 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 func (c *conn) flush() bool {
 	if c.w.Len() == 0 {
 		return true
+	}
+	if lim, ok := c.normalLimit(); ok {
+		return c.flushQueued(lim)
 	}
 	// Counted before the write: once the peer has the reply, a scrape it
 	// triggers must already see it.
