@@ -165,3 +165,33 @@ func TestProtectedConfigs(t *testing.T) {
 		}
 	}, "--protected-mode", "no", "--enable-protected-configs", "local")
 }
+
+// TestExposedWarning: listening beyond loopback with no password is logged
+// at start (saying whether protected mode applies); with a password, or on
+// loopback only, it is not.
+func TestExposedWarning(t *testing.T) {
+	const warn = "listening beyond loopback with no password"
+	s := Start(t, "--bind", "0.0.0.0")
+	waitLog(t, s, warn+": protected mode is on")
+	s2 := Start(t, "--bind", "0.0.0.0", "--protected-mode", "no")
+	waitLog(t, s2, warn+" and protected-mode off")
+	s3 := Start(t, "--bind", "0.0.0.0", "--requirepass", "secret")
+	s4 := Start(t)
+	time.Sleep(200 * time.Millisecond)
+	for _, q := range []*Server{s3, s4} {
+		if strings.Contains(q.Log(), warn) {
+			t.Errorf("warning with a password or on loopback:\n%s", q.Log())
+		}
+	}
+}
+
+func waitLog(t *testing.T, s *Server, text string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.Log(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q:\n%s", text, s.Log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
