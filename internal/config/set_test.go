@@ -321,3 +321,18 @@ func TestSetProtected(t *testing.T) {
 		}
 	}
 }
+
+// TestIsLocalAddr: Redis's islocalClient: exactly 127.0.0.1 or ::1.
+func TestIsLocalAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:6379": true, "[::1]:6379": true, "[::ffff:127.0.0.1]:1": true, "127.0.0.1": true,
+		"127.0.0.2:6379": false, "192.0.2.7:1": false, "[fe80::1]:1": false, "": false, "garbage": false,
+	} {
+		if got := IsLocalAddr(addr); got != want {
+			t.Errorf("IsLocalAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+	if !Allows("yes", "192.0.2.7:1") || Allows("no", "127.0.0.1:1") || Allows("local", "127.0.0.2:1") || !Allows("local", "[::1]:2") {
+		t.Error("Allows")
+	}
+}

@@ -107,6 +107,9 @@ func fdOf(nc net.Conn) int {
 func (c *conn) serve() {
 	defer c.cleanup()
 	env := c.s.env
+	if !c.handshake() {
+		return
+	}
 	if c.s.protectedRefuses(c.cl.Addr) {
 		env.Stats.ConnectionsReceived.Add(1)
 		env.Stats.RejectedConnections.Add(1)

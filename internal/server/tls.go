@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/damselfly-db/damselfly/internal/config"
 )
@@ -93,4 +94,28 @@ func loadCAs(file, dir string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("tls: no CA certificate found in --tls_ca_cert_dir %s", dir)
 	}
 	return pool, nil
+}
+
+// handshakeTimeout bounds a TLS handshake: a peer that connects and never
+// completes one would otherwise hold a connection slot (and count against
+// maxclients) for as long as it likes.
+const handshakeTimeout = 10 * time.Second
+
+// handshake completes a TLS connection's handshake before anything is read
+// from it; it reports false, having logged why, when the peer failed it (a
+// plaintext client, no or a wrong client certificate, a timeout). Plain
+// connections pass straight through.
+func (c *conn) handshake() bool {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	tc.SetDeadline(time.Now().Add(handshakeTimeout))
+	err := tc.Handshake()
+	tc.SetDeadline(time.Time{})
+	if err != nil {
+		c.s.log.Debug("TLS handshake failed", "addr", c.cl.Addr, "err", err)
+		return false
+	}
+	return true
 }

@@ -236,6 +236,21 @@ func TestTLSPlaintextDropped(t *testing.T) {
 			t.Fatalf("%q: plaintext got an answer: %q", payload, got)
 		}
 	}
+	// A peer that connects and never handshakes is closed after the
+	// handshake timeout (10 s), not held forever.
+	silent, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	silent.SetReadDeadline(time.Now().Add(20 * time.Second))
+	start := time.Now()
+	if _, err := io.ReadAll(silent); err != nil {
+		t.Fatalf("a peer that never handshakes was kept open: %v", err)
+	}
+	if d := time.Since(start); d < 8*time.Second {
+		t.Errorf("silent peer closed after %v, before the handshake timeout", d)
+	}
 	rc := s.TLSClient(t, p.clientConfig(false), 2)
 	if err := rc.Ping(Ctx(t)).Err(); err != nil {
 		t.Fatalf("TLS client after plaintext ones: %v", err)
