@@ -188,30 +188,44 @@ func TestTLSMutual(t *testing.T) {
 	b, _ := os.ReadFile(p.CA)
 	os.WriteFile(filepath.Join(caDir, "clients.pem"), b, 0o600)
 
-	for _, caFlags := range [][]string{{"--tls_ca_cert_file", p.CA}, {"--tls_ca_cert_dir", caDir}} {
-		s := StartTLS(t, p.clientConfig(true), append(p.serverFlags(), caFlags...)...)
+	check := func(t *testing.T, addr string) {
 		cli := func(extra ...string) (string, error) {
-			args := append([]string{"--tls", "--cacert", p.CA, "-h", "127.0.0.1", "-p", fmt.Sprint(s.Port)}, extra...)
+			host, port, _ := net.SplitHostPort(addr)
+			args := append([]string{"--tls", "--cacert", p.CA, "-h", host, "-p", port}, extra...)
 			out, err := exec.Command("redis-cli", append(args, "ping")...).CombinedOutput()
 			return strings.TrimSpace(string(out)), err
 		}
 		if out, err := cli("--cert", p.ClientCert, "--key", p.ClientKey); err != nil || out != "PONG" {
-			t.Fatalf("%v: redis-cli with a client certificate: %q %v", caFlags, out, err)
+			t.Fatalf("redis-cli with a client certificate: %q %v", out, err)
 		}
 		if out, _ := cli(); strings.Contains(out, "PONG") {
-			t.Fatalf("%v: redis-cli without a certificate got PONG", caFlags)
+			t.Fatalf("redis-cli without a certificate got PONG")
 		}
 		if out, _ := cli("--cert", oCert, "--key", oKey); strings.Contains(out, "PONG") {
-			t.Fatalf("%v: a certificate from another CA got PONG", caFlags)
+			t.Fatalf("a certificate from another CA got PONG")
 		}
-		if err := tlsPing(s.Addr, p.clientConfig(false)); err == nil {
-			t.Fatalf("%v: go client without a certificate was served", caFlags)
+		if err := tlsPing(addr, p.clientConfig(false)); err == nil {
+			t.Fatalf("go client without a certificate was served")
 		}
-		rc := s.TLSClient(t, p.clientConfig(true), 3)
+		rc := redis.NewClient(&redis.Options{Addr: addr, TLSConfig: p.clientConfig(true)})
+		defer rc.Close()
 		if err := rc.Set(Ctx(t), "k", "v", 0).Err(); err != nil {
-			t.Fatalf("%v: go-redis with a certificate: %v", caFlags, err)
+			t.Fatalf("go-redis with a certificate: %v", err)
 		}
 	}
+	for _, caFlags := range [][]string{{"--tls_ca_cert_file", p.CA}, {"--tls_ca_cert_dir", caDir}} {
+		t.Run("damselfly"+caFlags[0], func(t *testing.T) {
+			s := StartTLS(t, p.clientConfig(true), append(p.serverFlags(), caFlags...)...)
+			check(t, s.Addr)
+		})
+	}
+	// The same checks hold for redis-server's mutual TLS (the oracle).
+	t.Run("redis", func(t *testing.T) {
+		tport := freePort(t)
+		StartRedis(t, "--tls-port", fmt.Sprint(tport), "--tls-cert-file", p.ServerCert,
+			"--tls-key-file", p.ServerKey, "--tls-ca-cert-file", p.CA)
+		check(t, fmt.Sprintf("127.0.0.1:%d", tport))
+	})
 }
 
 // TestTLSPlaintextDropped: raw plaintext RESP and garbage on a TLS port are
