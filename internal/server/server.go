@@ -331,8 +331,8 @@ func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
 		}
 		raw := nc
 		if tc != nil {
-			// The handshake runs on the connection's goroutine at its first
-			// read; the accept loop never waits for a peer.
+			// The handshake runs on the connection's goroutine
+			// (conn.handshake); the accept loop never waits for a peer.
 			nc = tls.Server(nc, tc)
 		}
 		c := s.newConn(nc, raw, listener)
