@@ -273,10 +273,21 @@ func (c *conn) grow() bool {
 		size = int(limit)
 	}
 	nb := make([]byte, size)
-	copy(nb, c.buf[:c.end])
+	copyChunked(nb, c.buf[:c.end])
 	c.buf = nb
 	c.cl.Conn.BufResizes.Add(1)
 	return true
+}
+
+// copyChunked copies src into dst a megabyte at a time. One copy call of
+// hundreds of megabytes (a 512 MB value being read) cannot be preempted,
+// and a garbage collection waiting to stop the world would wait for it
+// with every other client stalled; between chunks the goroutine can yield.
+func copyChunked(dst, src []byte) {
+	const chunk = 1 << 20
+	for off := 0; off < len(src); off += chunk {
+		copy(dst[off:], src[off:min(off+chunk, len(src))])
+	}
 }
 
 // exec runs one command, honouring CLIENT REPLY OFF/SKIP. SKIP drops the
