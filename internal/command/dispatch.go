@@ -25,6 +25,9 @@ func (e *Env) Exec(c *Ctx) {
 		c.Err(errWrongArgs(spec.Name))
 		return
 	}
+	if (spec.Name == "debug" || spec.Name == "module") && e.refuseProtected(c, spec) {
+		return
+	}
 	if !c.Client.Authed && !spec.Has(NoAuth) && e.ACL.AuthRequired() {
 		spec.stats.rejected.Add(1)
 		c.flagTransaction()

@@ -375,16 +375,31 @@ func cmdKeys(c *Ctx) {
 		}
 		sh.Release(took)
 	} else {
+		// Dragonfly's keys_output_limit: a huge keyspace must not turn one
+		// KEYS into a reply of unbounded size, so the reply stops at the
+		// limit (0: none) and the truncation is logged.
+		limit := int(c.Env.Config.KeysOutputLimit.Get())
+		full := false
 		c.EachShard(func(sh *shard.Shard) {
+			if full {
+				return
+			}
 			db := sh.DB(c.Client.DB)
 			db.Each(func(r keyspace.Ref) bool {
 				k := db.Key(r)
 				if all || glob.Match(pattern, []byte(k), false) {
+					if limit > 0 && len(out) >= limit {
+						full = true
+						return false
+					}
 					out = append(out, k)
 				}
 				return true
 			})
 		})
+		if full {
+			c.Env.Log.Warn("KEYS reply cut at keys_output_limit", "pattern", truncate(string(pattern), 128), "limit", limit, "client", c.Client.Addr)
+		}
 	}
 	c.W.Array(len(out))
 	for _, k := range out {

@@ -260,7 +260,7 @@ func cmdConfigSet(c *Ctx) {
 	for i := 2; i+1 < len(c.Args); i += 2 {
 		pairs = append(pairs, [2]string{string(c.Args[i]), string(c.Args[i+1])})
 	}
-	if err := c.Env.Config.Set(pairs); err != nil {
+	if err := c.Env.Config.SetFrom(pairs, c.Client.Addr); err != nil {
 		c.Err(err.Error())
 		return
 	}

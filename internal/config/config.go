@@ -53,6 +53,19 @@ type Config struct {
 	ClientOutputBufferLimit Value[OutputBufferLimits]
 	PipelineSquash          Int
 
+	// Security (registry_security.go); start-only unless a holder.
+	TLS                    bool
+	TLSCertFile            string
+	TLSKeyFile             string
+	TLSCACertFile          string
+	TLSCACertDir           string
+	NoTLSOnAdminPort       bool
+	EnableDebugCommand     string // no|yes|local
+	EnableModuleCommand    string
+	EnableProtectedConfigs string
+	ProtectedMode          Bool
+	KeysOutputLimit        Int
+
 	// Memory and eviction.
 	MaxMemory        Memory // 0: no explicit limit
 	CacheMode        Bool
@@ -107,6 +120,7 @@ func Default() *Config {
 	for _, group := range [][]*setting{
 		c.networkSettings(),
 		c.clientSettings(),
+		c.securitySettings(),
 		c.memorySettings(),
 		c.persistenceSettings(),
 		c.loggingSettings(),

@@ -119,7 +119,7 @@ func TestGetGlobs(t *testing.T) {
 		{[]string{"io*"}, "[io-threads-do-reads io_threads]"},
 		{[]string{"maxmemory*"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
 		{[]string{"maxmemory*", "maxmemory"}, "[maxmemory maxmemory-policy maxmemory-samples]"},
-		{[]string{"port", "*port"}, "[port admin_port cluster-announce-bus-port cluster-announce-port cluster-announce-tls-port cluster-port prometheus_port replica-announce-port]"},
+		{[]string{"port", "*port"}, "[port admin_port cluster-announce-bus-port cluster-announce-port cluster-announce-tls-port cluster-port no_tls_on_admin_port prometheus_port replica-announce-port]"},
 		{[]string{"nomatch*"}, "[]"},
 	}
 	for _, tt := range tests {

@@ -207,8 +207,8 @@ func TestEverySettingDescribed(t *testing.T) {
 		if s.help == "" || strings.Contains(s.help, "\n") {
 			t.Errorf("%s: help must be one line", s.name)
 		}
-		if s.protected && s.mutable {
-			t.Errorf("%s: protected and mutable", s.name)
+		if s.protected && !s.mutable {
+			t.Errorf("%s: protected but immutable (enable-protected-configs could never allow it)", s.name)
 		}
 	}
 }

@@ -2,19 +2,21 @@ package config
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"strings"
 )
 
 // persistenceSettings: where snapshots go and when they are taken.
 func (c *Config) persistenceSettings() []*setting {
 	return []*setting{
-		// Redis 7 refuses CONFIG SET dir by default ("protected config") and
-		// Dragonfly refuses it outright: together with dbfilename it would
-		// let a client write files anywhere.
-		newSetting(spec{name: "dir", protected: true, status: live,
+		// Redis 7 refuses CONFIG SET of dir and dbfilename unless
+		// enable-protected-configs allows it ("protected config"): together
+		// they would let a client write files anywhere.
+		newSetting(spec{name: "dir", protected: true, mutable: true, status: live, setCheck: checkDirExists,
 			help: "Directory for snapshot files; empty means the current directory."},
 			stringCodec(nil), "", stringHolder(&c.Dir)),
-		newSetting(spec{name: "dbfilename", mutable: true, status: live,
+		newSetting(spec{name: "dbfilename", protected: true, mutable: true, status: live,
 			help: "Snapshot file name, without a directory; {timestamp}, {Y}, {m} and {d} are allowed as in Dragonfly."},
 			stringCodec(checkDBFilename), "dump-{timestamp}", stringHolder(&c.DBFilename)),
 		newSetting(spec{name: "save", mutable: true, status: live,
@@ -30,6 +32,25 @@ func (c *Config) persistenceSettings() []*setting {
 			help: "Always no: there is no append-only file. Present because tools such as redis-benchmark read it."},
 			appendOnlyCodec(), false, slot[bool]{func() bool { return false }, func(bool) {}}),
 	}
+}
+
+// checkDirExists is CONFIG SET dir's check, with the reasons Redis's
+// chdir gives. At start the directory may not exist yet: saving creates it.
+func checkDirExists(s string) error {
+	st, err := os.Stat(s)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("No such file or directory")
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	case !st.IsDir():
+		return errors.New("Not a directory")
+	}
+	return nil
 }
 
 // checkDBFilename keeps the name inside dir, as Redis does.

@@ -14,15 +14,19 @@ import "strings"
 //
 // Concurrent readers may briefly see some of the new values and not yet
 // others; each single value is always whole.
-func (c *Config) Set(pairs [][2]string) error {
-	hooks, err := c.set(pairs)
+func (c *Config) Set(pairs [][2]string) error { return c.SetFrom(pairs, "") }
+
+// SetFrom is Set for a client at address remote, which decides, with
+// enable-protected-configs, whether protected settings may be changed.
+func (c *Config) SetFrom(pairs [][2]string, remote string) error {
+	hooks, err := c.set(pairs, remote)
 	for _, h := range hooks {
 		h()
 	}
 	return err
 }
 
-func (c *Config) set(pairs [][2]string) ([]func(), error) {
+func (c *Config) set(pairs [][2]string, remote string) ([]func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
@@ -33,7 +37,7 @@ func (c *Config) set(pairs [][2]string) ([]func(), error) {
 		switch {
 		case s == nil:
 			return nil, &SetError{Name: p[0], Unknown: true}
-		case s.protected:
+		case s.protected && !Allows(c.EnableProtectedConfigs, remote):
 			return nil, &SetError{Name: p[0], Reason: "can't set protected config"}
 		case !s.mutable:
 			return nil, &SetError{Name: p[0], Reason: "can't set immutable config"}
@@ -53,6 +57,11 @@ func (c *Config) set(pairs [][2]string) ([]func(), error) {
 			// Redis names the setting here by its registered, lower-case
 			// name rather than as typed.
 			return nil, &SetError{Name: strings.ToLower(p[0]), Reason: err.Error()}
+		}
+		if chk := targets[i].setCheck; chk != nil {
+			if err := chk(p[1]); err != nil {
+				return nil, &SetError{Name: strings.ToLower(p[0]), Reason: err.Error()}
+			}
 		}
 		appliers[i] = apply
 	}

@@ -74,9 +74,7 @@ func TestSetErrors(t *testing.T) {
 		// Damselfly: the start-only settings Redis lets CONFIG SET change.
 		{[]string{"port", "0"}, failed + "'port') - can't set immutable config"},
 		{[]string{"bind", "127.0.0.1"}, failed + "'bind') - can't set immutable config"},
-		// Damselfly: Redis refuses dbfilename as protected; this is its text
-		// when protected configs are enabled.
-		{[]string{"dbfilename", "a/b"}, failed + "'dbfilename') - dbfilename can't be a path, just a filename"},
+		{[]string{"dbfilename", "a/b"}, failed + "'dbfilename') - can't set protected config"},
 		// Damselfly: aliases and either spelling are the same setting.
 		{[]string{"lua-time-limit", "10", "busy-reply-threshold", "20"}, failed + "'busy-reply-threshold') - duplicate parameter"},
 		{[]string{"tcp-keepalive", "10", "tcp_keepalive", "20"}, failed + "'tcp_keepalive') - duplicate parameter"},
@@ -135,7 +133,6 @@ func TestSetValues(t *testing.T) {
 		{"cache_mode", "yes", "true"},
 		{"cache_mode", "false", "false"},
 		{"lua_time_limit", "100", "100"},
-		{"dbfilename", "dump.rdb", "dump.rdb"},
 		{"slowlog-log-slower-than", "-1", "-1"},
 		{"maxclients", "4294967295", "4294967295"},
 	}
@@ -229,7 +226,7 @@ func TestOnChange(t *testing.T) {
 		t.Errorf("lua hook ran %d times, value %d", lua, c.LuaTimeLimit.Get())
 	}
 
-	for _, name := range []string{"nosuch", "port", "dir"} {
+	for _, name := range []string{"nosuch", "port"} {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -287,5 +284,55 @@ func TestConcurrentReadsDuringSet(t *testing.T) {
 	wg.Wait()
 	if hooked.Load() == 0 {
 		t.Error("hook never ran")
+	}
+}
+
+// TestSetProtected: dir and dbfilename change only when
+// enable-protected-configs allows the client (Redis 7's texts).
+func TestSetProtected(t *testing.T) {
+	const failed = "ERR CONFIG SET failed (possibly related to argument "
+	dir := t.TempDir()
+	tests := []struct {
+		mode, remote, name, value, want string
+	}{
+		{"no", "127.0.0.1:5000", "dir", dir, failed + "'dir') - can't set protected config"},
+		{"local", "127.0.0.2:5000", "dbfilename", "x.rdb", failed + "'dbfilename') - can't set protected config"},
+		{"local", "127.0.0.1:5000", "dbfilename", "x.rdb", ""},
+		{"local", "[::1]:5000", "dir", dir, ""},
+		{"yes", "192.0.2.7:5000", "dir", dir, ""},
+		{"yes", "", "dir", "/nonexistent-damselfly", failed + "'dir') - No such file or directory"},
+		{"yes", "", "dir", "/etc/passwd", failed + "'dir') - Not a directory"},
+		{"yes", "", "dbfilename", "a/b", failed + "'dbfilename') - dbfilename can't be a path, just a filename"},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.EnableProtectedConfigs = tt.mode
+		err := c.SetFrom(pairs(tt.name, tt.value), tt.remote)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("%s from %q: Set(%s %s) = %q, want %q", tt.mode, tt.remote, tt.name, tt.value, got, tt.want)
+			continue
+		}
+		if err == nil && c.Get(tt.name)[0][1] != tt.value {
+			t.Errorf("%s = %q after Set", tt.name, c.Get(tt.name)[0][1])
+		}
+	}
+}
+
+// TestIsLocalAddr: Redis's islocalClient: exactly 127.0.0.1 or ::1.
+func TestIsLocalAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:6379": true, "[::1]:6379": true, "[::ffff:127.0.0.1]:1": true, "127.0.0.1": true,
+		"127.0.0.2:6379": false, "192.0.2.7:1": false, "[fe80::1]:1": false, "": false, "garbage": false,
+	} {
+		if got := IsLocalAddr(addr); got != want {
+			t.Errorf("IsLocalAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+	if !Allows("yes", "192.0.2.7:1") || Allows("no", "127.0.0.1:1") || Allows("local", "127.0.0.2:1") || !Allows("local", "[::1]:2") {
+		t.Error("Allows")
 	}
 }

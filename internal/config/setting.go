@@ -30,7 +30,10 @@ type spec struct {
 	mutable   bool     // CONFIG SET may change it
 	protected bool     // CONFIG SET refuses it as Redis refuses protected configs
 	sensitive bool     // its value is never logged
-	status    status
+	// setCheck, when set, vets a CONFIG SET value beyond its codec: a
+	// check that would be wrong at start (a --dir the process creates).
+	setCheck func(string) error
+	status   status
 }
 
 // setting is one registry entry with its value bound to a Config.

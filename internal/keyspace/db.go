@@ -298,7 +298,7 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 	e.version = d.clock.Ver
 	e.kind = value.String
 	e.flags &= flagProbation
-	e.str = append(e.str[:0:0], val...)
+	e.str = cloneValue(val)
 	d.bytes += valueBytes(e)
 	e.atime = d.clock.Ms
 	if !keepTTL {
@@ -317,7 +317,7 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 	d.clock.Ver++
 	e.version = d.clock.Ver
 	d.bytes -= valueBytes(e)
-	e.str = append(e.str[:0:0], val...)
+	e.str = cloneValue(val)
 	e.flags &^= flagRaw
 	d.bytes += valueBytes(e)
 }

@@ -22,8 +22,12 @@ const (
 )
 
 type conn struct {
-	s   *Server
-	nc  net.Conn
+	s  *Server
+	nc net.Conn
+	// raw is the TCP connection under nc (nc itself without TLS). Kills
+	// close it: closing a TLS connection first sends an alert, which can
+	// block on a peer that does not read.
+	raw net.Conn
 	cl  *command.Client
 	buf []byte
 	end int
@@ -53,8 +57,8 @@ type conn struct {
 	other     bool // not the main listener: commands count as "other"
 }
 
-func (s *Server) newConn(nc net.Conn, listener string) *conn {
-	if tc, ok := nc.(*net.TCPConn); ok {
+func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
+	if tc, ok := raw.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 		if ka := s.cfg.TCPKeepalive.Get(); ka > 0 {
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
@@ -71,12 +75,12 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 	}
 	cl.Authed = !s.env.ACL.AuthRequired()
 	cl.SetACL(s.env.ACL.Default())
-	cl.FD = fdOf(nc)
-	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
+	cl.FD = fdOf(raw)
+	c := &conn{s: s, nc: nc, raw: raw, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
 		sniffing: true, other: listener != "main"}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
-	cl.Kill = func() { nc.Close() }
+	cl.Kill = func() { raw.Close() }
 	cl.Push = c.pushPubSub
 	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
@@ -104,10 +108,25 @@ func fdOf(nc net.Conn) int {
 func (c *conn) serve() {
 	defer c.cleanup()
 	env := c.s.env
+	if !c.handshake() {
+		return
+	}
+	if c.s.protectedRefuses(c.cl.Addr) {
+		env.Stats.ConnectionsReceived.Add(1)
+		env.Stats.RejectedConnections.Add(1)
+		refuse(c.nc, errProtectedMode)
+		return
+	}
 	var args [][]byte
 	for {
-		if t := c.s.cfg.Timeout.Get(); t > 0 && !c.cl.HasFlag(command.ClientPubSub|command.ClientMonitor|command.ClientBlocked) {
-			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		if t := c.s.cfg.Timeout.Get(); t > 0 {
+			if c.cl.HasFlag(command.ClientPubSub | command.ClientMonitor | command.ClientBlocked) {
+				// Exempt, as in Redis; clear the deadline set before the
+				// SUBSCRIBE or MONITOR that made it so.
+				c.nc.SetReadDeadline(time.Time{})
+			} else {
+				c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+			}
 		}
 		if c.end == len(c.buf) {
 			if !c.grow() {
@@ -190,6 +209,7 @@ func (c *conn) serve() {
 			lim.Unauthenticated = !c.cl.Authed
 			if c.cl.CloseRequested() {
 				c.flush()
+				c.drainQueued(time.Second)
 				return
 			}
 			if c.w.Len() >= flushAt {
@@ -254,10 +274,21 @@ func (c *conn) grow() bool {
 		size = int(limit)
 	}
 	nb := make([]byte, size)
-	copy(nb, c.buf[:c.end])
+	copyChunked(nb, c.buf[:c.end])
 	c.buf = nb
 	c.cl.Conn.BufResizes.Add(1)
 	return true
+}
+
+// copyChunked copies src into dst a megabyte at a time. One copy call of
+// hundreds of megabytes (a 512 MB value being read) cannot be preempted,
+// and a garbage collection waiting to stop the world would wait for it
+// with every other client stalled; between chunks the goroutine can yield.
+func copyChunked(dst, src []byte) {
+	const chunk = 1 << 20
+	for off := 0; off < len(src); off += chunk {
+		copy(dst[off:], src[off:min(off+chunk, len(src))])
+	}
 }
 
 // exec runs one command, honouring CLIENT REPLY OFF/SKIP. SKIP drops the
@@ -303,6 +334,9 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 func (c *conn) flush() bool {
 	if c.w.Len() == 0 {
 		return true
+	}
+	if lim, ok := c.normalLimit(); ok {
+		return c.flushQueued(lim)
 	}
 	// Counted before the write: once the peer has the reply, a scrape it
 	// triggers must already see it.
@@ -370,7 +404,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 	if over {
 		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "id", c.cl.ID, "bytes", pending)
 		c.cl.RequestClose()
-		c.nc.Close()
+		c.raw.Close()
 		return
 	}
 	select {
@@ -402,7 +436,7 @@ func (c *conn) asyncWriter() {
 		c.cl.OutBufLen.Store(int64(c.pendingBytes))
 		c.amu.Unlock()
 		if err != nil {
-			c.nc.Close()
+			c.raw.Close()
 			return
 		}
 	}

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type Server struct {
 	adminListeners []net.Listener
 	promListeners  []net.Listener
 	promServers    []*http.Server
+	// tlsMain and tlsAdmin are the TLS configurations of the client port
+	// (and the Prometheus port) and of the admin port; nil serves plain
+	// TCP.
+	tlsMain, tlsAdmin *tls.Config
 	// httpMain and httpAdmin take the HTTP connections sniffed on the
 	// client port and on the admin port.
 	httpMain, httpAdmin *httpPort
@@ -130,6 +135,14 @@ func (s *Server) Listen() error {
 			return fmt.Errorf("aclfile: %w", err)
 		}
 		s.env.ACL.Replace(users)
+	}
+	tc, err := loadTLS(s.cfg)
+	if err != nil {
+		return err
+	}
+	s.tlsMain = tc
+	if !s.cfg.NoTLSOnAdminPort {
+		s.tlsAdmin = tc
 	}
 	binds := s.cfg.Bind
 	if len(binds) == 0 {
@@ -253,6 +266,9 @@ func (s *Server) Serve() error {
 		s.httpAdmin = newHTTPPort(s.admin.Handler(), s.log)
 	}
 	for _, l := range s.promListeners {
+		if s.tlsMain != nil {
+			l = tls.NewListener(l, s.tlsMain)
+		}
 		s.promServers = append(s.promServers, serveHTTPOnly(l, s.admin.MetricsHandler(), s.log))
 	}
 	s.mu.Unlock()
@@ -260,17 +276,26 @@ func (s *Server) Serve() error {
 		s.wg.Add(1)
 		go func(l net.Listener) {
 			defer s.wg.Done()
-			s.acceptLoop(l, "main")
+			s.acceptLoop(l, "main", s.tlsMain)
 		}(l)
 	}
 	for _, l := range s.adminListeners {
 		s.wg.Add(1)
 		go func(l net.Listener) {
 			defer s.wg.Done()
-			s.acceptLoop(l, "admin")
+			s.acceptLoop(l, "admin", s.tlsAdmin)
 		}(l)
 	}
 	s.log.Info("ready to accept connections", "addrs", fmt.Sprint(s.Addrs()), "shards", s.env.Store.N(), "threads", runtime.GOMAXPROCS(0))
+	s.warnExposed()
+	if s.tlsMain != nil {
+		s.log.Info("serving TLS", "admin_port", s.tlsAdmin != nil, "mutual", s.tlsMain.ClientCAs != nil)
+		if s.tlsMain.ClientCAs == nil && !s.env.ACL.AuthRequired() {
+			// Dragonfly's advice: encryption without authentication lets
+			// any client in, just privately.
+			s.log.Warn("TLS configured but no authentication method is used: set requirepass or tls_ca_cert_file")
+		}
+	}
 	if len(s.promListeners) > 0 {
 		s.log.Info("serving prometheus metrics", "addrs", fmt.Sprint(s.PrometheusAddrs()), "path", "/metrics")
 	}
@@ -281,7 +306,7 @@ func (s *Server) Serve() error {
 	return s.serveErr
 }
 
-func (s *Server) acceptLoop(l net.Listener, listener string) {
+func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
@@ -310,18 +335,38 @@ func (s *Server) acceptLoop(l net.Listener, listener string) {
 			s.env.Stats.ConnectionsReceived.Add(1)
 			s.env.Stats.RejectedConnections.Add(1)
 			s.logClientLimit(n)
-			nc.SetWriteDeadline(time.Now().Add(time.Second))
-			nc.Write([]byte("-ERR max number of clients reached\r\n"))
-			nc.Close()
+			if tc != nil {
+				// The refusal needs a handshake first, which must not hold
+				// up the accept loop.
+				go refuse(tls.Server(nc, tc), errMaxClients)
+			} else {
+				refuse(nc, errMaxClients)
+			}
 			continue
 		}
-		c := s.newConn(nc, listener)
+		raw := nc
+		if tc != nil {
+			// The handshake runs on the connection's goroutine
+			// (conn.handshake); the accept loop never waits for a peer.
+			nc = tls.Server(nc, tc)
+		}
+		c := s.newConn(nc, raw, listener)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			c.serve()
 		}()
 	}
+}
+
+const errMaxClients = "-ERR max number of clients reached\r\n"
+
+// refuse sends a connection its one error line and closes it, giving a
+// slow or silent peer a second at most.
+func refuse(nc net.Conn, line string) {
+	nc.SetDeadline(time.Now().Add(time.Second))
+	nc.Write([]byte(line))
+	nc.Close()
 }
 
 func isTemporary(err error) bool {
@@ -344,7 +389,7 @@ func (s *Server) close(save bool) {
 	s.closeListeners()
 	s.mu.Lock()
 	for c := range s.conns {
-		c.nc.Close()
+		c.raw.Close()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()

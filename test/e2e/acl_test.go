@@ -310,7 +310,7 @@ func TestACLFileRoundTrip(t *testing.T) {
 	}
 }
 
-var infoField = regexp.MustCompile(`(?m)^(acl_access_denied_auth|acl_access_denied_cmd|acl_access_denied_key|acl_access_denied_channel|total_auth_failures):(\d+)\r?$`)
+var aclInfoField = regexp.MustCompile(`(?m)^(acl_access_denied_auth|acl_access_denied_cmd|acl_access_denied_key|acl_access_denied_channel|total_auth_failures):(\d+)\r?$`)
 
 func denialCounters(t *testing.T, c *redis.Client) map[string]int {
 	t.Helper()
@@ -319,7 +319,7 @@ func denialCounters(t *testing.T, c *redis.Client) map[string]int {
 		t.Fatal(err)
 	}
 	out := map[string]int{}
-	for _, m := range infoField.FindAllStringSubmatch(info, -1) {
+	for _, m := range aclInfoField.FindAllStringSubmatch(info, -1) {
 		out[m[1]], _ = strconv.Atoi(m[2])
 	}
 	return out
