@@ -89,7 +89,66 @@ func (e *Env) RemoveClient(c *Client) {
 	e.connMu.Lock()
 	e.Clients.Remove(c)
 	e.Stats.Closed.add(&c.Conn)
+	if c.registered {
+		e.looseStats.fold(&c.cmdStats)
+	}
+	e.Stats.CommandsProcessed.Add(c.Cmds.Load())
+	if c.otherListener() {
+		e.Stats.CommandsOther.Add(c.Cmds.Load())
+	}
+	e.Stats.NetInput.Add(c.TotNetIn.Load())
+	e.Stats.NetOutput.Add(c.TotNetOut.Load())
 	e.connMu.Unlock()
+}
+
+// otherListener: the client came through a listener other than the main
+// one (the admin port), for commands_processed_total{listener="other"}.
+func (c *Client) otherListener() bool { return c.Listener != "main" && c.Listener != "" }
+
+// Totals are the server-wide counters that connections keep per batch.
+type Totals struct {
+	Commands, CommandsOther, NetInput, NetOutput int64
+}
+
+// Totals sums every connection's batch counters, open or closed. Each
+// connection counts its own, so the hot path writes no shared cache
+// line; this read visits every client instead.
+func (e *Env) Totals() Totals {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	t := Totals{Commands: e.Stats.CommandsProcessed.Load(), CommandsOther: e.Stats.CommandsOther.Load(),
+		NetInput: e.Stats.NetInput.Load(), NetOutput: e.Stats.NetOutput.Load()}
+	for _, cl := range e.Clients.List() {
+		n := cl.Cmds.Load()
+		t.Commands += n
+		if cl.otherListener() {
+			t.CommandsOther += n
+		}
+		t.NetInput += cl.TotNetIn.Load()
+		t.NetOutput += cl.TotNetOut.Load()
+	}
+	return t
+}
+
+// resetTotals makes Totals start again from zero (CONFIG RESETSTAT)
+// without touching the clients' own counters, which CLIENT LIST shows.
+func (e *Env) resetTotals() {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	var t Totals
+	for _, cl := range e.Clients.List() {
+		n := cl.Cmds.Load()
+		t.Commands -= n
+		if cl.otherListener() {
+			t.CommandsOther -= n
+		}
+		t.NetInput -= cl.TotNetIn.Load()
+		t.NetOutput -= cl.TotNetOut.Load()
+	}
+	e.Stats.CommandsProcessed.Store(t.Commands)
+	e.Stats.CommandsOther.Store(t.CommandsOther)
+	e.Stats.NetInput.Store(t.NetInput)
+	e.Stats.NetOutput.Store(t.NetOutput)
 }
 
 // connTotals sums the counters of every connection, open or closed.

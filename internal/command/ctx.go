@@ -23,6 +23,18 @@ type Ctx struct {
 	// reads them for the pipeline metrics without another clock read.
 	Started time.Time
 	Took    time.Duration
+	// Next, when set, is when the next command starts: the connection
+	// sets it to the clock it read once for the whole batch, and Exec
+	// moves it to the end of each command it runs, so a pipelined
+	// command costs one monotonic clock read instead of two wall-clock
+	// reads. Zero makes Exec read the clock itself.
+	Next time.Time
+
+	// routedKey and routedShard remember the key the dispatcher routed
+	// last and the shard it hashed to, so the handler's DB(key) for the
+	// same key does not hash it again.
+	routedKey   []byte
+	routedShard int
 
 	failed bool
 
@@ -47,12 +59,21 @@ type Ctx struct {
 // DB returns the current database's table in the shard that owns key. The
 // dispatcher has locked that shard.
 func (c *Ctx) DB(key []byte) *keyspace.DB {
-	return c.Env.Store.Shard(c.Env.Store.Of(key)).DB(c.Client.DB)
+	return c.Env.Store.Shard(c.shardIndex(key)).DB(c.Client.DB)
 }
 
 // ShardOf returns the shard that owns key.
 func (c *Ctx) ShardOf(key []byte) *shard.Shard {
-	return c.Env.Store.Shard(c.Env.Store.Of(key))
+	return c.Env.Store.Shard(c.shardIndex(key))
+}
+
+// shardIndex is Store.Of, reusing the dispatcher's hash when key is the
+// very argument it routed (same bytes in memory, not just equal ones).
+func (c *Ctx) shardIndex(key []byte) int {
+	if len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		return c.routedShard
+	}
+	return c.Env.Store.Of(key)
 }
 
 // Err writes an error reply and counts it.

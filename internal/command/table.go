@@ -8,6 +8,8 @@ import (
 // Table is the set of commands the server knows.
 type Table struct {
 	byName map[string]*Spec
+	// specs is the number of commands and subcommands (Spec.idx).
+	specs int
 }
 
 // NewTable builds the table from every command family.
@@ -36,11 +38,18 @@ func NewTable() *Table {
 	} {
 		register(t)
 	}
-	for _, s := range t.byName {
+	for _, s := range t.All() {
 		s.fullName = s.Name
+		s.idx = t.specs
+		t.specs++
 		for _, sub := range s.Subcommands {
 			sub.fullName = s.Name + "|" + strings.ToLower(sub.Name)
+			sub.idx = t.specs
+			t.specs++
 		}
+	}
+	if t.specs > statBlocks*statBlockSize {
+		panic("command: raise statBlocks for the command table's size")
 	}
 	return t
 }

@@ -116,7 +116,6 @@ func (c *conn) serve() {
 		n, err := c.nc.Read(c.buf[c.end:])
 		if n > 0 {
 			c.end += n
-			env.Stats.NetInput.Add(int64(n))
 			c.cl.TotNetIn.Add(int64(n))
 			c.cl.Conn.Reads.Add(1)
 		}
@@ -198,10 +197,6 @@ func (c *conn) serve() {
 			}
 		}
 		if cmds > 0 {
-			env.Stats.CommandsProcessed.Add(int64(cmds))
-			if c.other {
-				env.Stats.CommandsOther.Add(int64(cmds))
-			}
 			c.cl.Cmds.Add(int64(cmds))
 		}
 		if cmds > 1 {
@@ -311,7 +306,6 @@ func (c *conn) flush() bool {
 	n, err := c.nc.Write(c.w.Buf)
 	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
 	c.wmu.Unlock()
-	c.s.env.Stats.NetOutput.Add(int64(n))
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
 		c.w.Buf = make([]byte, 0, 16*1024)
@@ -394,7 +388,6 @@ func (c *conn) asyncWriter() {
 		c.wmu.Lock()
 		n, err := bufs.WriteTo(c.nc)
 		c.wmu.Unlock()
-		c.s.env.Stats.NetOutput.Add(n)
 		c.cl.TotNetOut.Add(n)
 		c.amu.Lock()
 		c.inflight = 0
