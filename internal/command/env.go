@@ -90,10 +90,10 @@ type Stats struct {
 	CommandsProcessed atomic.Int64
 	NetInput          atomic.Int64
 	NetOutput         atomic.Int64
-	ExpiredKeysActive   atomic.Int64
-	ProtocolErrors      atomic.Int64
-	AuthFailures        atomic.Int64
-	BlockedClients      atomic.Int64
+	ExpiredKeysActive atomic.Int64
+	ProtocolErrors    atomic.Int64
+	AuthFailures      atomic.Int64
+	BlockedClients    atomic.Int64
 	// CommandsOther counts the commands of CommandsProcessed that came
 	// through a listener other than the main one (the admin port), for
 	// dragonfly_commands_processed_total{listener="other"}.
