@@ -28,6 +28,9 @@ type ConnStats struct {
 	PipeLatNs   atomic.Int64
 	PipeWaitNs  atomic.Int64
 	PipeBlocked atomic.Int64 // blocking commands inside a pipeline
+	// Squashed counts commands that ran under a shard lock an earlier
+	// command of the same pipeline took (pipeline_squash).
+	Squashed atomic.Int64
 
 	hist atomic.Pointer[Histogram]
 }
@@ -52,7 +55,7 @@ func (s *ConnStats) add(src *ConnStats) {
 		{&s.PipeCmds, &src.PipeCmds}, {&s.PipeBatches, &src.PipeBatches},
 		{&s.PipeFlushes, &src.PipeFlushes}, {&s.PipeFlushNs, &src.PipeFlushNs},
 		{&s.PipeLatNs, &src.PipeLatNs}, {&s.PipeWaitNs, &src.PipeWaitNs},
-		{&s.PipeBlocked, &src.PipeBlocked},
+		{&s.PipeBlocked, &src.PipeBlocked}, {&s.Squashed, &src.Squashed},
 	} {
 		if v := p[1].Load(); v != 0 {
 			p[0].Add(v)
@@ -76,7 +79,7 @@ func (s *ConnStats) add(src *ConnStats) {
 func (s *ConnStats) reset() {
 	for _, v := range []*atomic.Int64{&s.Reads, &s.BufResizes, &s.Replies, &s.ReplyNanos,
 		&s.PipeCmds, &s.PipeBatches, &s.PipeFlushes, &s.PipeFlushNs, &s.PipeLatNs,
-		&s.PipeWaitNs, &s.PipeBlocked} {
+		&s.PipeWaitNs, &s.PipeBlocked, &s.Squashed} {
 		v.Store(0)
 	}
 	s.hist.Store(nil)

@@ -36,6 +36,12 @@ type Ctx struct {
 	routedKey   []byte
 	routedShard int
 
+	// Squash lets the dispatcher keep a single-key command's shard
+	// locked for the next command of the batch (squash.go); the
+	// connection sets it for long pipelines.
+	Squash bool
+	squash squashState
+
 	failed bool
 
 	// inScript: the command was called by a script (redis.call), where

@@ -11,6 +11,10 @@ import (
 func (e *Env) Exec(c *Ctx) {
 	args := c.Args
 	c.Started = time.Time{}
+	if c.squash.held != nil && (!c.Squash || c.Client.multi != nil || e.Pause.Active() || e.Scripting.running.Load() != 0) {
+		// Anything that may wait must not wait holding a shard.
+		c.EndSquash()
+	}
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		c.Spec = nil
@@ -127,6 +131,9 @@ func (e *Env) Exec(c *Ctx) {
 // clients blocked on keys the command fed before releasing the locks.
 func (e *Env) run(c *Ctx, spec *Spec) {
 	st := e.Store
+	if spec.Flags&(NoLock|AllShards) != 0 {
+		c.EndSquash() // only single-key commands join a squashed run
+	}
 	switch {
 	case spec.Has(NoLock):
 		spec.Handler(c)
@@ -147,6 +154,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	var posBuf [8]int
 	pos := spec.keyPositionsInto(c.Args, posBuf[:0])
 	if len(pos) == 0 {
+		c.EndSquash()
 		spec.Handler(c)
 		if c.Client.tracking != nil {
 			e.afterCommand(c, spec)
@@ -158,7 +166,13 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		i := st.Of(key)
 		c.routedKey, c.routedShard = key, i
 		sh := st.Shard(i)
-		sh.Lock(c.Now)
+		if c.squashHolds(i) {
+			sh.SetClock(c.Now)
+			c.Client.Conn.Squashed.Add(1)
+		} else {
+			c.EndSquash()
+			sh.Lock(c.Now)
+		}
 		e.beforeWrite(c, spec)
 		spec.Handler(c)
 		e.afterCommand(c, spec)
@@ -170,9 +184,13 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 			set.Add(i)
 			e.serveReady(&set, c.Now)
 		}
-		sh.Unlock()
+		if !c.squashKeep(sh, i, spec) {
+			c.squash = squashState{}
+			sh.Unlock()
+		}
 		return
 	}
+	c.EndSquash()
 	var set shard.Set
 	for _, p := range pos {
 		set.Add(st.Of(c.Args[p]))

@@ -29,6 +29,12 @@ type conn struct {
 	end int
 	w   resp.Writer
 	ctx command.Ctx
+	// batchT0 is the clock read at the start of the current batch; flush
+	// times its write with monotonic reads against it.
+	batchT0 time.Time
+	// arena and spans hold the batch's parsed commands (runBatch).
+	arena [][]byte
+	spans []cmdSpan
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
@@ -72,7 +78,7 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 	cl.Authed = s.cfg.RequirePass.Get() == ""
 	cl.FD = fdOf(nc)
 	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
-		sniffing: true, other: listener != "main"}
+		sniffing: true, other: listener != "main", batchT0: time.Now()}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { nc.Close() }
@@ -138,22 +144,58 @@ func (c *conn) serve() {
 			env.Stats.ConnectionsReceived.Add(1)
 			c.sniffing = false
 		}
-		pos := 0
-		cmds := 0
-		// Pipeline accounting: the batch starts when its first command
-		// does; see command.ConnStats.
-		var batchStart time.Time
-		var firstLat, latSum, waitSum time.Duration
+		pos, cmds, ok := c.runBatch(&args)
+		if !ok {
+			return
+		}
+		if cmds > 0 {
+			c.cl.Cmds.Add(int64(cmds))
+		}
+		if c.w.Len() > 0 && !c.flush() {
+			return
+		}
+		// Keep the unparsed tail at the front of the buffer.
+		if pos > 0 {
+			c.end = copy(c.buf, c.buf[pos:c.end])
+		}
+		c.cl.QueryBufLen.Store(int64(c.end))
+		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
+			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
+			c.cl.Conn.BufResizes.Add(1)
+		}
+	}
+}
+
+// cmdSpan is one parsed command of a batch: its arguments are
+// c.arena[from:to], sub-slices of the read buffer.
+type cmdSpan struct{ from, to int }
+
+// runBatch parses the complete commands in the buffer and runs them in
+// order, buffering their replies. Parsing the batch first tells how many
+// commands are queued, which decides pipeline squashing; a client that has
+// not authenticated is parsed one command at a time, since AUTH changes
+// the parser's limits. It returns where parsing stopped, how many commands
+// ran, and false when the connection must close.
+func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
+	env := c.s.env
+	// Pipeline accounting: the batch starts when its first command
+	// does; see command.ConnStats.
+	var batchStart time.Time
+	var firstLat, latSum, waitSum time.Duration
+	c.ctx.Next = time.Now() // the batch's one wall-clock read
+	c.batchT0 = c.ctx.Next
+	defer c.ctx.EndSquash()
+	for pos < c.end {
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
+		c.arena = c.arena[:0]
+		c.spans = c.spans[:0]
+		var perr error
 		for pos < c.end {
-			var used int
-			args, used, err = resp.ParseCommand(c.buf[pos:c.end], args, lim)
+			args, used, err := resp.ParseCommand(c.buf[pos:c.end], *scratch, lim)
+			*scratch = args
 			if err != nil {
-				env.Stats.ProtocolErrors.Add(1)
-				c.s.log.Debug("protocol error", "addr", c.cl.Addr, "err", err)
-				c.w.Error(err.Error())
-				c.flush()
-				return
+				perr = err
+				break
 			}
 			if used == 0 {
 				break
@@ -162,7 +204,17 @@ func (c *conn) serve() {
 			if len(args) == 0 {
 				continue
 			}
-			blocked := c.exec(args)
+			from := len(c.arena)
+			c.arena = append(c.arena, args...)
+			c.spans = append(c.spans, cmdSpan{from, len(c.arena)})
+			if lim.Unauthenticated {
+				break
+			}
+		}
+		sq := c.s.cfg.PipelineSquash.Get()
+		c.ctx.Squash = sq > 0 && int64(len(c.spans)) > sq
+		for k, sp := range c.spans {
+			blocked := c.exec(c.arena[sp.from:sp.to:sp.to])
 			cmds++
 			if st := c.ctx.Started; !st.IsZero() {
 				if batchStart.IsZero() {
@@ -182,51 +234,49 @@ func (c *conn) serve() {
 					waitSum += st.Sub(batchStart)
 				}
 			}
-			if blocked && (cmds > 1 || pos < c.end) {
-				c.cl.Conn.PipeBlocked.Add(1)
+			if blocked {
+				if cmds > 1 || k < len(c.spans)-1 || pos < c.end {
+					c.cl.Conn.PipeBlocked.Add(1)
+				}
+				c.ctx.Next = time.Time{} // it waited: read the clock again
 			}
-			lim.Unauthenticated = !c.cl.Authed
 			if c.cl.CloseRequested() {
 				c.flush()
-				return
+				return pos, cmds, false
 			}
 			if c.w.Len() >= flushAt {
 				if !c.flush() {
-					return
+					return pos, cmds, false
 				}
 			}
 		}
-		if cmds > 0 {
-			c.cl.Cmds.Add(int64(cmds))
+		if perr != nil {
+			env.Stats.ProtocolErrors.Add(1)
+			c.s.log.Debug("protocol error", "addr", c.cl.Addr, "err", perr)
+			c.w.Error(perr.Error())
+			c.flush()
+			return pos, cmds, false
 		}
-		if cmds > 1 {
-			c.cl.Conn.PipeCmds.Add(int64(cmds))
-			c.cl.Conn.PipeBatches.Add(1)
-			c.cl.Conn.PipeLatNs.Add(int64(latSum))
-			c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
-			if c.w.Len() > 0 {
-				start := time.Now()
-				ok := c.flush()
-				c.cl.Conn.PipeFlushes.Add(1)
-				c.cl.Conn.PipeFlushNs.Add(int64(time.Since(start)))
-				if !ok {
-					return
-				}
-			}
-		}
-		if c.w.Len() > 0 && !c.flush() {
-			return
-		}
-		// Keep the unparsed tail at the front of the buffer.
-		if pos > 0 {
-			c.end = copy(c.buf, c.buf[pos:c.end])
-		}
-		c.cl.QueryBufLen.Store(int64(c.end))
-		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
-			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
-			c.cl.Conn.BufResizes.Add(1)
+		if len(c.spans) == 0 {
+			break // an incomplete command: read more
 		}
 	}
+	if cmds > 1 {
+		c.cl.Conn.PipeCmds.Add(int64(cmds))
+		c.cl.Conn.PipeBatches.Add(1)
+		c.cl.Conn.PipeLatNs.Add(int64(latSum))
+		c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
+		if c.w.Len() > 0 {
+			start := time.Since(c.batchT0)
+			ok := c.flush()
+			c.cl.Conn.PipeFlushes.Add(1)
+			c.cl.Conn.PipeFlushNs.Add(int64(time.Since(c.batchT0) - start))
+			if !ok {
+				return pos, cmds, false
+			}
+		}
+	}
+	return pos, cmds, true
 }
 
 // grow enlarges the read buffer for a command that does not fit. It
@@ -295,6 +345,9 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 
 // flush writes the buffered replies with one write call.
 func (c *conn) flush() bool {
+	// Never write to the socket holding a shard: a slow reader would
+	// stall every client of that shard.
+	c.ctx.EndSquash()
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -302,9 +355,11 @@ func (c *conn) flush() bool {
 	// triggers must already see it.
 	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
-	start := time.Now()
+	// Two monotonic reads against the batch's clock: cheaper than
+	// time.Now, which also reads the wall clock.
+	start := time.Since(c.batchT0)
 	n, err := c.nc.Write(c.w.Buf)
-	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
+	c.cl.Conn.ReplyNanos.Add(int64(time.Since(c.batchT0) - start))
 	c.wmu.Unlock()
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
@@ -401,6 +456,7 @@ func (c *conn) asyncWriter() {
 }
 
 func (c *conn) cleanup() {
+	c.ctx.EndSquash()
 	close(c.closed)
 	if !c.handedOff {
 		c.nc.Close()

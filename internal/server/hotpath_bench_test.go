@@ -117,3 +117,52 @@ func BenchmarkHotpath(b *testing.B) {
 		}
 	}
 }
+
+// pipeline_squash is live: with it at 1 a pipeline of same-key commands
+// runs under one lock acquisition (all but the first command of each run
+// are squashed); after CONFIG SET pipeline_squash 0 none is.
+func TestPipelineSquashLive(t *testing.T) {
+	s := start(t, "--pipeline_squash", "1")
+	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	squashed := func() int64 {
+		var n int64
+		for _, cl := range s.env.Clients.List() {
+			n += cl.Conn.Squashed.Load()
+		}
+		return n
+	}
+	pipeline := func(n int) {
+		req := bytes.Repeat(respCmd("INCR", "k"), n)
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64*1024)
+		lines := 0
+		for lines < n {
+			m, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines += bytes.Count(buf[:m], []byte("\r\n"))
+		}
+	}
+	pipeline(50)
+	if got := squashed(); got < 40 {
+		t.Fatalf("squashed %d of 50 same-key commands with pipeline_squash 1", got)
+	}
+	if _, err := c.Write(respCmd("CONFIG", "SET", "pipeline_squash", "0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // +OK\r\n
+		t.Fatal(err)
+	}
+	before := squashed()
+	pipeline(50)
+	if got := squashed() - before; got != 0 {
+		t.Fatalf("squashed %d commands with pipeline_squash 0", got)
+	}
+}

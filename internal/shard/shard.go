@@ -59,6 +59,10 @@ func (s *Shard) Lock(now int64) {
 	s.clock.Ms = now
 }
 
+// SetClock sets the shard's clock to now (unix ms) for a command that
+// runs under a lock its connection already holds (pipeline squashing).
+func (s *Shard) SetClock(now int64) { s.clock.Ms = now }
+
 // Unlock releases the shard.
 func (s *Shard) Unlock() { s.mu.Unlock() }
 
