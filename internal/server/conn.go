@@ -29,12 +29,25 @@ type conn struct {
 	end int
 	w   resp.Writer
 	ctx command.Ctx
-	// batchT0 is the clock read at the start of the current batch; flush
-	// times its write with monotonic reads against it.
-	batchT0 time.Time
+	// anchor is a wall-clock reading (with its monotonic part) that each
+	// batch's start time is derived from with one monotonic read, since
+	// a wall-clock read costs two; it is refreshed every anchorEvery so
+	// that a step of the system clock shows within a second (clock.go).
+	anchor time.Time
+	// lastFlush is how long the last flush's write took.
+	lastFlush time.Duration
 	// arena and spans hold the batch's parsed commands (runBatch).
 	arena [][]byte
 	spans []cmdSpan
+
+	// raw reads a TCP connection's descriptor (bufpool.go); readFn is its
+	// callback, made once, and rn/rerr its results. rbox and wbox are the
+	// heap boxes that carry buffers to the pools.
+	raw        syscall.RawConn
+	readFn     func(fd uintptr) bool
+	rn         int
+	rerr       error
+	rbox, wbox *[]byte
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
@@ -77,8 +90,14 @@ func (s *Server) newConn(nc net.Conn, listener string) *conn {
 	}
 	cl.Authed = s.cfg.RequirePass.Get() == ""
 	cl.FD = fdOf(nc)
-	c := &conn{s: s, nc: nc, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
-		sniffing: true, other: listener != "main", batchT0: time.Now()}
+	c := &conn{s: s, nc: nc, cl: cl, closed: make(chan struct{}),
+		sniffing: true, other: listener != "main", anchor: time.Now()}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if raw, err := tc.SyscallConn(); err == nil {
+			c.raw = raw
+			c.readFn = c.rawRead
+		}
+	}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { nc.Close() }
@@ -114,12 +133,13 @@ func (c *conn) serve() {
 		if t := c.s.cfg.Timeout.Get(); t > 0 && !c.cl.HasFlag(command.ClientPubSub|command.ClientMonitor|command.ClientBlocked) {
 			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
 		}
+		c.ensureReadBuf()
 		if c.end == len(c.buf) {
 			if !c.grow() {
 				return
 			}
 		}
-		n, err := c.nc.Read(c.buf[c.end:])
+		n, err := c.read()
 		if n > 0 {
 			c.end += n
 			c.cl.TotNetIn.Add(int64(n))
@@ -160,7 +180,7 @@ func (c *conn) serve() {
 		}
 		c.cl.QueryBufLen.Store(int64(c.end))
 		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
-			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
+			c.buf = nil // give back a big-value buffer; read takes a pooled one
 			c.cl.Conn.BufResizes.Add(1)
 		}
 	}
@@ -182,8 +202,8 @@ func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
 	// does; see command.ConnStats.
 	var batchStart time.Time
 	var firstLat, latSum, waitSum time.Duration
-	c.ctx.Next = time.Now() // the batch's one wall-clock read
-	c.batchT0 = c.ctx.Next
+	c.ensureWriteBuf()
+	c.ctx.Next = c.now() // the batch's one clock read
 	defer c.ctx.EndSquash()
 	for pos < c.end {
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
@@ -267,10 +287,9 @@ func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
 		c.cl.Conn.PipeLatNs.Add(int64(latSum))
 		c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
 		if c.w.Len() > 0 {
-			start := time.Since(c.batchT0)
 			ok := c.flush()
 			c.cl.Conn.PipeFlushes.Add(1)
-			c.cl.Conn.PipeFlushNs.Add(int64(time.Since(c.batchT0) - start))
+			c.cl.Conn.PipeFlushNs.Add(int64(c.lastFlush))
 			if !ok {
 				return pos, cmds, false
 			}
@@ -355,15 +374,21 @@ func (c *conn) flush() bool {
 	// triggers must already see it.
 	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
-	// Two monotonic reads against the batch's clock: cheaper than
-	// time.Now, which also reads the wall clock.
-	start := time.Since(c.batchT0)
+	// The write starts where the last command ended (ctx.Next, already
+	// known), so timing it costs one monotonic read; its end is where
+	// the next command of the batch starts.
+	start := c.ctx.Next
+	if start.IsZero() {
+		start = c.now()
+	}
 	n, err := c.nc.Write(c.w.Buf)
-	c.cl.Conn.ReplyNanos.Add(int64(time.Since(c.batchT0) - start))
+	c.lastFlush = time.Since(start)
+	c.ctx.Next = start.Add(c.lastFlush)
+	c.cl.Conn.ReplyNanos.Add(int64(c.lastFlush))
 	c.wmu.Unlock()
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
-		c.w.Buf = make([]byte, 0, 16*1024)
+		c.w.Buf, c.wbox = nil, nil // a burst's buffer: drop it, take a pooled one next
 	} else {
 		c.w.Reset()
 	}

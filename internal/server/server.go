@@ -45,6 +45,7 @@ type Server struct {
 	admin               *admin.Console
 	snap                *snapshot.Manager
 	conns               map[*conn]struct{}
+	bufs                bufPools
 	wg                  sync.WaitGroup
 	nconns              atomic.Int64
 	closing             atomic.Bool
