@@ -35,6 +35,10 @@ type Ctx struct {
 	// same key does not hash it again.
 	routedKey   []byte
 	routedShard int
+	// routedHash is routedKey's Store.Hash when hashed is set (the store
+	// has several shards, so routing computed it).
+	routedHash uint64
+	hashed     bool
 
 	// Squash lets the dispatcher keep a single-key command's shard
 	// locked for the next command of the batch (squash.go); the
@@ -80,6 +84,17 @@ func (c *Ctx) shardIndex(key []byte) int {
 		return c.routedShard
 	}
 	return c.Env.Store.Of(key)
+}
+
+// keyHash returns key's Store.Hash if routing already computed it. It is
+// the hook for the keyspace's hashed lookups (DB.FindHashed and friends),
+// so a single-key command hashes its key once for both the shard and the
+// bucket.
+func (c *Ctx) keyHash(key []byte) (uint64, bool) {
+	if c.hashed && len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		return c.routedHash, true
+	}
+	return 0, false
 }
 
 // Err writes an error reply and counts it.

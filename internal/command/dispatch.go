@@ -163,7 +163,12 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 	}
 	if len(pos) == 1 || st.N() == 1 {
 		key := c.Args[pos[0]]
-		i := st.Of(key)
+		i := 0
+		if st.N() > 1 {
+			h := st.Hash(key)
+			i = st.OfHash(h)
+			c.routedHash, c.hashed = h, true
+		}
 		c.routedKey, c.routedShard = key, i
 		sh := st.Shard(i)
 		if c.squashHolds(i) {
@@ -178,7 +183,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		e.afterCommand(c, spec)
 		// The argument buffer is reused by the next batch: a key at the
 		// same address may then be another key.
-		c.routedKey = nil
+		c.routedKey, c.hashed = nil, false
 		if sh.HasReady() {
 			var set shard.Set
 			set.Add(i)

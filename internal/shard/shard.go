@@ -185,7 +185,21 @@ func (st *Store) Of(key []byte) int {
 	if len(st.shards) == 1 {
 		return 0
 	}
-	return int((maphash.Bytes(st.seed, key) >> 32) % uint64(len(st.shards)))
+	return st.OfHash(st.Hash(key))
+}
+
+// Hash is key's hash under the store's seed, the seed every keyspace.DB
+// of the store shares: its high half picks the shard (OfHash) and its low
+// half is what keyspace.DB.Hash gives the table for the bucket, so one
+// hash computed while routing can serve the lookup too.
+func (st *Store) Hash(key []byte) uint64 { return maphash.Bytes(st.seed, key) }
+
+// OfHash is Of for a key whose Hash is h.
+func (st *Store) OfHash(h uint64) int {
+	if len(st.shards) == 1 {
+		return 0
+	}
+	return int((h >> 32) % uint64(len(st.shards)))
 }
 
 // Set is a set of shard indexes.
