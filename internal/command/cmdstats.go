@@ -19,8 +19,8 @@ import (
 // that only ever runs GET and SET pays for one or two blocks, not for the
 // whole table.
 const (
-	statBlockSize = 64
-	statBlocks    = 16 // room for 1024 commands and subcommands
+	statBlockSize = 32
+	statBlocks    = 32 // room for 1024 commands and subcommands
 )
 
 // cmdCounter is one command's counters in one table. The histogram is

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,75 @@ func TestPipelineSquashLive(t *testing.T) {
 	pipeline(50)
 	if got := squashed() - before; got != 0 {
 		t.Fatalf("squashed %d commands with pipeline_squash 0", got)
+	}
+}
+
+// A pipeline that arrives in one read is answered with one write: the
+// connection's own counters (read calls that returned data, write calls)
+// move by one each.
+func TestOneReadOneWritePerBatch(t *testing.T) {
+	s := start(t)
+	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A first command so the connection is registered and sniffed.
+	if _, err := c.Write(respCmd("PING")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 7)); err != nil {
+		t.Fatal(err)
+	}
+	cl := s.env.Clients.List()[0]
+	reads, writes := cl.Conn.Reads.Load(), cl.Conn.Replies.Load()
+	const depth = 100
+	var req []byte
+	for i := 0; i < depth; i++ {
+		req = append(req, respCmd("SET", fmt.Sprint("k", i), "v")...)
+	}
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5*depth)); err != nil { // +OK\r\n each
+		t.Fatal(err)
+	}
+	if r, w := cl.Conn.Reads.Load()-reads, cl.Conn.Replies.Load()-writes; r != 1 || w != 1 {
+		t.Fatalf("%d-command pipeline took %d reads and %d writes, want 1 and 1", depth, r, w)
+	}
+}
+
+// BenchmarkIdleConnMemory reports the heap an idle connection holds after
+// one request: the pooled read and write buffers go back while it waits.
+//
+//	go test ./internal/server -run '^$' -bench IdleConn -benchtime 1x
+func BenchmarkIdleConnMemory(b *testing.B) {
+	s := startTB(b)
+	const n = 2000
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	conns := make([]net.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Write(respCmd("PING")); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, make([]byte, 7)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&ms1)
+	// Both ends of each loopback connection live in this process; the
+	// client side's share is small (no buffers of its own).
+	b.ReportMetric(float64(int64(ms1.HeapInuse)-int64(ms0.HeapInuse))/n, "heap-B/conn")
+	for _, c := range conns {
+		c.Close()
 	}
 }
