@@ -2,6 +2,8 @@ package server
 
 import (
 	"io"
+	"os"
+	"runtime"
 	"sync"
 	"syscall"
 )
@@ -97,6 +99,12 @@ func (c *conn) rawRead(fd uintptr) bool {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
+			if yieldExperiment && !c.yielded {
+				c.yielded = true
+				runtime.Gosched()
+				continue
+			}
+			c.yielded = false
 			c.idle()
 			return false
 		case err != nil:
@@ -105,7 +113,10 @@ func (c *conn) rawRead(fd uintptr) bool {
 			c.rerr = io.EOF
 		default:
 			c.rn = n
+			c.yielded = false
 		}
 		return true
 	}
 }
+
+var yieldExperiment = os.Getenv("DAMSELFLY_YIELD") == "1"
