@@ -2,8 +2,6 @@ package server
 
 import (
 	"io"
-	"os"
-	"runtime"
 	"sync"
 	"syscall"
 )
@@ -99,12 +97,6 @@ func (c *conn) rawRead(fd uintptr) bool {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			if yieldExperiment && !c.yielded {
-				c.yielded = true
-				runtime.Gosched()
-				continue
-			}
-			c.yielded = false
 			c.idle()
 			return false
 		case err != nil:
@@ -113,10 +105,7 @@ func (c *conn) rawRead(fd uintptr) bool {
 			c.rerr = io.EOF
 		default:
 			c.rn = n
-			c.yielded = false
 		}
 		return true
 	}
 }
-
-var yieldExperiment = os.Getenv("DAMSELFLY_YIELD") == "1"

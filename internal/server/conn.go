@@ -48,7 +48,6 @@ type conn struct {
 	rn         int
 	rerr       error
 	rbox, wbox *[]byte
-	yielded    bool
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
