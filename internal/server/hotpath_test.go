@@ -7,8 +7,11 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/damselfly-db/damselfly/internal/info"
 )
 
 // The hot-path benchmarks drive the real server (listener, connection
@@ -235,5 +238,72 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 	b.ReportMetric(float64(int64(ms1.HeapInuse)-int64(ms0.HeapInuse))/n, "heap-B/conn")
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// Command statistics live in each connection and are summed when read:
+// calls made on connections that have since closed, on live ones, and
+// concurrently with INFO and /metrics readers all count exactly once.
+func TestCommandStatsSummedAcrossConnections(t *testing.T) {
+	s := start(t, "--pipeline_squash", "4")
+	addr := s.listeners[0].Addr().String()
+	const clients, per = 8, 300
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() { // a reader summing while the writers run
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.env.GatherInfo(info.Selection{}, 0)
+				s.env.CommandStats()
+			}
+		}
+	}()
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			req := bytes.Repeat(respCmd("INCR", fmt.Sprint("k", i)), per)
+			if _, err := c.Write(req); err != nil {
+				t.Error(err)
+				return
+			}
+			buf := make([]byte, 64*1024)
+			for lines := 0; lines < per; {
+				m, err := c.Read(buf)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				lines += bytes.Count(buf[:m], []byte("\r\n"))
+			}
+		}(i)
+	}
+	wg.Wait()
+	// The clients have closed: wait until the server has seen every
+	// close and folded those connections' counters into the totals.
+	for deadline := time.Now().Add(5 * time.Second); s.env.Clients.Len() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	incr := s.env.Table.Lookup([]byte("incr"))
+	if got := s.env.CommandStats().Of(incr).Calls; got != clients*per {
+		t.Fatalf("incr calls %d, want %d", got, clients*per)
+	}
+	if h := s.env.CommandStats().Histogram(incr); h == nil {
+		t.Fatal("no latency histogram for incr")
+	} else if total, _ := h.CDF(); total != clients*per {
+		t.Fatalf("incr histogram holds %d calls, want %d", total, clients*per)
+	}
+	if got := s.env.Totals().Commands; got != clients*per {
+		t.Fatalf("total commands %d, want %d", got, clients*per)
 	}
 }
