@@ -61,6 +61,10 @@ type Client struct {
 	Cmds        atomic.Int64
 	// Conn are the connection's counters for /metrics.
 	Conn ConnStats
+	// registered is set by Registry.Add: the client then keeps its own
+	// command statistics (cmdStats), summed when read.
+	registered bool
+	cmdStats   statTable
 
 	// Pub/sub: Push queues bytes on the connection outside the reply flow
 	// and Flush writes the replies buffered so far; the server sets both.

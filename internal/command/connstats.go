@@ -28,6 +28,9 @@ type ConnStats struct {
 	PipeLatNs   atomic.Int64
 	PipeWaitNs  atomic.Int64
 	PipeBlocked atomic.Int64 // blocking commands inside a pipeline
+	// Squashed counts commands that ran under a shard lock an earlier
+	// command of the same pipeline took (pipeline_squash).
+	Squashed atomic.Int64
 
 	hist atomic.Pointer[Histogram]
 }
@@ -52,7 +55,7 @@ func (s *ConnStats) add(src *ConnStats) {
 		{&s.PipeCmds, &src.PipeCmds}, {&s.PipeBatches, &src.PipeBatches},
 		{&s.PipeFlushes, &src.PipeFlushes}, {&s.PipeFlushNs, &src.PipeFlushNs},
 		{&s.PipeLatNs, &src.PipeLatNs}, {&s.PipeWaitNs, &src.PipeWaitNs},
-		{&s.PipeBlocked, &src.PipeBlocked},
+		{&s.PipeBlocked, &src.PipeBlocked}, {&s.Squashed, &src.Squashed},
 	} {
 		if v := p[1].Load(); v != 0 {
 			p[0].Add(v)
@@ -76,7 +79,7 @@ func (s *ConnStats) add(src *ConnStats) {
 func (s *ConnStats) reset() {
 	for _, v := range []*atomic.Int64{&s.Reads, &s.BufResizes, &s.Replies, &s.ReplyNanos,
 		&s.PipeCmds, &s.PipeBatches, &s.PipeFlushes, &s.PipeFlushNs, &s.PipeLatNs,
-		&s.PipeWaitNs, &s.PipeBlocked} {
+		&s.PipeWaitNs, &s.PipeBlocked, &s.Squashed} {
 		v.Store(0)
 	}
 	s.hist.Store(nil)
@@ -89,7 +92,66 @@ func (e *Env) RemoveClient(c *Client) {
 	e.connMu.Lock()
 	e.Clients.Remove(c)
 	e.Stats.Closed.add(&c.Conn)
+	if c.registered {
+		e.looseStats.fold(&c.cmdStats)
+	}
+	e.Stats.CommandsProcessed.Add(c.Cmds.Load())
+	if c.otherListener() {
+		e.Stats.CommandsOther.Add(c.Cmds.Load())
+	}
+	e.Stats.NetInput.Add(c.TotNetIn.Load())
+	e.Stats.NetOutput.Add(c.TotNetOut.Load())
 	e.connMu.Unlock()
+}
+
+// otherListener: the client came through a listener other than the main
+// one (the admin port), for commands_processed_total{listener="other"}.
+func (c *Client) otherListener() bool { return c.Listener != "main" && c.Listener != "" }
+
+// Totals are the server-wide counters that connections keep per batch.
+type Totals struct {
+	Commands, CommandsOther, NetInput, NetOutput int64
+}
+
+// Totals sums every connection's batch counters, open or closed. Each
+// connection counts its own, so the hot path writes no shared cache
+// line; this read visits every client instead.
+func (e *Env) Totals() Totals {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	t := Totals{Commands: e.Stats.CommandsProcessed.Load(), CommandsOther: e.Stats.CommandsOther.Load(),
+		NetInput: e.Stats.NetInput.Load(), NetOutput: e.Stats.NetOutput.Load()}
+	for _, cl := range e.Clients.List() {
+		n := cl.Cmds.Load()
+		t.Commands += n
+		if cl.otherListener() {
+			t.CommandsOther += n
+		}
+		t.NetInput += cl.TotNetIn.Load()
+		t.NetOutput += cl.TotNetOut.Load()
+	}
+	return t
+}
+
+// resetTotals makes Totals start again from zero (CONFIG RESETSTAT)
+// without touching the clients' own counters, which CLIENT LIST shows.
+func (e *Env) resetTotals() {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	var t Totals
+	for _, cl := range e.Clients.List() {
+		n := cl.Cmds.Load()
+		t.Commands -= n
+		if cl.otherListener() {
+			t.CommandsOther -= n
+		}
+		t.NetInput -= cl.TotNetIn.Load()
+		t.NetOutput -= cl.TotNetOut.Load()
+	}
+	e.Stats.CommandsProcessed.Store(t.Commands)
+	e.Stats.CommandsOther.Store(t.CommandsOther)
+	e.Stats.NetInput.Store(t.NetInput)
+	e.Stats.NetOutput.Store(t.NetOutput)
 }
 
 // connTotals sums the counters of every connection, open or closed.

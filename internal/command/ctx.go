@@ -24,6 +24,28 @@ type Ctx struct {
 	// reads them for the pipeline metrics without another clock read.
 	Started time.Time
 	Took    time.Duration
+	// Next, when set, is when the next command starts: the connection
+	// sets it to the clock it read once for the whole batch, and Exec
+	// moves it to the end of each command it runs, so a pipelined
+	// command costs one monotonic clock read instead of two wall-clock
+	// reads. Zero makes Exec read the clock itself.
+	Next time.Time
+
+	// routedKey and routedShard remember the key the dispatcher routed
+	// last and the shard it hashed to, so the handler's DB(key) for the
+	// same key does not hash it again.
+	routedKey   []byte
+	routedShard int
+	// routedHash is routedKey's Store.Hash when hashed is set (the store
+	// has several shards, so routing computed it).
+	routedHash uint64
+	hashed     bool
+
+	// Squash lets the dispatcher keep a single-key command's shard
+	// locked for the next command of the batch (squash.go); the
+	// connection sets it for long pipelines.
+	Squash bool
+	squash squashState
 
 	failed bool
 
@@ -51,12 +73,32 @@ type Ctx struct {
 // DB returns the current database's table in the shard that owns key. The
 // dispatcher has locked that shard.
 func (c *Ctx) DB(key []byte) *keyspace.DB {
-	return c.Env.Store.Shard(c.Env.Store.Of(key)).DB(c.Client.DB)
+	return c.Env.Store.Shard(c.shardIndex(key)).DB(c.Client.DB)
 }
 
 // ShardOf returns the shard that owns key.
 func (c *Ctx) ShardOf(key []byte) *shard.Shard {
-	return c.Env.Store.Shard(c.Env.Store.Of(key))
+	return c.Env.Store.Shard(c.shardIndex(key))
+}
+
+// shardIndex is Store.Of, reusing the dispatcher's hash when key is the
+// very argument it routed (same bytes in memory, not just equal ones).
+func (c *Ctx) shardIndex(key []byte) int {
+	if len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		return c.routedShard
+	}
+	return c.Env.Store.Of(key)
+}
+
+// keyHash returns key's Store.Hash if routing already computed it. It is
+// the hook for the keyspace's hashed lookups (DB.FindHashed and friends),
+// so a single-key command hashes its key once for both the shard and the
+// bucket.
+func (c *Ctx) keyHash(key []byte) (uint64, bool) {
+	if c.hashed && len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		return c.routedHash, true
+	}
+	return 0, false
 }
 
 // Err writes an error reply and counts it.

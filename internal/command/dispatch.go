@@ -11,6 +11,10 @@ import (
 func (e *Env) Exec(c *Ctx) {
 	args := c.Args
 	c.Started = time.Time{}
+	if c.squash.held != nil && (!c.Squash || c.Client.multi != nil || e.Pause.Active() || e.Scripting.running.Load() != 0) {
+		// Anything that may wait must not wait holding a shard.
+		c.EndSquash()
+	}
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		c.Spec = nil
@@ -20,7 +24,7 @@ func (e *Env) Exec(c *Ctx) {
 	}
 	c.Spec = spec
 	if !arityOK(spec.Arity, len(args)) {
-		spec.stats.rejected.Add(1)
+		e.noteRejected(c.Client, spec)
 		c.flagTransaction()
 		c.Err(errWrongArgs(spec.Name))
 		return
@@ -29,31 +33,34 @@ func (e *Env) Exec(c *Ctx) {
 		return
 	}
 	if !c.Client.Authed && !spec.Has(NoAuth) && e.ACL.AuthRequired() {
-		spec.stats.rejected.Add(1)
+		e.noteRejected(c.Client, spec)
 		c.flagTransaction()
 		c.Err(ErrNoAuth)
 		return
 	}
 	if u := c.Client.aclUser(); u != nil && e.aclDenyTop(c, u, spec) {
-		spec.stats.rejected.Add(1)
+		e.noteRejected(c.Client, spec)
 		c.flagTransaction()
 		return
 	}
 	if e.Loading.Load() && !spec.Has(Loading) {
-		spec.stats.rejected.Add(1)
+		e.noteRejected(c.Client, spec)
 		c.flagTransaction()
 		c.Err(LoadingError)
 		return
 	}
 	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
-		spec.stats.rejected.Add(1)
+		e.noteRejected(c.Client, spec)
 		c.Err("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 	// While a script runs, a command that needs its shards waits for it,
 	// or gets -BUSY once the script passed busy-reply-threshold.
-	if e.Scripting.running.Load() != 0 && e.scriptBusy(c, spec, c.Client.multi != nil && queuesInMulti(spec)) {
-		return
+	if e.Scripting.running.Load() != 0 {
+		c.Next = time.Time{} // it may wait for the script: read the clock after
+		if e.scriptBusy(c, spec, c.Client.multi != nil && queuesInMulti(spec)) {
+			return
+		}
 	}
 	if c.Client.multi != nil && queuesInMulti(spec) {
 		if spec.Subcommands != nil && len(args) > 1 {
@@ -72,6 +79,7 @@ func (e *Env) Exec(c *Ctx) {
 	}
 	if e.Pause.Active() && spec.Name != "client" {
 		e.Pause.Wait(spec.Flags)
+		c.Next = time.Time{}
 	}
 	// Statistics, MONITOR and the slow log see the subcommand of a
 	// container command (CONFIG GET is "config|get"), as in Redis.
@@ -85,13 +93,16 @@ func (e *Env) Exec(c *Ctx) {
 			return
 		}
 		if !arityOK(sub.Arity, len(args)) {
-			sub.stats.rejected.Add(1)
+			e.noteRejected(c.Client, sub)
 			c.Err("ERR wrong number of arguments for '" + spec.Name + "|" + sub.Name + "' command")
 			return
 		}
 		target = sub
 	}
-	start := time.Now()
+	start := c.Next
+	if start.IsZero() {
+		start = time.Now()
+	}
 	c.Now = start.UnixMilli()
 	c.Client.Touch(&target.fullName, start)
 	c.failed = false
@@ -101,10 +112,13 @@ func (e *Env) Exec(c *Ctx) {
 	if e.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		e.Monitor.Feed(c.Client, args, start)
 	}
+	// time.Since on a time with a monotonic reading reads only the
+	// monotonic clock; the end of this command starts the next one.
 	dur := time.Since(start)
 	c.Started, c.Took = start, dur
+	c.Next = start.Add(dur)
 	us := dur.Microseconds()
-	target.stats.record(dur, c.failed)
+	e.noteCall(c.Client, target, dur, c.failed)
 	if !target.Has(SkipSlowlog) {
 		if th := e.Config.SlowlogSlowerThan.Get(); th >= 0 && us >= th {
 			e.Slowlog.Add(args, us, c.Client, start, int(e.Config.SlowlogMaxLen.Get()))
@@ -125,6 +139,9 @@ func (e *Env) Exec(c *Ctx) {
 // clients blocked on keys the command fed before releasing the locks.
 func (e *Env) run(c *Ctx, spec *Spec) {
 	st := e.Store
+	if spec.Flags&(NoLock|AllShards) != 0 {
+		c.EndSquash() // only single-key commands join a squashed run
+	}
 	switch {
 	case spec.Has(NoLock):
 		spec.Handler(c)
@@ -142,8 +159,10 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		st.UnlockSet(&all)
 		return
 	}
-	pos := spec.KeyPositions(c.Args)
+	var posBuf [8]int
+	pos := spec.keyPositionsInto(c.Args, posBuf[:0])
 	if len(pos) == 0 {
+		c.EndSquash()
 		spec.Handler(c)
 		if c.Client.tracking != nil {
 			e.afterCommand(c, spec)
@@ -151,20 +170,40 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		return
 	}
 	if len(pos) == 1 || st.N() == 1 {
-		i := st.Of(c.Args[pos[0]])
+		key := c.Args[pos[0]]
+		i := 0
+		if st.N() > 1 {
+			h := st.Hash(key)
+			i = st.OfHash(h)
+			c.routedHash, c.hashed = h, true
+		}
+		c.routedKey, c.routedShard = key, i
 		sh := st.Shard(i)
-		sh.Lock(c.Now)
+		if c.squashHolds(i) {
+			sh.SetClock(c.Now)
+			c.Client.Conn.Squashed.Add(1)
+		} else {
+			c.EndSquash()
+			sh.Lock(c.Now)
+		}
 		e.beforeWrite(c, spec)
 		spec.Handler(c)
 		e.afterCommand(c, spec)
+		// The argument buffer is reused by the next batch: a key at the
+		// same address may then be another key.
+		c.routedKey, c.hashed = nil, false
 		if sh.HasReady() {
 			var set shard.Set
 			set.Add(i)
 			e.serveReady(&set, c.Now)
 		}
-		sh.Unlock()
+		if !c.squashKeep(sh, i, spec) {
+			c.squash = squashState{}
+			sh.Unlock()
+		}
 		return
 	}
+	c.EndSquash()
 	var set shard.Set
 	for _, p := range pos {
 		set.Add(st.Of(c.Args[p]))

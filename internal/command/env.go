@@ -72,23 +72,33 @@ type Env struct {
 	ACLLog   acl.Log
 	authWarn acl.Limiter
 
-	// connMu orders RemoveClient against a scrape's sum of ConnStats.
+	// connMu orders RemoveClient against a scrape's sum of ConnStats
+	// and of the command statistics.
 	connMu sync.Mutex
+	// looseStats are the command statistics of closed connections and of
+	// unregistered clients (cmdstats.go).
+	looseStats statTable
 	// census is the background per-type memory count (census.go).
 	census census
 }
 
-// Stats are server-wide counters. They are atomics updated at connection
-// and batch granularity, not per command, so they are not contended.
+// Stats are server-wide counters, updated at connection granularity or on
+// rare events, never per command or per batch. The per-batch totals
+// (commands, network bytes) live in each Client and are summed when read
+// (Env.Totals); the fields here hold only the part of those totals that
+// no live client holds.
 type Stats struct {
 	ConnectionsReceived atomic.Int64
 	RejectedConnections atomic.Int64
-	CommandsProcessed   atomic.Int64
-	NetInput            atomic.Int64
-	NetOutput           atomic.Int64
-	ExpiredKeysActive   atomic.Int64
-	ProtocolErrors      atomic.Int64
-	AuthFailures        atomic.Int64
+	// CommandsProcessed, NetInput, NetOutput and CommandsOther: the
+	// closed connections' counts, minus the live ones' at the last
+	// CONFIG RESETSTAT. Read them through Env.Totals.
+	CommandsProcessed atomic.Int64
+	NetInput          atomic.Int64
+	NetOutput         atomic.Int64
+	ExpiredKeysActive atomic.Int64
+	ProtocolErrors    atomic.Int64
+	AuthFailures      atomic.Int64
 	// Commands refused by ACL rules, by reason (INFO acl_access_denied_*).
 	ACLDeniedCmd     atomic.Int64
 	ACLDeniedKey     atomic.Int64
@@ -146,29 +156,7 @@ func (e *ErrorStats) Reset() {
 	e.mu.Unlock()
 }
 
-// cmdStats are INFO commandstats counters for one command, plus its
-// latency histogram (LATENCY HISTOGRAM, INFO latencystats), allocated on
-// the command's first call.
-type cmdStats struct {
-	calls, usec, failed, rejected atomic.Int64
-	hist                          atomic.Pointer[Histogram]
-}
-
 // CommandStats is a read of one command's counters.
 type CommandStats struct {
 	Calls, Usec, Failed, Rejected int64
-}
-
-// Stats reads s's counters.
-func (s *Spec) Stats() CommandStats {
-	return CommandStats{s.stats.calls.Load(), s.stats.usec.Load(), s.stats.failed.Load(), s.stats.rejected.Load()}
-}
-
-// ResetStats clears s's counters.
-func (s *Spec) ResetStats() {
-	s.stats.calls.Store(0)
-	s.stats.usec.Store(0)
-	s.stats.failed.Store(0)
-	s.stats.rejected.Store(0)
-	s.stats.hist.Store(nil)
 }

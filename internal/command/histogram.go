@@ -3,7 +3,6 @@ package command
 import (
 	"math/bits"
 	"sync/atomic"
-	"time"
 )
 
 // Histogram counts one command's durations for LATENCY HISTOGRAM and INFO
@@ -42,27 +41,6 @@ func histUpper(i int) int64 {
 	sub := int64((i - 1) % 4)
 	return (4+sub+1)<<(e-2) - 1
 }
-
-// record adds one call to the command's statistics.
-func (s *cmdStats) record(d time.Duration, failed bool) {
-	s.calls.Add(1)
-	s.usec.Add(d.Microseconds())
-	if failed {
-		s.failed.Add(1)
-	}
-	h := s.hist.Load()
-	if h == nil {
-		h = new(Histogram)
-		if !s.hist.CompareAndSwap(nil, h) {
-			h = s.hist.Load()
-		}
-	}
-	h.b[histIndex(int64(d))].Add(1)
-}
-
-// Histogram returns the command's latency histogram, nil before its first
-// call (or since CONFIG RESETSTAT).
-func (s *Spec) Histogram() *Histogram { return s.stats.hist.Load() }
 
 // counts copies the buckets.
 func (h *Histogram) counts() (c [histBuckets]int64, total int64) {

@@ -33,6 +33,7 @@ func cmdInfo(c *Ctx) {
 func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 	now := time.Now()
 	cfg := e.Config
+	totals := e.Totals()
 	d := &info.Data{
 		RedisVersion:        RedisVersion,
 		Version:             e.Version,
@@ -63,9 +64,9 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		RDBCurrentBgsaveTimeSec: -1,
 
 		TotalConnectionsReceived: e.Stats.ConnectionsReceived.Load(),
-		TotalCommandsProcessed:   e.Stats.CommandsProcessed.Load(),
-		TotalNetInputBytes:       e.Stats.NetInput.Load(),
-		TotalNetOutputBytes:      e.Stats.NetOutput.Load(),
+		TotalCommandsProcessed:   totals.Commands,
+		TotalNetInputBytes:       totals.NetInput,
+		TotalNetOutputBytes:      totals.NetOutput,
 		RejectedConnections:      e.Stats.RejectedConnections.Load(),
 		ProtocolErrors:           e.Stats.ProtocolErrors.Load(),
 		AuthFailures:             e.Stats.AuthFailures.Load(),
@@ -137,10 +138,11 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		d.MemClientsNormal = m.Clients
 	}
 	if sel.Has("commandstats") || sel.Has("latencystats") {
+		cmds := e.CommandStats()
 		e.eachSpec(func(name string, s *Spec) {
-			st := s.Stats()
+			st := cmds.Of(s)
 			d.Commands = append(d.Commands, info.CommandStat{Name: name, Calls: st.Calls, Usec: st.Usec, Rejected: st.Rejected, Failed: st.Failed})
-			if h := s.Histogram(); h != nil {
+			if h := cmds.Histogram(s); h != nil {
 				d.Latency = append(d.Latency, info.LatencyStat{Name: name, P50: h.Percentile(50), P99: h.Percentile(99), P999: h.Percentile(99.9)})
 			}
 		})

@@ -42,7 +42,7 @@ func (e *Env) MetricsSnapshot() *metrics.Snapshot {
 		LuaMemory:           d.UsedMemoryLua,
 	}
 	s.OOMCmd = d.Errors["OOM"]
-	other := e.Stats.CommandsOther.Load()
+	other := e.Totals().CommandsOther
 	s.CommandsOther = other
 	s.CommandsMain = max(d.TotalCommandsProcessed-other, 0)
 
@@ -87,15 +87,16 @@ func (e *Env) MetricsSnapshot() *metrics.Snapshot {
 		}
 	}
 
+	cmds := e.CommandStats()
 	for _, spec := range e.Table.All() {
-		st := spec.Stats()
+		st := cmds.Of(spec)
 		calls, usec := st.Calls, st.Usec
 		mutations := int64(0)
 		if spec.Has(Write) {
 			mutations += st.Calls - st.Failed
 		}
 		for _, sub := range spec.Subcommands {
-			ss := sub.Stats()
+			ss := cmds.Of(sub)
 			calls += ss.Calls
 			usec += ss.Usec
 			if sub.Has(Write) {

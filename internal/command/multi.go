@@ -227,7 +227,7 @@ func cmdExec(c *Ctx) {
 		if c.Env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 			c.Env.Monitor.Feed(cl, q.args, start)
 		}
-		target.stats.record(time.Since(start), inner.failed)
+		c.Env.noteCall(cl, target, time.Since(start), inner.failed)
 	}
 	c.Env.serveReady(&set, c.Now)
 	st.UnlockSetOwned(&set)

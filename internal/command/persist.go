@@ -248,7 +248,7 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 	if spec.KeysFn != nil {
 		pos := spec.KeysFn(c.Args)
 		for _, p := range pos {
-			st.Shard(st.Of(c.Args[p])).Dirty.Add(1)
+			st.Shard(c.shardIndex(c.Args[p])).Dirty.Add(1)
 		}
 		if len(pos) > 0 {
 			return
@@ -262,7 +262,7 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 		}
 		n := 0
 		for i := spec.First; i <= last && i < len(c.Args); i += spec.Step {
-			st.Shard(st.Of(c.Args[i])).Dirty.Add(1)
+			st.Shard(c.shardIndex(c.Args[i])).Dirty.Add(1)
 			n++
 		}
 		if n > 0 {

@@ -21,6 +21,7 @@ func (r *Registry) NextID() int64 { return r.nextID.Add(1) }
 
 // Add registers c.
 func (r *Registry) Add(c *Client) {
+	c.registered = true
 	r.mu.Lock()
 	r.clients[c.ID] = c
 	r.mu.Unlock()

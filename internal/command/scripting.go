@@ -355,7 +355,7 @@ func (sc *scriptCaller) refuse(msg string, target *Spec) []byte {
 	sc.w.Error(msg)
 	sc.c.Env.Errors.Add(msg)
 	if target != nil {
-		target.stats.rejected.Add(1)
+		sc.c.Env.noteRejected(sc.c.Client, target)
 	}
 	return sc.w.Buf
 }
@@ -406,7 +406,7 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 	if env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 		env.Monitor.Feed(&Client{Addr: "lua", DB: sc.c.Client.DB}, args, start)
 	}
-	target.stats.record(time.Since(start), inner.failed)
+	env.noteCall(sc.c.Client, target, time.Since(start), inner.failed)
 	return sc.w.Buf
 }
 
@@ -547,7 +547,7 @@ func (e *Env) scriptBusy(c *Ctx, spec *Spec, queueing bool) bool {
 				msg = errBusyEval
 			}
 			s.busyReplies.Add(1)
-			target.stats.rejected.Add(1)
+			e.noteRejected(c.Client, target)
 			c.flagTransaction()
 			c.Err(msg)
 			return true

@@ -278,19 +278,15 @@ func cmdConfigResetStat(c *Ctx) {
 
 // ResetStats is CONFIG RESETSTAT.
 func (e *Env) ResetStats(owner int64) {
-	for _, s := range e.Table.All() {
-		s.ResetStats()
-		for _, sub := range s.Subcommands {
-			sub.ResetStats()
-		}
-	}
+	e.resetCommandStats()
 	e.Errors.Reset()
 	st := &e.Stats
-	for _, v := range []*atomic.Int64{&st.ConnectionsReceived, &st.RejectedConnections, &st.CommandsProcessed,
-		&st.NetInput, &st.NetOutput, &st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures,
-		&st.CommandsOther, &st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedChannel} {
+	for _, v := range []*atomic.Int64{&st.ConnectionsReceived, &st.RejectedConnections,
+		&st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures,
+		&st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedChannel} {
 		v.Store(0)
 	}
+	e.resetTotals()
 	e.resetConnStats()
 	now := time.Now().UnixMilli()
 	for i := 0; i < e.Store.N(); i++ {

@@ -140,7 +140,8 @@ func (e *Env) RunSampler(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			e.State.sample(now, e.Stats.CommandsProcessed.Load(), e.Stats.NetInput.Load(), e.Stats.NetOutput.Load())
+			t := e.Totals()
+			e.State.sample(now, t.Commands, t.NetInput, t.NetOutput)
 			e.Memory(0)
 			e.censusStep()
 		}

@@ -347,8 +347,9 @@ func cmdLatencyHistogram(c *Ctx) {
 		h    *Histogram
 	}
 	var rows []row
+	cmds := c.Env.CommandStats()
 	add := func(name string, s *Spec) {
-		if h := s.Histogram(); h != nil {
+		if h := cmds.Histogram(s); h != nil {
 			rows = append(rows, row{name, h})
 		}
 	}

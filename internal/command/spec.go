@@ -70,7 +70,9 @@ type Spec struct {
 	aclID   int
 	aclKeys keyPlan
 
-	stats cmdStats
+	// idx numbers every command and subcommand densely, for the
+	// per-connection statistics tables (cmdstats.go).
+	idx int
 }
 
 // FlagNames lists the flags for COMMAND INFO.
@@ -89,6 +91,12 @@ func (s *Spec) Has(f Flag) bool { return s.Flags&f == f }
 
 // KeyPositions returns the argument indexes that are keys.
 func (s *Spec) KeyPositions(args [][]byte) []int {
+	return s.keyPositionsInto(args, nil)
+}
+
+// keyPositionsInto is KeyPositions appending to pos, so the dispatcher
+// can pass a stack buffer and not allocate for fixed key positions.
+func (s *Spec) keyPositionsInto(args [][]byte, pos []int) []int {
 	if s.KeysFn != nil {
 		return s.KeysFn(args)
 	}
@@ -99,7 +107,6 @@ func (s *Spec) KeyPositions(args [][]byte) []int {
 	if last < 0 {
 		last = len(args) + last
 	}
-	var pos []int
 	for i := s.First; i <= last && i < len(args); i += s.Step {
 		pos = append(pos, i)
 	}

@@ -14,6 +14,8 @@ type Table struct {
 	ACL          *acl.Catalog
 	aclSpecs     []*Spec
 	keyPlansOnce sync.Once
+	// specs is the number of commands and subcommands (Spec.idx).
+	specs int
 }
 
 // NewTable builds the table from every command family.
@@ -43,13 +45,20 @@ func NewTable() *Table {
 	} {
 		register(t)
 	}
-	for _, s := range t.byName {
+	for _, s := range t.All() {
 		s.fullName = s.Name
+		s.idx = t.specs
+		t.specs++
 		for _, sub := range s.Subcommands {
 			sub.fullName = s.Name + "|" + strings.ToLower(sub.Name)
+			sub.idx = t.specs
+			t.specs++
 		}
 	}
 	t.buildACLCatalog()
+	if t.specs > statBlocks*statBlockSize {
+		panic("command: raise statBlocks for the command table's size")
+	}
 	return t
 }
 

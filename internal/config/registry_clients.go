@@ -35,7 +35,7 @@ func (c *Config) clientSettings() []*setting {
 		newSetting(spec{name: "client-output-buffer-limit", mutable: true,
 			help: `Reply buffer limits, "<class> <hard> <soft> <soft-seconds>" per class normal, replica or pubsub; 0 is no limit. replica is accepted and shown only: there is no replication.`},
 			outputBufferCodec(c.ClientOutputBufferLimit.Get), defaultOutputBufferLimits(), valueHolder(&c.ClientOutputBufferLimit)),
-		newSetting(spec{name: "pipeline_squash", mutable: true, status: pending,
+		newSetting(spec{name: "pipeline_squash", mutable: true,
 			help: "Number of queued pipelined commands from which they run as one batch; 0 never batches."},
 			intCodec(0, math.MaxUint32), 10, intHolder(&c.PipelineSquash)),
 	}

@@ -33,6 +33,26 @@ type conn struct {
 	end int
 	w   resp.Writer
 	ctx command.Ctx
+	// anchor is a wall-clock reading (with its monotonic part) that each
+	// batch's start time is derived from with one monotonic read, since
+	// a wall-clock read costs two; it is refreshed every anchorEvery so
+	// that a step of the system clock shows within a second (clock.go).
+	anchor time.Time
+	// lastFlush is how long the last flush's write took.
+	lastFlush time.Duration
+	// arena and spans hold the batch's parsed commands (runBatch).
+	arena [][]byte
+	spans []cmdSpan
+
+	// rc reads a plain TCP connection's descriptor (bufpool.go; nil under
+	// TLS, whose bytes must go through nc); readFn is its callback, made
+	// once, and rn/rerr its results. rbox and wbox are the heap boxes that
+	// carry buffers to the pools.
+	rc         syscall.RawConn
+	readFn     func(fd uintptr) bool
+	rn         int
+	rerr       error
+	rbox, wbox *[]byte
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
@@ -76,8 +96,14 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 	cl.Authed = !s.env.ACL.AuthRequired()
 	cl.SetACL(s.env.ACL.Default())
 	cl.FD = fdOf(raw)
-	c := &conn{s: s, nc: nc, raw: raw, cl: cl, buf: make([]byte, initialReadBuf), closed: make(chan struct{}),
-		sniffing: true, other: listener != "main"}
+	c := &conn{s: s, nc: nc, raw: raw, cl: cl, closed: make(chan struct{}),
+		sniffing: true, other: listener != "main", anchor: time.Now()}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			c.rc = rc
+			c.readFn = c.rawRead
+		}
+	}
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { raw.Close() }
@@ -128,15 +154,15 @@ func (c *conn) serve() {
 				c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
 			}
 		}
+		c.ensureReadBuf()
 		if c.end == len(c.buf) {
 			if !c.grow() {
 				return
 			}
 		}
-		n, err := c.nc.Read(c.buf[c.end:])
+		n, err := c.read()
 		if n > 0 {
 			c.end += n
-			env.Stats.NetInput.Add(int64(n))
 			c.cl.TotNetIn.Add(int64(n))
 			c.cl.Conn.Reads.Add(1)
 		}
@@ -159,22 +185,58 @@ func (c *conn) serve() {
 			env.Stats.ConnectionsReceived.Add(1)
 			c.sniffing = false
 		}
-		pos := 0
-		cmds := 0
-		// Pipeline accounting: the batch starts when its first command
-		// does; see command.ConnStats.
-		var batchStart time.Time
-		var firstLat, latSum, waitSum time.Duration
+		pos, cmds, ok := c.runBatch(&args)
+		if !ok {
+			return
+		}
+		if cmds > 0 {
+			c.cl.Cmds.Add(int64(cmds))
+		}
+		if c.w.Len() > 0 && !c.flush() {
+			return
+		}
+		// Keep the unparsed tail at the front of the buffer.
+		if pos > 0 {
+			c.end = copy(c.buf, c.buf[pos:c.end])
+		}
+		c.cl.QueryBufLen.Store(int64(c.end))
+		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
+			c.buf = nil // give back a big-value buffer; read takes a pooled one
+			c.cl.Conn.BufResizes.Add(1)
+		}
+	}
+}
+
+// cmdSpan is one parsed command of a batch: its arguments are
+// c.arena[from:to], sub-slices of the read buffer.
+type cmdSpan struct{ from, to int }
+
+// runBatch parses the complete commands in the buffer and runs them in
+// order, buffering their replies. Parsing the batch first tells how many
+// commands are queued, which decides pipeline squashing; a client that has
+// not authenticated is parsed one command at a time, since AUTH changes
+// the parser's limits. It returns where parsing stopped, how many commands
+// ran, and false when the connection must close.
+func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
+	env := c.s.env
+	// Pipeline accounting: the batch starts when its first command
+	// does; see command.ConnStats.
+	var batchStart time.Time
+	var firstLat, latSum, waitSum time.Duration
+	c.ensureWriteBuf()
+	c.ctx.Next = c.now() // the batch's one clock read
+	defer c.ctx.EndSquash()
+	for pos < c.end {
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
+		c.arena = c.arena[:0]
+		c.spans = c.spans[:0]
+		var perr error
 		for pos < c.end {
-			var used int
-			args, used, err = resp.ParseCommand(c.buf[pos:c.end], args, lim)
+			args, used, err := resp.ParseCommand(c.buf[pos:c.end], *scratch, lim)
+			*scratch = args
 			if err != nil {
-				env.Stats.ProtocolErrors.Add(1)
-				c.s.log.Debug("protocol error", "addr", c.cl.Addr, "err", err)
-				c.w.Error(err.Error())
-				c.flush()
-				return
+				perr = err
+				break
 			}
 			if used == 0 {
 				break
@@ -183,7 +245,17 @@ func (c *conn) serve() {
 			if len(args) == 0 {
 				continue
 			}
-			blocked := c.exec(args)
+			from := len(c.arena)
+			c.arena = append(c.arena, args...)
+			c.spans = append(c.spans, cmdSpan{from, len(c.arena)})
+			if lim.Unauthenticated {
+				break
+			}
+		}
+		sq := c.s.cfg.PipelineSquash.Get()
+		c.ctx.Squash = sq > 0 && int64(len(c.spans)) > sq
+		for k, sp := range c.spans {
+			blocked := c.exec(c.arena[sp.from:sp.to:sp.to])
 			cmds++
 			if st := c.ctx.Started; !st.IsZero() {
 				if batchStart.IsZero() {
@@ -203,56 +275,49 @@ func (c *conn) serve() {
 					waitSum += st.Sub(batchStart)
 				}
 			}
-			if blocked && (cmds > 1 || pos < c.end) {
-				c.cl.Conn.PipeBlocked.Add(1)
+			if blocked {
+				if cmds > 1 || k < len(c.spans)-1 || pos < c.end {
+					c.cl.Conn.PipeBlocked.Add(1)
+				}
+				c.ctx.Next = time.Time{} // it waited: read the clock again
 			}
-			lim.Unauthenticated = !c.cl.Authed
 			if c.cl.CloseRequested() {
 				c.flush()
 				c.drainQueued(time.Second)
-				return
+				return pos, cmds, false
 			}
 			if c.w.Len() >= flushAt {
 				if !c.flush() {
-					return
+					return pos, cmds, false
 				}
 			}
 		}
-		if cmds > 0 {
-			env.Stats.CommandsProcessed.Add(int64(cmds))
-			if c.other {
-				env.Stats.CommandsOther.Add(int64(cmds))
-			}
-			c.cl.Cmds.Add(int64(cmds))
+		if perr != nil {
+			env.Stats.ProtocolErrors.Add(1)
+			c.s.log.Debug("protocol error", "addr", c.cl.Addr, "err", perr)
+			c.w.Error(perr.Error())
+			c.flush()
+			return pos, cmds, false
 		}
-		if cmds > 1 {
-			c.cl.Conn.PipeCmds.Add(int64(cmds))
-			c.cl.Conn.PipeBatches.Add(1)
-			c.cl.Conn.PipeLatNs.Add(int64(latSum))
-			c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
-			if c.w.Len() > 0 {
-				start := time.Now()
-				ok := c.flush()
-				c.cl.Conn.PipeFlushes.Add(1)
-				c.cl.Conn.PipeFlushNs.Add(int64(time.Since(start)))
-				if !ok {
-					return
-				}
-			}
-		}
-		if c.w.Len() > 0 && !c.flush() {
-			return
-		}
-		// Keep the unparsed tail at the front of the buffer.
-		if pos > 0 {
-			c.end = copy(c.buf, c.buf[pos:c.end])
-		}
-		c.cl.QueryBufLen.Store(int64(c.end))
-		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
-			c.buf = make([]byte, initialReadBuf) // give back a big-value buffer
-			c.cl.Conn.BufResizes.Add(1)
+		if len(c.spans) == 0 {
+			break // an incomplete command: read more
 		}
 	}
+	if cmds > 1 {
+		c.cl.Conn.PipeCmds.Add(int64(cmds))
+		c.cl.Conn.PipeBatches.Add(1)
+		c.cl.Conn.PipeLatNs.Add(int64(latSum))
+		c.cl.Conn.PipeWaitNs.Add(int64(waitSum))
+		if c.w.Len() > 0 {
+			ok := c.flush()
+			c.cl.Conn.PipeFlushes.Add(1)
+			c.cl.Conn.PipeFlushNs.Add(int64(c.lastFlush))
+			if !ok {
+				return pos, cmds, false
+			}
+		}
+	}
+	return pos, cmds, true
 }
 
 // grow enlarges the read buffer for a command that does not fit. It
@@ -332,6 +397,9 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 
 // flush writes the buffered replies with one write call.
 func (c *conn) flush() bool {
+	// Never write to the socket holding a shard: a slow reader would
+	// stall every client of that shard.
+	c.ctx.EndSquash()
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -342,14 +410,21 @@ func (c *conn) flush() bool {
 	// triggers must already see it.
 	c.cl.Conn.Replies.Add(1)
 	c.wmu.Lock()
-	start := time.Now()
+	// The write starts where the last command ended (ctx.Next, already
+	// known), so timing it costs one monotonic read; its end is where
+	// the next command of the batch starts.
+	start := c.ctx.Next
+	if start.IsZero() {
+		start = c.now()
+	}
 	n, err := c.nc.Write(c.w.Buf)
-	c.cl.Conn.ReplyNanos.Add(int64(time.Since(start)))
+	c.lastFlush = time.Since(start)
+	c.ctx.Next = start.Add(c.lastFlush)
+	c.cl.Conn.ReplyNanos.Add(int64(c.lastFlush))
 	c.wmu.Unlock()
-	c.s.env.Stats.NetOutput.Add(int64(n))
 	c.cl.TotNetOut.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {
-		c.w.Buf = make([]byte, 0, 16*1024)
+		c.w.Buf, c.wbox = nil, nil // a burst's buffer: drop it, take a pooled one next
 	} else {
 		c.w.Reset()
 	}
@@ -429,7 +504,6 @@ func (c *conn) asyncWriter() {
 		c.wmu.Lock()
 		n, err := bufs.WriteTo(c.nc)
 		c.wmu.Unlock()
-		c.s.env.Stats.NetOutput.Add(n)
 		c.cl.TotNetOut.Add(n)
 		c.amu.Lock()
 		c.inflight = 0
@@ -443,6 +517,7 @@ func (c *conn) asyncWriter() {
 }
 
 func (c *conn) cleanup() {
+	c.ctx.EndSquash()
 	close(c.closed)
 	if !c.handedOff {
 		c.nc.Close()

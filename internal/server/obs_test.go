@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 	"github.com/damselfly-db/damselfly/internal/config"
 )
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,6 +34,15 @@ func freePort(t *testing.T) int {
 // start runs an in-process server on loopback ports chosen here.
 func start(t *testing.T, args ...string) *Server {
 	t.Helper()
+	return startTB(t, args...)
+}
+
+// startTB is start for tests and benchmarks.
+func startTB(t testing.TB, args ...string) *Server {
+	t.Helper()
+	// New sets GOMAXPROCS from --proactor_threads; give it back after.
+	procs := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	args = append([]string{"--port", fmt.Sprint(freePort(t)), "--bind", "127.0.0.1", "--proactor_threads", "2"}, args...)
 	cfg, err := config.Load(args, nil, io.Discard, "test")
 	if err != nil {

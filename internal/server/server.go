@@ -51,6 +51,7 @@ type Server struct {
 	admin               *admin.Console
 	snap                *snapshot.Manager
 	conns               map[*conn]struct{}
+	bufs                bufPools
 	wg                  sync.WaitGroup
 	nconns              atomic.Int64
 	closing             atomic.Bool
@@ -104,7 +105,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.Functions = s.env.FunctionLibraries
-	s.snap.Activity = s.env.Stats.CommandsProcessed.Load
+	s.snap.Activity = func() int64 { return s.env.Totals().Commands }
 	s.snap.LoadFunction = s.env.RestoreFunctionLibrary
 	s.env.Persist = s.snap
 	s.env.InfoHooks = append(s.env.InfoHooks, s.snap.Info)

@@ -59,6 +59,10 @@ func (s *Shard) Lock(now int64) {
 	s.clock.Ms = now
 }
 
+// SetClock sets the shard's clock to now (unix ms) for a command that
+// runs under a lock its connection already holds (pipeline squashing).
+func (s *Shard) SetClock(now int64) { s.clock.Ms = now }
+
 // Unlock releases the shard.
 func (s *Shard) Unlock() { s.mu.Unlock() }
 
@@ -181,7 +185,21 @@ func (st *Store) Of(key []byte) int {
 	if len(st.shards) == 1 {
 		return 0
 	}
-	return int((maphash.Bytes(st.seed, key) >> 32) % uint64(len(st.shards)))
+	return st.OfHash(st.Hash(key))
+}
+
+// Hash is key's hash under the store's seed, the seed every keyspace.DB
+// of the store shares: its high half picks the shard (OfHash) and its low
+// half is what keyspace.DB.Hash gives the table for the bucket, so one
+// hash computed while routing can serve the lookup too.
+func (st *Store) Hash(key []byte) uint64 { return maphash.Bytes(st.seed, key) }
+
+// OfHash is Of for a key whose Hash is h.
+func (st *Store) OfHash(h uint64) int {
+	if len(st.shards) == 1 {
+		return 0
+	}
+	return int((h >> 32) % uint64(len(st.shards)))
 }
 
 // Set is a set of shard indexes.

@@ -1,0 +1,309 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/info"
+)
+
+// The hot-path benchmarks drive the real server (listener, connection
+// loop, parser, dispatcher, shards, reply writer) over loopback TCP with a
+// client that sends pre-encoded requests and reads the exact number of
+// reply bytes back, so the client itself allocates nothing and allocs/op
+// is the server's cost per command. Run with:
+//
+//	go test ./internal/server -run '^$' -bench Hotpath -benchmem
+
+// respCmd encodes one command as a RESP array.
+func respCmd(args ...string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return b.Bytes()
+}
+
+type hotCase struct {
+	name  string
+	setup [][]string // run once before timing
+	cmd   []string   // the measured command
+}
+
+var hotCases = []hotCase{
+	{name: "GET", setup: [][]string{{"SET", "k", strings.Repeat("v", 100)}}, cmd: []string{"GET", "k"}},
+	{name: "SET", cmd: []string{"SET", "k", strings.Repeat("v", 100)}},
+	{name: "INCR", cmd: []string{"INCR", "n"}},
+	{name: "HGET", setup: [][]string{{"HSET", "h", "f", "value"}}, cmd: []string{"HGET", "h", "f"}},
+	{name: "LPUSH", cmd: []string{"LPUSH", "l", "x"}},
+	{name: "PING", cmd: []string{"PING"}},
+}
+
+// replyLen learns the size of the reply to req on conn (one command), so
+// the timed loop can read exactly that many bytes.
+func replyLen(b *testing.B, c net.Conn, req []byte) int {
+	b.Helper()
+	if _, err := c.Write(req); err != nil {
+		b.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, 64*1024)
+	total := 0
+	for {
+		n, err := c.Read(buf[total:])
+		total += n
+		if err != nil {
+			break
+		}
+	}
+	c.SetReadDeadline(time.Time{})
+	return total
+}
+
+func benchHot(b *testing.B, tc hotCase, depth int, args ...string) {
+	s := startTB(b, args...)
+	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for _, a := range tc.setup {
+		replyLen(b, c, respCmd(a...))
+	}
+	one := respCmd(tc.cmd...)
+	// LPUSH and INCR replies grow; measure with a value that keeps the
+	// reply length fixed once the key exists.
+	// Integer replies (INCR, LPUSH) grow: those are read line by line.
+	n := replyLen(b, c, one)
+	if tc.name == "INCR" || tc.name == "LPUSH" {
+		n = 0
+	}
+	req := bytes.Repeat(one, depth)
+	buf := make([]byte, 1<<20)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += depth {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if n > 0 {
+			if _, err := io.ReadFull(c, buf[:n*depth]); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
+		// Variable-length integer replies: read until depth CRLF lines.
+		lines := 0
+		for lines < depth {
+			m, err := c.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lines += bytes.Count(buf[:m], []byte("\r\n"))
+		}
+	}
+}
+
+func BenchmarkHotpath(b *testing.B) {
+	for _, tc := range hotCases {
+		for _, depth := range []int{1, 16} {
+			b.Run(fmt.Sprintf("%s/P%d", tc.name, depth), func(b *testing.B) {
+				benchHot(b, tc, depth, "--proactor_threads", "1")
+			})
+		}
+	}
+}
+
+// pipeline_squash is live: with it at 1 a pipeline of same-key commands
+// runs under one lock acquisition (all but the first command of each run
+// are squashed); after CONFIG SET pipeline_squash 0 none is.
+func TestPipelineSquashLive(t *testing.T) {
+	s := start(t, "--pipeline_squash", "1")
+	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	squashed := func() int64 {
+		var n int64
+		for _, cl := range s.env.Clients.List() {
+			n += cl.Conn.Squashed.Load()
+		}
+		return n
+	}
+	pipeline := func(n int) {
+		req := bytes.Repeat(respCmd("INCR", "k"), n)
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64*1024)
+		lines := 0
+		for lines < n {
+			m, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines += bytes.Count(buf[:m], []byte("\r\n"))
+		}
+	}
+	pipeline(50)
+	if got := squashed(); got < 40 {
+		t.Fatalf("squashed %d of 50 same-key commands with pipeline_squash 1", got)
+	}
+	if _, err := c.Write(respCmd("CONFIG", "SET", "pipeline_squash", "0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // +OK\r\n
+		t.Fatal(err)
+	}
+	before := squashed()
+	pipeline(50)
+	if got := squashed() - before; got != 0 {
+		t.Fatalf("squashed %d commands with pipeline_squash 0", got)
+	}
+}
+
+// A pipeline that arrives in one read is answered with one write: the
+// connection's own counters (read calls that returned data, write calls)
+// move by one each.
+func TestOneReadOneWritePerBatch(t *testing.T) {
+	s := start(t)
+	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A first command so the connection is registered and sniffed.
+	if _, err := c.Write(respCmd("PING")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 7)); err != nil {
+		t.Fatal(err)
+	}
+	cl := s.env.Clients.List()[0]
+	reads, writes := cl.Conn.Reads.Load(), cl.Conn.Replies.Load()
+	const depth = 100
+	var req []byte
+	for i := 0; i < depth; i++ {
+		req = append(req, respCmd("SET", fmt.Sprint("k", i), "v")...)
+	}
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5*depth)); err != nil { // +OK\r\n each
+		t.Fatal(err)
+	}
+	if r, w := cl.Conn.Reads.Load()-reads, cl.Conn.Replies.Load()-writes; r != 1 || w != 1 {
+		t.Fatalf("%d-command pipeline took %d reads and %d writes, want 1 and 1", depth, r, w)
+	}
+}
+
+// BenchmarkIdleConnMemory reports the heap an idle connection holds after
+// one request: the pooled read and write buffers go back while it waits.
+//
+//	go test ./internal/server -run '^$' -bench IdleConn -benchtime 1x
+func BenchmarkIdleConnMemory(b *testing.B) {
+	s := startTB(b)
+	const n = 2000
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	conns := make([]net.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := net.Dial("tcp", s.listeners[0].Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Write(respCmd("PING")); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, make([]byte, 7)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&ms1)
+	// Both ends of each loopback connection live in this process; the
+	// client side's share is small (no buffers of its own).
+	b.ReportMetric(float64(int64(ms1.HeapInuse)-int64(ms0.HeapInuse))/n, "heap-B/conn")
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// Command statistics live in each connection and are summed when read:
+// calls made on connections that have since closed, on live ones, and
+// concurrently with INFO and /metrics readers all count exactly once.
+func TestCommandStatsSummedAcrossConnections(t *testing.T) {
+	s := start(t, "--pipeline_squash", "4")
+	addr := s.listeners[0].Addr().String()
+	const clients, per = 8, 300
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() { // a reader summing while the writers run
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.env.GatherInfo(info.Selection{}, 0)
+				s.env.CommandStats()
+			}
+		}
+	}()
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			req := bytes.Repeat(respCmd("INCR", fmt.Sprint("k", i)), per)
+			if _, err := c.Write(req); err != nil {
+				t.Error(err)
+				return
+			}
+			buf := make([]byte, 64*1024)
+			for lines := 0; lines < per; {
+				m, err := c.Read(buf)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				lines += bytes.Count(buf[:m], []byte("\r\n"))
+			}
+		}(i)
+	}
+	wg.Wait()
+	// The clients have closed: wait until the server has seen every
+	// close and folded those connections' counters into the totals.
+	for deadline := time.Now().Add(5 * time.Second); s.env.Clients.Len() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	incr := s.env.Table.Lookup([]byte("incr"))
+	if got := s.env.CommandStats().Of(incr).Calls; got != clients*per {
+		t.Fatalf("incr calls %d, want %d", got, clients*per)
+	}
+	if h := s.env.CommandStats().Histogram(incr); h == nil {
+		t.Fatal("no latency histogram for incr")
+	} else if total, _ := h.CDF(); total != clients*per {
+		t.Fatalf("incr histogram holds %d calls, want %d", total, clients*per)
+	}
+	if got := s.env.Totals().Commands; got != clients*per {
+		t.Fatalf("total commands %d, want %d", got, clients*per)
+	}
+}
