@@ -252,3 +252,34 @@ func TestFaultsDisconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFaultsSIGTERMTimeout: a client that stops reading while a big reply
+// is being written cannot hold shutdown hostage: after --shutdown-timeout
+// its connection is closed, the dataset saved, and the process exits 0.
+func TestFaultsSIGTERMTimeout(t *testing.T) {
+	s := Start(t, "--dbfilename", "dump.rdb", "--shutdown-timeout", "1", "--log_level", "info")
+	c := s.Client(t, 2)
+	ctx := Ctx(t)
+	c.Set(ctx, "big", strings.Repeat("x", 16<<20), 0)
+	stuck := rawDial(t, s.Addr)
+	defer stuck.Close()
+	var b bytes.Buffer
+	for i := 0; i < 8; i++ {
+		b.Write(respCmd("GET", "big"))
+	}
+	stuck.Write(b.Bytes()) // and never read the 128 MB of replies
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, s.Log())
+	}
+	d := time.Since(start)
+	if d < 900*time.Millisecond || d > 8*time.Second {
+		t.Errorf("shutdown took %v with --shutdown-timeout 1", d)
+	}
+	if !strings.Contains(s.Log(), "clients still busy after the shutdown timeout") {
+		t.Errorf("no log line for the clients closed at the timeout:\n%s", s.Log())
+	}
+	checkRDB(t, filepath.Join(s.Dir, "dump.rdb"))
+}
