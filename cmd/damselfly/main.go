@@ -46,6 +46,9 @@ func run() int {
 		log.Error("cannot listen", "err", err)
 		return 1
 	}
+	// A write past RLIMIT_FSIZE must fail the save with EFBIG, not kill
+	// the process (the Go runtime already does not die of it; say so).
+	signal.Ignore(syscall.SIGXFSZ)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {

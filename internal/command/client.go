@@ -51,6 +51,11 @@ type Client struct {
 	// Kill is called by CLIENT KILL from another goroutine to interrupt the
 	// connection's blocking read. The server sets it.
 	Kill func()
+	// PeerGone reports, without blocking, whether the peer has closed or
+	// reset the connection; commands that wait without a socket watcher
+	// (WAIT) poll it so a vanished client does not keep its goroutine.
+	// Nil: never known to be gone. The server sets it.
+	PeerGone func() bool
 
 	// Stats for CLIENT LIST / INFO, owned by the connection goroutine but
 	// read racily-safe through atomics.

@@ -25,6 +25,14 @@ func (e *Env) Exec(c *Ctx) {
 	c.Spec = spec
 	if !arityOK(spec.Arity, len(args)) {
 		e.noteRejected(c.Client, spec)
+		if spec.Handler != nil && spec.Name == "exec" {
+			// Redis's execCommandAbort: a rejected EXEC also ends the
+			// transaction, and says so, in or out of MULTI.
+			c.discardMulti()
+			e.unwatch(c.Client)
+			c.Err("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(errWrongArgs(spec.Name), "ERR "))
+			return
+		}
 		c.flagTransaction()
 		c.Err(errWrongArgs(spec.Name))
 		return

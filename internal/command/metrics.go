@@ -2,6 +2,8 @@ package command
 
 import (
 	"os"
+	"runtime"
+	rtmetrics "runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +31,8 @@ func (e *Env) MetricsSnapshot() *metrics.Snapshot {
 		MemoryPeak:          mem.Peak,
 		MemoryMax:           d.MaxMemory,
 		RSS:                 mem.RSS,
+		Goroutines:          int64(runtime.NumGoroutine()),
+		HeapObjects:         heapObjects(),
 		Swap:                readSwap(),
 		ConnectionMemory:    mem.Clients,
 		TypeMemory:          e.typeMemory(),
@@ -135,6 +139,17 @@ func (e *Env) MetricsSnapshot() *metrics.Snapshot {
 		h(s)
 	}
 	return s
+}
+
+// heapObjects reads the heap's object bytes from runtime/metrics, which,
+// unlike runtime.ReadMemStats, does not stop the world.
+func heapObjects() int64 {
+	sample := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	rtmetrics.Read(sample)
+	if sample[0].Value.Kind() != rtmetrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64())
 }
 
 // Metrics renders the /metrics page.

@@ -47,7 +47,7 @@ func (c *Ctx) waitForAcks(want int64, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	c.Client.SetFlag(ClientBlocked, true)
 	defer c.Client.SetFlag(ClientBlocked, false)
-	for !c.Client.CloseRequested() {
+	for !c.Client.CloseRequested() && (c.Client.PeerGone == nil || !c.Client.PeerGone()) {
 		step := 100 * time.Millisecond
 		if timeout > 0 {
 			left := time.Until(deadline)

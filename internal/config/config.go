@@ -78,6 +78,12 @@ type Config struct {
 	Dir        String
 	DBFilename String
 	Save       Value[SaveParams]
+	// StartEmptyOnCorruptSnapshot (start-only): a snapshot that fails to
+	// load is renamed aside and the server starts empty instead of exiting.
+	StartEmptyOnCorruptSnapshot bool
+	// ShutdownTimeout bounds how long SIGTERM waits for clients' in-flight
+	// commands before closing them (seconds).
+	ShutdownTimeout Int
 
 	// Timing and monitoring.
 	HZ                      Int

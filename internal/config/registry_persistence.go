@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
 )
@@ -31,6 +32,12 @@ func (c *Config) persistenceSettings() []*setting {
 		newSetting(spec{name: "appendonly", status: compat,
 			help: "Always no: there is no append-only file. Present because tools such as redis-benchmark read it."},
 			appendOnlyCodec(), false, slot[bool]{func() bool { return false }, func(bool) {}}),
+		newSetting(spec{name: "start_empty_on_corrupt_snapshot", status: live,
+			help: "When the snapshot found at start cannot be loaded, rename it to <file>.corrupt-<unixtime> and start with an empty dataset instead of exiting with an error."},
+			boolCodec("true", "false"), false, field(&c.StartEmptyOnCorruptSnapshot)),
+		newSetting(spec{name: "shutdown-timeout", mutable: true, status: live,
+			help: "Seconds SIGTERM/SIGINT waits for clients' in-flight commands to finish (no new connections or commands are taken meanwhile) before closing them and saving."},
+			intCodec(0, math.MaxInt32), 10, intHolder(&c.ShutdownTimeout)),
 	}
 }
 

@@ -68,13 +68,16 @@ func match(p, s []byte, nocase bool, skipLonger *bool, nesting int) bool {
 				} else if p[0] == ']' {
 					break
 				} else if len(p) >= 3 && p[1] == '-' {
-					start, end := p[0], p[2]
+					// Redis compares range ends as C chars, signed on
+					// the platforms it ships for: [a-\xff] is the range
+					// -1..97, which holds \x10 and \xff but not \x80.
+					start, end := int8(p[0]), int8(p[2])
 					if start > end {
 						start, end = end, start
 					}
-					c := s[0]
+					c := int8(s[0])
 					if nocase {
-						start, end, c = lower(start), lower(end), lower(c)
+						start, end, c = int8(lower(byte(start))), int8(lower(byte(end))), int8(lower(byte(c)))
 					}
 					p = p[2:]
 					if c >= start && c <= end {

@@ -63,3 +63,13 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestSignedRanges: redis-server 7.0.15 answers KEYS "[a-\xff]" with
+// "\x10" and "\xff" but neither "\x80" nor "b" (C's signed char).
+func TestSignedRanges(t *testing.T) {
+	for s, want := range map[string]bool{"\x10": true, "\xff": true, "\x80": false, "b": false, "a": true} {
+		if got := MatchString("[a-\xff]", s, false); got != want {
+			t.Errorf("[a-\\xff] vs %q: %v, want %v", s, got, want)
+		}
+	}
+}

@@ -102,6 +102,8 @@ func Render(s *Snapshot) []byte {
 	w.Int("oom_errors_total", s.OOMCmd, "type", "cmd")
 	w.gauge("used_memory_rss_bytes", "Resident set size of the process", s.RSS)
 	w.gauge("swap_memory_bytes", "Swap used by the process", s.Swap)
+	w.gauge("goroutines", "Goroutines in the process (Go runtime; one per connection plus a fixed set)", s.Goroutines)
+	w.gauge("heap_objects_bytes", "Bytes of live and not yet swept heap objects (Go runtime)", s.HeapObjects)
 	if hasPositive(s.TypeMemory) {
 		w.Family("type_used_memory", "Memory used per type", Gauge)
 		for _, k := range sortedKeys(s.TypeMemory) {

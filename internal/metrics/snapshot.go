@@ -19,7 +19,10 @@ type Snapshot struct {
 
 	MemoryUsed, MemoryPeak, MemoryMax int64
 	RSS, Swap                         int64
-	ConnectionMemory                  int64
+	// Goroutines and HeapObjects are the Go runtime's own counts (not
+	// Dragonfly families): leak checks watch them return to a baseline.
+	Goroutines, HeapObjects int64
+	ConnectionMemory        int64
 	// TypeMemory is the memory held by values of each type ("string",
 	// "hash"...), Dragonfly's type_used_memory.
 	TypeMemory map[string]int64

@@ -107,6 +107,7 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 	c.w.Proto = 2
 	c.ctx = command.Ctx{Env: s.env, Client: cl, W: &c.w}
 	cl.Kill = func() { raw.Close() }
+	cl.PeerGone = c.peerGone
 	cl.Push = c.pushPubSub
 	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
@@ -115,6 +116,29 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 	s.nconns.Add(1)
 	s.env.Clients.Add(cl)
 	return c
+}
+
+// peerGone peeks at the socket without waiting: end of input (the
+// client closed, or the read side was shut for shutdown) or an error
+// such as a reset means nobody is there to read a reply.
+func (c *conn) peerGone() bool {
+	// c.raw: under TLS the socket under the TLS layer.
+	sc, ok := c.raw.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	gone := false
+	rerr := raw.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		gone = (n == 0 && err == nil) || (err != nil && err != syscall.EAGAIN && err != syscall.EINTR)
+		return true
+	})
+	return gone || rerr != nil
 }
 
 func fdOf(nc net.Conn) int {

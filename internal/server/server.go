@@ -253,7 +253,7 @@ func (s *Server) Serve() error {
 		go func() {
 			if err := s.snap.FinishLoad(path); err != nil {
 				s.loadFailed.Store(true)
-				s.serveErr = fmt.Errorf("loading snapshot %s: %w", path, err)
+				s.serveErr = fmt.Errorf("cannot load the snapshot (--start_empty_on_corrupt_snapshot starts empty instead): %w", err)
 				s.Close()
 			}
 		}()
@@ -388,6 +388,9 @@ func (s *Server) close(save bool) {
 		return
 	}
 	s.closeListeners()
+	if save {
+		s.drain(time.Duration(s.cfg.ShutdownTimeout.Get()) * time.Second)
+	}
 	s.mu.Lock()
 	for c := range s.conns {
 		c.raw.Close()
@@ -405,6 +408,41 @@ func (s *Server) close(save bool) {
 		s.cancel()
 	}
 	s.doneOnce.Do(func() { close(s.done) })
+}
+
+// drain is the graceful part of a signalled shutdown: every client's
+// read side is shut, so each connection finishes the commands it has
+// already read (and sends their replies) and then sees end of input; a
+// blocked client's watcher sees it too and gives up waiting. Whatever
+// has not finished within timeout is closed by the caller.
+func (s *Server) drain(timeout time.Duration) {
+	s.mu.Lock()
+	n := len(s.conns)
+	for c := range s.conns {
+		if cr, ok := c.raw.(interface{ CloseRead() error }); ok {
+			cr.CloseRead()
+		} else {
+			c.nc.Close()
+		}
+	}
+	s.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	s.log.Info("draining clients", "clients", n, "timeout", timeout)
+	finished := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(timeout):
+		s.mu.Lock()
+		left := len(s.conns)
+		s.mu.Unlock()
+		s.log.Warn("clients still busy after the shutdown timeout; closing them", "clients", left)
+	}
 }
 
 func (s *Server) closeListeners() {

@@ -47,7 +47,7 @@ func (m *Manager) Load(path string, opt LoadOptions) (LoadStats, error) {
 	}
 	r := rdb.NewReader(f, size)
 	if err := r.ReadHeader(); err != nil {
-		return st, err
+		return st, fmt.Errorf("%s at offset %d: %w", path, r.Offset(), err)
 	}
 	st.Version = r.Version
 	m.mu.Lock()
@@ -316,9 +316,40 @@ func (m *Manager) FinishLoad(path string) error {
 	m.mu.Unlock()
 	if err != nil {
 		m.log.Error("loading the snapshot failed", "file", path, "err", err)
+		if m.cfg.StartEmptyOnCorruptSnapshot {
+			return m.startEmpty(path)
+		}
 		return err
 	}
 	m.log.Info("snapshot loaded", "file", path, "keys", st.Loaded, "expired", st.Expired,
 		"skipped", st.Skipped, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// startEmpty is --start_empty_on_corrupt_snapshot after a failed load:
+// whatever part of the file was loaded is dropped, so that the server
+// never serves half a snapshot, and the file is renamed aside, so that
+// the next save cannot overwrite the only copy of that data. If the
+// rename fails the load error stands: starting would risk exactly that.
+func (m *Manager) startEmpty(path string) error {
+	aside := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
+	if err := os.Rename(path, aside); err != nil {
+		return fmt.Errorf("cannot move the unloadable snapshot aside: %w", err)
+	}
+	now := time.Now().UnixMilli()
+	for i := 0; i < m.store.N(); i++ {
+		sh := m.store.Shard(i)
+		sh.Lock(now)
+		for d := 0; d < sh.NumDBs(); d++ {
+			sh.DB(d).Clear()
+		}
+		sh.Unlock()
+	}
+	m.mu.Lock()
+	m.lastFile = ""
+	m.dirtyAtSave = m.store.Dirty()
+	m.mu.Unlock()
+	m.log.Warn("starting with an empty dataset (--start_empty_on_corrupt_snapshot); the unloadable snapshot was kept",
+		"file", aside)
 	return nil
 }

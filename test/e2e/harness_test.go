@@ -41,7 +41,13 @@ func binary(t testing.TB) string {
 		binPath = filepath.Join(dir, "damselfly")
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/damselfly")
+		args := []string{"build", "-o", binPath}
+		if os.Getenv("DAMSELFLY_RACE") != "" {
+			// A server built with the race detector: every test that
+			// starts it fails if a race is reported (see Stop).
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/damselfly")...)
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -124,7 +130,12 @@ func startProcess(t testing.TB, path string, args []string, port int, dir string
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Stop)
+	t.Cleanup(func() {
+		s.Stop()
+		if strings.Contains(s.log.String(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector fired in %s:\n%s", path, s.log.String())
+		}
+	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)

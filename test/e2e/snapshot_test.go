@@ -80,7 +80,7 @@ func populateAll(t *testing.T, c *redis.Client) {
 func waitLoaded(t *testing.T, c *redis.Client) {
 	t.Helper()
 	for deadline := time.Now().Add(60 * time.Second); ; {
-		if info, err := c.Info(Ctx(t), "persistence").Result(); err == nil && strings.Contains(info, "loading:0\r\n") {
+		if info, err := c.Info(Ctx(t), "persistence").Result(); err == nil && faultInfoField(info, "loading") == "0" { // not async_loading
 			return
 		}
 		if time.Now().After(deadline) {
