@@ -24,6 +24,10 @@ func cmdDebug(c *Ctx) {
 		debugHelp(c)
 	case sub == "sleep" && n == 3:
 		debugSleep(c)
+	case sub == "set-disable-deny-scripts" && n == 3:
+		v, _ := strconv.Atoi(string(c.Args[2])) // atoi, as Redis
+		c.Env.DisableDenyScripts.Store(v != 0)
+		c.W.OK()
 	case sub == "set-active-expire" && n == 3:
 		v, _ := strconv.Atoi(string(c.Args[2])) // atoi, as Redis
 		if c.Env.ActiveExpire != nil {
@@ -110,6 +114,8 @@ func debugHelp(c *Ctx) {
 		"    Setting it to 0 disables expiring keys in background when they are not",
 		"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
 		"    default.",
+		"SET-DISABLE-DENY-SCRIPTS <0|1>",
+		"    Let scripts call commands that are normally refused to them (1), or not (0).",
 		"QUICKLIST-PACKED-THRESHOLD <size>",
 		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
 		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",

@@ -45,6 +45,9 @@ type Env struct {
 	// ActiveExpire switches the background expiry cycle (DEBUG
 	// SET-ACTIVE-EXPIRE).
 	ActiveExpire *atomic.Bool
+	// DisableDenyScripts is DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may
+	// then call commands flagged noscript (Redis's test hook).
+	DisableDenyScripts atomic.Bool
 	// InfoHooks let other subsystems (snapshots, pub/sub, scripting,
 	// blocking commands) fill their fields of INFO; they run after the
 	// command package has gathered its own, in order.

@@ -42,6 +42,7 @@ func NewTable() *Table {
 		registerGeo,
 		registerPersistence,
 		registerACL,
+		registerCluster,
 	} {
 		register(t)
 	}

@@ -25,27 +25,34 @@ const (
 func (st *state) openCJSON() *lua.LTable {
 	L := st.L
 	t := L.CreateTable(0, 16)
-	t.RawSetString("encode", L.NewFunction(st.cjsonEncode))
-	t.RawSetString("decode", L.NewFunction(st.cjsonDecode))
+	cfg := &cjsonConfig{encodeMaxDepth: cjsonMaxDepth, decodeMaxDepth: cjsonMaxDepth,
+		precision: cjsonNumberPrecision, sparseRatio: cjsonSparseRatio, sparseSafe: cjsonSparseSafe,
+		keepBuffer: true, decodeInvalid: true}
+	t.RawSetString("encode", L.NewFunction(func(L *lua.LState) int { return st.cjsonEncode(L, cfg) }))
+	t.RawSetString("decode", L.NewFunction(func(L *lua.LState) int { return st.cjsonDecode(L, cfg) }))
 	t.RawSetString("null", st.null)
 	t.RawSetString("_NAME", lua.LString("cjson"))
 	t.RawSetString("_VERSION", lua.LString("2.1.0"))
-	// Configuration functions: accepted, reporting the defaults.
-	cfg := func(vals ...lua.LValue) lua.LGFunction {
-		return func(L *lua.LState) int {
-			for _, v := range vals {
-				L.Push(v)
-			}
-			return len(vals)
-		}
-	}
-	t.RawSetString("encode_sparse_array", L.NewFunction(cfg(lua.LFalse, lua.LNumber(cjsonSparseRatio), lua.LNumber(cjsonSparseSafe))))
-	t.RawSetString("encode_max_depth", L.NewFunction(cfg(lua.LNumber(cjsonMaxDepth))))
-	t.RawSetString("decode_max_depth", L.NewFunction(cfg(lua.LNumber(cjsonMaxDepth))))
-	t.RawSetString("encode_number_precision", L.NewFunction(cfg(lua.LNumber(cjsonNumberPrecision))))
-	t.RawSetString("encode_keep_buffer", L.NewFunction(cfg(lua.LTrue)))
-	t.RawSetString("encode_invalid_numbers", L.NewFunction(cfg(lua.LFalse)))
-	t.RawSetString("decode_invalid_numbers", L.NewFunction(cfg(lua.LTrue)))
+	// Configuration functions, as lua-cjson: each sets what it is given
+	// and returns the current values. The settings belong to this cjson
+	// table, so they last for the life of the Lua state, as in Redis.
+	t.RawSetString("encode_sparse_array", L.NewFunction(cfg.sparseArray))
+	t.RawSetString("encode_max_depth", L.NewFunction(func(L *lua.LState) int {
+		return cfgInt(L, "encode_max_depth", &cfg.encodeMaxDepth, 1, math.MaxInt32)
+	}))
+	t.RawSetString("decode_max_depth", L.NewFunction(func(L *lua.LState) int {
+		return cfgInt(L, "decode_max_depth", &cfg.decodeMaxDepth, 1, math.MaxInt32)
+	}))
+	t.RawSetString("encode_number_precision", L.NewFunction(func(L *lua.LState) int {
+		return cfgInt(L, "encode_number_precision", &cfg.precision, 1, 14)
+	}))
+	t.RawSetString("encode_keep_buffer", L.NewFunction(func(L *lua.LState) int {
+		return cfgBool(L, "encode_keep_buffer", &cfg.keepBuffer)
+	}))
+	t.RawSetString("encode_invalid_numbers", L.NewFunction(cfg.encodeInvalidNumbers))
+	t.RawSetString("decode_invalid_numbers", L.NewFunction(func(L *lua.LState) int {
+		return cfgBool(L, "decode_invalid_numbers", &cfg.decodeInvalid)
+	}))
 	t.RawSetString("new", L.NewFunction(func(L *lua.LState) int {
 		L.Push(st.openCJSON())
 		return 1
@@ -65,14 +72,15 @@ func luaTypeName(v lua.LValue) string {
 type cjsonEncoder struct {
 	st  *state
 	L   *lua.LState
+	cfg *cjsonConfig
 	buf []byte
 }
 
-func (st *state) cjsonEncode(L *lua.LState) int {
+func (st *state) cjsonEncode(L *lua.LState, cfg *cjsonConfig) int {
 	if L.GetTop() != 1 {
 		argError(L, 1, "encode", "expected 1 argument")
 	}
-	enc := cjsonEncoder{st: st, L: L}
+	enc := cjsonEncoder{st: st, L: L, cfg: cfg}
 	enc.value(L.Get(1), 0)
 	L.Push(lua.LString(enc.buf))
 	return 1
@@ -96,7 +104,7 @@ func (enc *cjsonEncoder) value(v lua.LValue, depth int) {
 		}
 	case *lua.LTable:
 		depth++
-		if depth > cjsonMaxDepth {
+		if depth > enc.cfg.encodeMaxDepth {
 			enc.L.RaiseError("Cannot serialise, excessive nesting (%d)", depth)
 		}
 		t := enc.st.real(v)
@@ -121,9 +129,25 @@ func (enc *cjsonEncoder) value(v lua.LValue, depth int) {
 func (enc *cjsonEncoder) num(n lua.LNumber) {
 	f := float64(n)
 	if math.IsInf(f, 0) || math.IsNaN(f) {
-		enc.fail(n, "must not be NaN or Inf")
+		switch enc.cfg.encodeInvalid {
+		case invalidOff:
+			enc.fail(n, "must not be NaN or Inf")
+		case invalidNull:
+			enc.buf = append(enc.buf, "null"...)
+			return
+		}
+		// "on": what printf writes, as lua-cjson does.
+		switch {
+		case math.IsNaN(f):
+			enc.buf = append(enc.buf, "nan"...)
+		case f > 0:
+			enc.buf = append(enc.buf, "inf"...)
+		default:
+			enc.buf = append(enc.buf, "-inf"...)
+		}
+		return
 	}
-	enc.buf = appendNum14(enc.buf, f)
+	enc.buf = appendG(enc.buf, f, enc.cfg.precision)
 }
 
 // arrayLength is lua_array_length: the largest positive integer key when
@@ -144,7 +168,10 @@ func (enc *cjsonEncoder) arrayLength(t *lua.LTable) int {
 		}
 		items++
 	}
-	if max > items*cjsonSparseRatio && max > cjsonSparseSafe {
+	if c := enc.cfg; c.sparseRatio > 0 && max > items*c.sparseRatio && max > c.sparseSafe {
+		if c.sparseConvert {
+			return -1
+		}
 		enc.fail(t, "excessively sparse array")
 	}
 	return max
@@ -251,6 +278,7 @@ type jsonToken struct {
 
 type cjsonDecoder struct {
 	st    *state
+	cfg   *cjsonConfig
 	L     *lua.LState
 	data  string // ends at the first NUL, as lua-cjson reads a C string
 	pos   int
@@ -258,7 +286,7 @@ type cjsonDecoder struct {
 	tmp   []byte
 }
 
-func (st *state) cjsonDecode(L *lua.LState) int {
+func (st *state) cjsonDecode(L *lua.LState, cfg *cjsonConfig) int {
 	if L.GetTop() != 1 {
 		argError(L, 1, "decode", "expected 1 argument")
 	}
@@ -269,7 +297,7 @@ func (st *state) cjsonDecode(L *lua.LState) int {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
-	d := cjsonDecoder{st: st, L: L, data: s}
+	d := cjsonDecoder{st: st, L: L, cfg: cfg, data: s}
 	tok := d.next()
 	v := d.value(&tok)
 	tok = d.next()
@@ -343,7 +371,7 @@ func (d *cjsonDecoder) next() jsonToken {
 			tok.typ = tNull
 			d.pos += 4
 		case c == '+' || c == 'i' || c == 'I' || c == 'n' || c == 'N':
-			if d.invalidNumber() {
+			if d.cfg.decodeInvalid && d.invalidNumber() {
 				d.number(&tok)
 			} else {
 				d.tokErr(&tok, "invalid token")
@@ -559,7 +587,7 @@ func (d *cjsonDecoder) unicodeEscape() bool {
 
 func (d *cjsonDecoder) descend() {
 	d.depth++
-	if d.depth > cjsonMaxDepth {
+	if d.depth > d.cfg.decodeMaxDepth {
 		d.L.RaiseError("Found too many nested data structures (%d) at character %d", d.depth, d.pos)
 	}
 }

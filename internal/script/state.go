@@ -24,6 +24,9 @@ type state struct {
 	// loads, to the library API table).
 	env   *lua.LTable
 	envMT *lua.LTable
+	// gmtView is the read-only view of the globals' metatable that
+	// getmetatable(_G) returns.
+	gmtView *lua.LTable
 	// g holds the real globals; reading a missing name from it raises
 	// "Script attempted to access nonexistent global variable".
 	g *lua.LTable
@@ -105,6 +108,7 @@ func newState(e *Engine, kind int) *state {
 	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
 	strmod.RawSetString("format", L.NewFunction(stringFormat(strmod.RawGetString("format").(*lua.LFunction))))
+	strmod.RawSetString("dump", L.NewFunction(stringDump))
 
 	tbl := g.RawGetString("table").(*lua.LTable)
 	tbl.RawSetString("concat", L.NewFunction(tableConcat))
@@ -143,6 +147,8 @@ func newState(e *Engine, kind int) *state {
 	gmt := L.CreateTable(0, 2)
 	gmt.RawSetString("__index", L.NewFunction(nonexistentGlobal))
 	L.SetMetatable(g, gmt)
+	// getmetatable(_G) shows that metatable read-only, as Redis does.
+	st.gmtView = st.protect(gmt)
 
 	st.env = L.CreateTable(0, 0)
 	st.envMT = L.CreateTable(0, 2)
@@ -267,7 +273,11 @@ func (st *state) setmetatable(L *lua.LState) int {
 func (st *state) getmetatable(L *lua.LState) int {
 	v := L.CheckAny(1)
 	if t, ok := v.(*lua.LTable); ok && st.isProtected(t) {
-		L.Push(lua.LNil)
+		if t == st.env {
+			L.Push(st.gmtView)
+		} else {
+			L.Push(lua.LNil)
+		}
 		return 1
 	}
 	mt, ok := L.GetMetatable(v).(*lua.LTable)
@@ -329,6 +339,13 @@ func (st *state) load_(L *lua.LState) int {
 
 func (st *state) loadChunk(L *lua.LState, src []byte, source string) int {
 	name := chunkID(source)
+	if len(src) > 0 && src[0] == 0x1b {
+		// Redis's Lua refuses precompiled chunks: it reads them as text,
+		// which fails on the signature's first byte.
+		L.Push(lua.LNil)
+		L.Push(lua.LString(name + ":1: unexpected symbol near 'char(27)'"))
+		return 2
+	}
 	proto, err := compile(src, name)
 	if err != nil {
 		L.Push(lua.LNil)
@@ -349,6 +366,9 @@ func chunkID(source string) string {
 		return source[1:]
 	}
 	line := source
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i] // C reads the source as a C string
+	}
 	if i := strings.IndexAny(line, "\r\n"); i >= 0 {
 		line = line[:i] + "..."
 	}
@@ -869,5 +889,18 @@ func tableConcat(L *lua.LState) int {
 		}
 	}
 	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// stringDump is string.dump. gopher-lua has no bytecode format, so it
+// returns Lua 5.1's chunk header alone: code that looks for the signature
+// sees one, and as loading precompiled chunks is refused (loadChunk), as
+// in Redis, nothing can tell that the body is missing.
+func stringDump(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	if fn.IsG {
+		L.RaiseError("unable to dump given function")
+	}
+	L.Push(lua.LString("\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00"))
 	return 1
 }
