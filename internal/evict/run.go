@@ -1,0 +1,63 @@
+package evict
+
+// Table is the keyspace as the eviction loop sees it. Its methods run with
+// whatever locks the caller holds.
+type Table interface {
+	// Sample calls fn for up to n random keys of each database that has
+	// any (only keys with an expiry when volatile is set).
+	Sample(volatile bool, n int, fn func(db int, key string, m Meta))
+	// Lookup describes a key without counting it as an access; false when
+	// it is gone.
+	Lookup(db int, key string) (Meta, bool)
+	// Evict deletes the key and returns the bytes it held.
+	Evict(db int, key string) int64
+}
+
+// twoQRounds bounds the extra samples TwoQ takes, when a sample shows no
+// probation key, before it settles for a protected one: with the hot set
+// filling most of the memory, one sample of 5 keys would often miss the
+// few probation keys and erode the hot set.
+const twoQRounds = 4
+
+// Run evicts keys of t by policy pol until want bytes are freed, maxKeys
+// keys are gone, or nothing evictable is left; it returns what it freed.
+// samples is maxmemory-samples; now is the clock (unix ms) idle times are
+// measured against.
+func (p *Pool) Run(pol Policy, t Table, now int64, samples int, want int64, maxKeys int) (freed int64, keys int) {
+	if !pol.Evicts() {
+		return 0, 0
+	}
+	samples = max(samples, 1)
+	volatile := pol.Volatile()
+	offer := func(db int, key string, m Meta) {
+		p.Offer(Candidate{DB: db, Key: key, Score: pol.Score(m, now, p.Rand())})
+	}
+	for guard := 8*maxKeys + 64; keys < maxKeys && freed < want && guard > 0; guard-- {
+		rounds := 1
+		if pol == TwoQ {
+			rounds = twoQRounds
+		}
+		for r := 0; r < rounds; r++ {
+			t.Sample(volatile, samples, offer)
+			if b, ok := p.Best(); !ok || OnProbation(b.Score) {
+				break
+			}
+		}
+		c, ok := p.Pop()
+		if !ok {
+			break // nothing left to evict
+		}
+		m, ok := t.Lookup(c.DB, c.Key)
+		if !ok || volatile && m.ExpireAt == 0 {
+			continue
+		}
+		if pol == TwoQ && m.Probation != OnProbation(c.Score) {
+			// Read since it was sampled: it left probation.
+			offer(c.DB, c.Key, m)
+			continue
+		}
+		freed += t.Evict(c.DB, c.Key)
+		keys++
+	}
+	return freed, keys
+}
