@@ -31,6 +31,9 @@ func (e *Env) Exec(c *Ctx) {
 		c.Err(ErrNoAuth)
 		return
 	}
+	if e.Store.OverLimit() && !e.checkMemory(c, spec) {
+		return
+	}
 	if e.Loading.Load() && !spec.Has(Loading) {
 		spec.stats.rejected.Add(1)
 		c.flagTransaction()

@@ -122,16 +122,21 @@ func (m *model) Sample(volatile bool, n int, fn func(int, string, Meta)) {
 	}
 }
 
-func (m *model) Lookup(_ int, k string) (Meta, bool) { md, ok := m.meta[k]; return md, ok }
-
-func (m *model) Evict(_ int, k string) int64 {
+func (m *model) Evict(_ int, k string, accept func(Meta) bool) (int64, bool, Meta) {
+	md, ok := m.meta[k]
+	if !ok {
+		return 0, false, md
+	}
+	if !accept(md) {
+		return 0, true, md
+	}
 	i := m.index[k]
 	last := m.keys[len(m.keys)-1]
 	m.keys[i], m.index[last] = last, i
 	m.keys = m.keys[:len(m.keys)-1]
 	delete(m.index, k)
 	delete(m.meta, k)
-	return 1
+	return 1, true, md
 }
 
 // scanSurvival fills a cache of capacity keys with a hot set that is read

@@ -6,11 +6,10 @@ type Table interface {
 	// Sample calls fn for up to n random keys of each database that has
 	// any (only keys with an expiry when volatile is set).
 	Sample(volatile bool, n int, fn func(db int, key string, m Meta))
-	// Lookup describes a key without counting it as an access; false when
-	// it is gone.
-	Lookup(db int, key string) (Meta, bool)
-	// Evict deletes the key and returns the bytes it held.
-	Evict(db int, key string) int64
+	// Evict deletes the key if it still exists and accept approves its
+	// current state; it returns the bytes freed, whether the key was
+	// found, and its state.
+	Evict(db int, key string, accept func(Meta) bool) (freed int64, found bool, m Meta)
 }
 
 // twoQRounds bounds the extra samples TwoQ takes, when a sample shows no
@@ -47,17 +46,24 @@ func (p *Pool) Run(pol Policy, t Table, now int64, samples int, want int64, maxK
 		if !ok {
 			break // nothing left to evict
 		}
-		m, ok := t.Lookup(c.DB, c.Key)
-		if !ok || volatile && m.ExpireAt == 0 {
+		n, found, m := t.Evict(c.DB, c.Key, func(m Meta) bool {
+			if volatile && m.ExpireAt == 0 {
+				return false
+			}
+			// A key read since it was sampled left probation.
+			return pol != TwoQ || m.Probation == OnProbation(c.Score)
+		})
+		if !found {
 			continue
 		}
-		if pol == TwoQ && m.Probation != OnProbation(c.Score) {
-			// Read since it was sampled: it left probation.
+		if n == 0 && pol == TwoQ && m.Probation != OnProbation(c.Score) {
 			offer(c.DB, c.Key, m)
 			continue
 		}
-		freed += t.Evict(c.DB, c.Key)
-		keys++
+		if n > 0 {
+			freed += n
+			keys++
+		}
 	}
 	return freed, keys
 }

@@ -88,6 +88,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
+	s.watchMemorySettings()
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.Functions = s.env.FunctionLibraries

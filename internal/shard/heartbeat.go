@@ -39,6 +39,7 @@ func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *a
 			}
 			sh.rehash()
 		}
+		st.evictCycle(budget)
 	}
 }
 

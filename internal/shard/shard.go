@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/evict"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 )
 
@@ -40,6 +41,13 @@ type Shard struct {
 	// read without it.
 	Dirty atomic.Int64
 
+	// used is the shard's dataset bytes (the sum of its databases'
+	// keyspace.DB.Bytes), refreshed on every Unlock so that admission
+	// checks can sum the shards without locking them.
+	used atomic.Int64
+	// pool holds the shard's eviction candidates between evictions.
+	pool *evict.Pool
+
 	// Stats, guarded by mu and summed across shards when read.
 	Hits, Misses  int64
 	EvictedKeys   int64
@@ -59,8 +67,15 @@ func (s *Shard) Lock(now int64) {
 	s.clock.Ms = now
 }
 
-// Unlock releases the shard.
-func (s *Shard) Unlock() { s.mu.Unlock() }
+// Unlock publishes the shard's dataset size and releases the shard.
+func (s *Shard) Unlock() {
+	var n int64
+	for _, d := range s.dbs {
+		n += d.Bytes()
+	}
+	s.used.Store(n)
+	s.mu.Unlock()
+}
 
 // Acquire locks the shard for owner (a client id) unless owner already
 // holds it through LockSetOwned. It reports whether it took the lock, to
@@ -112,6 +127,7 @@ type Store struct {
 	shards []*Shard
 	seed   maphash.Seed
 	saving atomic.Int32
+	mem    memState
 }
 
 // Saving reports whether a snapshot is running: write commands then hand
@@ -146,7 +162,7 @@ func NewStore(n, dbs int) *Store {
 	}
 	st := &Store{seed: maphash.MakeSeed()}
 	for i := 0; i < n; i++ {
-		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
+		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1)}
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)
 			db.Index = j
