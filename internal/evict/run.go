@@ -46,18 +46,25 @@ func (p *Pool) Run(pol Policy, t Table, now int64, samples int, want int64, maxK
 		if !ok {
 			break // nothing left to evict
 		}
+		var rescored uint64
 		n, found, m := t.Evict(c.DB, c.Key, func(m Meta) bool {
 			if volatile && m.ExpireAt == 0 {
 				return false
 			}
-			// A key read since it was sampled left probation.
-			return pol != TwoQ || m.Probation == OnProbation(c.Score)
+			if pol == AllKeysRandom || pol == VolatileRandom {
+				return true
+			}
+			// A key used since it was sampled (read again, or read for
+			// the first time under TwoQ) scores lower now: it goes back
+			// to the pool at its new rank instead.
+			rescored = pol.Score(m, now, 0)
+			return rescored >= c.Score
 		})
-		if !found {
+		if !found || volatile && m.ExpireAt == 0 {
 			continue
 		}
-		if n == 0 && pol == TwoQ && m.Probation != OnProbation(c.Score) {
-			offer(c.DB, c.Key, m)
+		if n == 0 {
+			p.Offer(Candidate{DB: c.DB, Key: c.Key, Score: rescored})
 			continue
 		}
 		if n > 0 {

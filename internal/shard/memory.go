@@ -167,15 +167,19 @@ func (st *Store) evictCycle(budget time.Duration) int {
 		st.mem.rssOver.Store(false)
 		return 0
 	}
+	// RSS over the limit calls for eviction only while the data is a
+	// large part of the limit: below that the process's floor (binary,
+	// runtime, buffers) dominates RSS and evicting could not help.
 	rss := sysmem.RSS()
-	st.mem.rssOver.Store(rss > lim)
+	data := st.DatasetBytes()
+	rssOver := rss > lim && st.ScaleDataset(data) > lim/2
+	st.mem.rssOver.Store(rssOver)
 	if !p.Evicts() {
 		return 0
 	}
-	data := st.DatasetBytes()
 	low := lim / 1000 * lowWaterPermille
 	excess := (st.Used() - low) * 1000 / st.DatasetScale()
-	if rss > lim {
+	if rssOver {
 		excess = max(excess, min(rss-low, data>>rssStepShift))
 	}
 	if excess <= 0 || data <= 0 {
