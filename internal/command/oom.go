@@ -1,6 +1,8 @@
 package command
 
 import (
+	"time"
+
 	"github.com/damselfly-db/damselfly/internal/config"
 )
 
@@ -27,7 +29,7 @@ func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	if !deny {
 		return true
 	}
-	if _, ok := e.Store.EvictForWrite(e.keyShard(c, spec), c.Now); ok {
+	if _, ok := e.Store.EvictForWrite(e.keyShard(c, spec), time.Now().UnixMilli()); ok {
 		return true
 	}
 	spec.stats.rejected.Add(1)
@@ -73,7 +75,7 @@ func (e *Env) scriptOOM(c *Ctx) bool {
 	if st.N() > 0 && st.Shard(0).OwnedBy(c.Client.ID) {
 		return true
 	}
-	_, ok := st.EvictForWrite(-1, c.Now)
+	_, ok := st.EvictForWrite(-1, time.Now().UnixMilli())
 	return !ok
 }
 

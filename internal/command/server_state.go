@@ -283,12 +283,11 @@ func (e *Env) calibrate(m runtimeMem, nonData, keyspace int64) {
 	}
 	s.lastGC.Store(m.gcCycles)
 	if keyspace < calibrateMin {
-		e.Store.SetDatasetScale(1000)
 		return
 	}
 	measured := (m.heapLive - nonData) * 1000 / keyspace
 	old := e.Store.DatasetScale()
-	e.Store.SetDatasetScale((old + measured) / 2)
+	e.Store.SetDatasetScale((old + 3*measured) / 4)
 }
 
 // calibrateMin is the dataset below which the account is used as is: a

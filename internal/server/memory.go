@@ -2,18 +2,19 @@ package server
 
 import (
 	"runtime/debug"
+	"runtime/metrics"
 
 	"github.com/damselfly-db/damselfly/internal/evict"
 	"github.com/damselfly-db/damselfly/internal/sysmem"
 )
 
-// goLimitPermille is the share of maxmemory given to the Go runtime as its
-// soft memory limit (debug.SetMemoryLimit). The rest is for what the
-// runtime does not manage but RSS counts: the binary's pages and the
-// kernel's per-thread memory. Near the limit the collector runs more
-// often instead of letting garbage grow the heap, so RSS tracks the live
-// data; the heartbeat's RSS watch evicts if it still goes over.
-const goLimitPermille = 1050
+// goLimitPermille is the share of maxmemory the Go runtime may map (its
+// soft limit, debug.SetMemoryLimit), before taking off what RSS holds
+// outside the runtime (the binary's pages, measured at start). Near the
+// limit the collector runs more often instead of letting garbage grow the
+// heap, so RSS stays near the target; the heartbeat's RSS watch evicts if
+// it still goes over.
+const goLimitPermille = 950
 
 // minGoLimit keeps a tiny maxmemory (tests set 1mb) from pinning the
 // collector at its CPU cap: the runtime's baseline alone is a few MB.
@@ -38,12 +39,23 @@ func (s *Server) applyMemory() {
 	}
 	s.env.Store.SetMemoryPolicy(limit, p, int(s.cfg.MaxMemorySamples.Get()))
 	if limit > 0 {
-		debug.SetMemoryLimit(max(limit/1000*goLimitPermille, minGoLimit))
+		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor, minGoLimit))
 	}
+}
+
+// nonRuntimeRSS is the part of RSS the Go runtime does not manage: RSS
+// minus the runtime's mapped, not released, memory.
+func nonRuntimeRSS() int64 {
+	m := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(m)
+	mapped := int64(m[0].Value.Uint64()) - int64(m[1].Value.Uint64())
+	return max(sysmem.RSS()-mapped, 0)
 }
 
 // watchMemorySettings applies the memory settings now and on every change.
 func (s *Server) watchMemorySettings() {
+	s.rssFloor = nonRuntimeRSS()
+	s.env.Store.SetRSSFloor(s.rssFloor)
 	s.applyMemory()
 	for _, name := range []string{"maxmemory", "cache_mode", "maxmemory-policy", "maxmemory-samples"} {
 		s.cfg.OnChange(name, s.applyMemory)

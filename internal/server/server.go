@@ -60,7 +60,10 @@ type Server struct {
 	// shutdown from replacing a file that could not be loaded.
 	loadPath   string
 	loadFailed atomic.Bool
-	serveErr   error
+	// rssFloor is the RSS outside the Go runtime, measured at start
+	// (memory.go).
+	rssFloor int64
+	serveErr error
 }
 
 // New builds a server from a loaded configuration.

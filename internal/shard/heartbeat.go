@@ -18,6 +18,7 @@ const (
 // Heartbeat runs the background work of every shard every 1000/hz ms until
 // ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
 func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
+	go st.WatchRSS(ctx)
 	for {
 		h := hz()
 		if h < 1 {

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,10 @@ type memState struct {
 	samples atomic.Int32
 	// rssOver records that the last heartbeat found RSS above the limit.
 	rssOver atomic.Bool
+	// rssAdjust is the RSS watch's correction, in bytes (see watchRSS).
+	rssAdjust atomic.Int64
+	// rssFloor is the RSS outside the Go runtime (the binary's pages).
+	rssFloor atomic.Int64
 	// onEvict is told of every evicted key; set once before serving.
 	onEvict func(db int, key string)
 }
@@ -40,18 +45,26 @@ const (
 	// lowWater is the share of the limit the heartbeat brings usage back
 	// to, so that writes seldom have to evict themselves.
 	lowWaterPermille = 985
-	// rssStepShift bounds what the RSS watch evicts per tick to 1/2^n of
-	// the dataset: RSS lags the frees (the runtime returns memory to the
-	// kernel gradually), and evicting for the whole gap at once would
-	// empty the cache for nothing.
-	rssStepShift = 7
+	// rssTargetPermille is the RSS the watch steers to, below the limit
+	// so that the bursts between two ticks stay under 1.1 x maxmemory.
+	rssTargetPermille = 960
+	// rssPriorPermille is the garbage room the RSS watch starts with.
+	rssPriorPermille = 150
 )
 
 // SetMemoryPolicy sets the limit in bytes (0: none), the eviction policy
 // and maxmemory-samples. A policy change forgets the candidates gathered
 // under the old one.
 func (st *Store) SetMemoryPolicy(limit int64, p evict.Policy, samples int) {
-	st.mem.limit.Store(limit)
+	if st.mem.limit.Swap(limit) != limit {
+		// The RSS watch starts from what RSS holds beyond used memory
+		// when the cache is full: the floor outside the Go runtime and
+		// room for garbage between collections (the Go runtime is held
+		// to 95% of the limit less the floor, see server/memory.go, and
+		// the live data must stay a tenth below that). It corrects from
+		// there.
+		st.mem.rssAdjust.Store(min(st.mem.rssFloor.Load()+limit/1000*rssPriorPermille, limit/2))
+	}
 	st.mem.samples.Store(int32(max(samples, 1)))
 	if evict.Policy(st.mem.policy.Swap(uint32(p))) != p {
 		for _, sh := range st.shards {
@@ -61,6 +74,10 @@ func (st *Store) SetMemoryPolicy(limit int64, p evict.Policy, samples int) {
 		}
 	}
 }
+
+// SetRSSFloor records the RSS the process holds outside the Go runtime,
+// measured at start; call it before SetMemoryPolicy.
+func (st *Store) SetRSSFloor(n int64) { st.mem.rssFloor.Store(n) }
 
 // SetEvictHook sets the function told of each evicted key (under its
 // shard's lock: it must not block). Call it before serving.
@@ -107,36 +124,53 @@ func (st *Store) DatasetScale() int64 {
 	if s := st.mem.scale.Load(); s != 0 {
 		return s
 	}
-	return minScale
+	return priorScale
 }
+
+// priorScale is the factor assumed until a collection has measured it:
+// the keyspace's account leaves out size-class rounding and slice growth,
+// about a quarter more (measured with 100-byte to 1 KB strings). Erring
+// high only evicts a little early during the first fill.
+const priorScale = 1250
 
 // ScaleDataset applies the dataset scale to an account of n bytes.
 func (st *Store) ScaleDataset(n int64) int64 { return n / 1000 * st.DatasetScale() }
 
-// OverLimit reports whether usage exceeds the limit.
+// OverLimit reports whether usage, with the RSS watch's correction,
+// exceeds the limit.
 func (st *Store) OverLimit() bool {
 	lim := st.mem.limit.Load()
-	return lim > 0 && st.Used() > lim
+	return lim > 0 && st.pressure() > lim
 }
 
 // RSSOver reports whether the last heartbeat saw RSS above the limit.
 func (st *Store) RSSOver() bool { return st.mem.rssOver.Load() }
 
+// pressure is what eviction compares with the limit: Used plus the RSS
+// watch's correction (which only policies that evict heed: noeviction
+// refuses writes on used memory alone, as Redis does).
+func (st *Store) pressure() int64 {
+	if !st.Policy().Evicts() {
+		return st.Used()
+	}
+	return st.Used() + st.mem.rssAdjust.Load()
+}
+
 // EvictForWrite makes room for a write while usage is over the limit: it
 // evicts by the policy, from shard hint first (the write's key's shard;
 // -1 for none), then from the others, at most evictPerWrite keys. It must
 // be called with no shard held. It reports how many keys went and whether
-// the write may proceed: like Redis, a write fails only when usage is
-// over the limit and nothing could be evicted.
+// the write may proceed: like Redis, a write fails only when used memory
+// is over the limit and nothing could be evicted.
 func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 	lim := st.mem.limit.Load()
-	need := st.Used() - lim
+	need := st.pressure() - lim
 	if lim <= 0 || need <= 0 {
 		return 0, true
 	}
 	p := st.Policy()
 	if !p.Evicts() {
-		return 0, false
+		return 0, st.Used() <= lim
 	}
 	need = need * 1000 / st.DatasetScale() // in the account's units
 	n := len(st.shards)
@@ -154,38 +188,78 @@ func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 		need -= freed
 		evicted += k
 	}
-	return evicted, evicted > 0 || need <= 0
+	return evicted, evicted > 0 || st.Used() <= lim
 }
 
-// evictCycle is the heartbeat's part: bring usage back under the low-water
-// mark, each shard giving up its share of the excess, and watch RSS. It
-// returns the keys evicted.
+// watchRSS is the RSS watch (Dragonfly's heartbeat RSS eviction): Go's
+// heap holds garbage between collections and the binary and runtime cost
+// memory the account does not see, so RSS can exceed maxmemory while
+// used_memory does not. Each tick the gap between RSS and its target
+// (rssTargetPermille of the limit) is added to a correction that eviction
+// counts on top of used memory; once RSS is back under, the correction
+// decays. This integral control settles RSS near the target whatever the
+// account misses. It only acts while the data is a large part of the
+// limit: below that the process's floor dominates RSS and evicting could
+// not help.
+func (st *Store) watchRSS(lim int64, p evict.Policy) {
+	rss := sysmem.RSS()
+	target := lim / 1000 * rssTargetPermille
+	adj := st.mem.rssAdjust.Load()
+	switch {
+	case !p.Evicts():
+	case rss > target && st.ScaleDataset(st.DatasetBytes()) > lim/2:
+		adj = min(adj+(rss-target)/8, lim/2)
+	case rss > target:
+		// The floor, not the data, is over: let the data grow back.
+		adj = max(adj-lim/500, 0)
+	case rss < target-lim/50:
+		adj = max(adj-lim/500, 0)
+	}
+	st.mem.rssAdjust.Store(adj)
+	st.mem.rssOver.Store(rss > lim)
+}
+
+// rssWatchPeriod is how often the RSS watch reads /proc (a few µs): more
+// often than the heartbeat, since a fast writer fills memory in less
+// than a tick.
+const rssWatchPeriod = 20 * time.Millisecond
+
+// WatchRSS runs the RSS watch until ctx ends.
+func (st *Store) WatchRSS(ctx context.Context) {
+	t := time.NewTicker(rssWatchPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if lim := st.mem.limit.Load(); lim > 0 {
+			st.watchRSS(lim, st.Policy())
+		} else {
+			st.mem.rssOver.Store(false)
+			st.mem.rssAdjust.Store(0)
+		}
+	}
+}
+
+// evictCycle is the heartbeat's part: bring usage (with the RSS watch's
+// correction) back under the low-water mark, each shard giving up its
+// share of the excess.
+// It returns the keys evicted.
 func (st *Store) evictCycle(budget time.Duration) int {
 	lim := st.mem.limit.Load()
 	p := st.Policy()
-	if lim <= 0 {
-		st.mem.rssOver.Store(false)
+	if lim <= 0 || !p.Evicts() {
 		return 0
 	}
-	// RSS over the limit calls for eviction only while the data is a
-	// large part of the limit: below that the process's floor (binary,
-	// runtime, buffers) dominates RSS and evicting could not help.
-	rss := sysmem.RSS()
 	data := st.DatasetBytes()
-	rssOver := rss > lim && st.ScaleDataset(data) > lim/2
-	st.mem.rssOver.Store(rssOver)
-	if !p.Evicts() {
-		return 0
-	}
 	low := lim / 1000 * lowWaterPermille
-	excess := (st.Used() - low) * 1000 / st.DatasetScale()
-	if rssOver {
-		excess = max(excess, min(rss-low, data>>rssStepShift))
-	}
+	excess := (st.pressure() - low) * 1000 / st.DatasetScale()
 	if excess <= 0 || data <= 0 {
 		return 0
 	}
-	if st.Used() > lim {
+	if st.pressure() > lim {
 		// Over the limit itself, not just the low-water mark: writes
 		// are paying for eviction, so the heartbeat takes more time.
 		budget *= 3
