@@ -50,6 +50,7 @@ const (
 	rssTargetPermille = 960
 	// rssPriorPermille is the garbage room the RSS watch starts with.
 	rssPriorPermille = 150
+	rssPriorMin      = 32 << 20
 )
 
 // SetMemoryPolicy sets the limit in bytes (0: none), the eviction policy
@@ -63,7 +64,13 @@ func (st *Store) SetMemoryPolicy(limit int64, p evict.Policy, samples int) {
 		// to 95% of the limit less the floor, see server/memory.go, and
 		// the live data must stay a tenth below that). It corrects from
 		// there.
-		st.mem.rssAdjust.Store(min(st.mem.rssFloor.Load()+limit/1000*rssPriorPermille, limit/2))
+		// Under rssPriorMin the floor is most of the limit, RSS cannot
+		// follow the limit anyway, and the watch stays out of the way.
+		adj := int64(0)
+		if limit >= rssPriorMin {
+			adj = min(st.mem.rssFloor.Load()+limit/1000*rssPriorPermille, limit/2)
+		}
+		st.mem.rssAdjust.Store(adj)
 	}
 	st.mem.samples.Store(int32(max(samples, 1)))
 	if evict.Policy(st.mem.policy.Swap(uint32(p))) != p {
