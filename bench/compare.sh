@@ -43,7 +43,7 @@ Usage: bench/compare.sh [options]
 EOF
 }
 
-die() { echo "compare.sh: $*" >&2; exit 1; }
+die() { echo "compare.sh: $*" >&2; exit 1; } # until lib.sh is sourced
 
 # ---------------------------------------------------------------- options
 N=200000
@@ -118,91 +118,9 @@ CLK_TCK=$(getconf CLK_TCK)
 T0=$SECONDS
 
 # ---------------------------------------------------------------- servers
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/damselfly-bench.XXXXXX")
-SERVER_PIDS=()
-
-# shellcheck disable=SC2317  # called through trap
-cleanup() {
-	local pid i
-	for pid in "${SERVER_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${SERVER_PIDS[@]}"; do
-		for ((i = 0; i < 30; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() { # pick_port [exclude]
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[[ $p != "${1:-}" ]] || continue
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	die "no free loopback port found"
-}
-
-ping_ok() { [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" PING 2>/dev/null) == PONG ]]; }
-
-# start_server NAME CMDSTRING EXCLUDE_PORT -> sets STARTED_PID, STARTED_PORT
-start_server() {
-	local name=$1 cmdstr=$2 exclude=${3:-} attempt port pid i
-	local -a cmd pin=()
-	((PIN)) && pin=(taskset -c 1)
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(pick_port "$exclude")
-		if [[ $cmdstr == *"{port}"* ]]; then
-			eval "cmd=(${cmdstr//\{port\}/$port})"
-		else
-			eval "cmd=($cmdstr)"
-			cmd+=(--port "$port" --bind 127.0.0.1)
-		fi
-		printf '# %s:' "$name" >&2
-		printf ' %q' "${pin[@]}" "${cmd[@]}" >&2
-		echo >&2
-		"${pin[@]}" "${cmd[@]}" >"$WORK/$name.log" 2>&1 &
-		pid=$!
-		SERVER_PIDS+=("$pid")
-		for ((i = 0; i < 200; i++)); do # up to ~20 s
-			kill -0 "$pid" 2>/dev/null || break
-			if ping_ok "$port"; then
-				STARTED_PID=$pid
-				STARTED_PORT=$port
-				return 0
-			fi
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			tail -n 20 "$WORK/$name.log" >&2
-			die "$name (pid $pid) did not answer PING on port $port within 20 s"
-		fi
-		echo "# $name exited during start-up (attempt $attempt); log:" >&2
-		tail -n 20 "$WORK/$name.log" >&2
-	done
-	die "could not start $name"
-}
-
-cpu_ticks() { # utime+stime of a process, all threads, in clock ticks
-	local stat rest
-	stat=$(<"/proc/$1/stat") || die "server pid $1 is gone"
-	rest=${stat##*) } # fields from 3 on; comm may contain spaces
-	# shellcheck disable=SC2086
-	set -- $rest
-	echo $((${12} + ${13}))
-}
-
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+BENCH_NAME=compare.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 if [[ -z $SERVER_CMD ]]; then
 	if ((BUILD)); then
@@ -220,16 +138,8 @@ A_PID=$STARTED_PID A_PORT=$STARTED_PORT
 start_server redis "$REDIS_CMD" "$A_PORT"
 B_PID=$STARTED_PID B_PORT=$STARTED_PORT
 
-# Refuse to benchmark something that does not store data.
-for side in A B; do
-	port_var=${side}_PORT
-	port=${!port_var}
-	out=$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" SET bench:check hello 2>&1 || true)
-	[[ $out == OK ]] || die "${SIDE_NAME[$side]}: SET returned '$out'"
-	out=$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" GET bench:check 2>&1 || true)
-	[[ $out == hello ]] || die "${SIDE_NAME[$side]}: GET returned '$out'"
-	timeout 2 redis-cli -h 127.0.0.1 -p "$port" DEL bench:check >/dev/null 2>&1 || true
-done
+check_stores damselfly "$A_PORT"
+check_stores redis "$B_PORT"
 
 # ---------------------------------------------------------------- runs
 CLIENT_PIN=()
@@ -301,14 +211,7 @@ run_one() {
 		echo "# run failed (rc=$rc): ${SIDE_NAME[$side]} $test -P $pipe: $(grep -v 'Could not fetch server CONFIG' "$WORK/bench.err" | tr '\n' ' ' | cut -c1-160)" >&2
 	else
 		# Header: "test","rps","avg_latency_ms",...; one data row for one test.
-		line=$(printf '%s\n' "$out" | awk -F',' '
-			{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i) }
-			$1 == "test" { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			NF >= 2 && ("rps" in col) {
-				p50 = ("p50_latency_ms" in col) ? $(col["p50_latency_ms"]) : "NA"
-				p99 = ("p99_latency_ms" in col) ? $(col["p99_latency_ms"]) : "NA"
-				print $(col["rps"]), p50, p99; exit
-			}')
+		line=$(printf '%s\n' "$out" | rb_csv_parse)
 		[[ -n $line ]] && read -r rps p50 p99 <<<"$line"
 	fi
 	us=NA
@@ -337,31 +240,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---------------------------------------------------------------- report
-median() { # median of the numeric words in $1, or NA
-	# shellcheck disable=SC2086
-	printf '%s\n' $1 | awk '$1 != "NA" && $1 != "" { v[++n] = $1 + 0 }
-		END {
-			if (n == 0) { print "NA"; exit }
-			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-			if (n % 2) print v[(n + 1) / 2]; else print (v[n / 2] + v[n / 2 + 1]) / 2
-		}'
-}
-spread() { # (max-min)/median of the numeric words in $1, in percent, or NA
-	# shellcheck disable=SC2086
-	printf '%s\n' $1 | awk '$1 != "NA" && $1 != "" { v[++n] = $1 + 0 }
-		END {
-			if (n < 2) { print "NA"; exit }
-			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-			m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			if (m == 0) print "NA"; else printf "%.0f", (v[n] - v[1]) / m * 100
-		}'
-}
-maxnum() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA") print b; else if (b == "NA") print a; else print (a + 0 > b + 0) ? a : b }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b + 0 == 0) print "NA"; else printf "%.2f", a / b }'; }
-fmt() { # fmt PRINTF_FMT VALUE
-	if [[ $2 == NA ]]; then echo "-"; else awk -v f="$1" -v v="$2" 'BEGIN { printf f, v }'; fi
-}
-
 elapsed=$((SECONDS - T0))
 echo
 echo "Damselfly vs Redis — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
