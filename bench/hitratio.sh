@@ -42,7 +42,7 @@ declare -A SERVER_CMD=(
 	[redis]="redis-server --maxmemory $CAP --maxmemory-policy allkeys-lru --save '' --appendonly no"
 )
 
-# run_one SERVER DIST -> "hit ideal peak_rss_bytes evicted"
+# run_one SERVER DIST -> "hit ideal peak_rss_bytes evicted keys_held ops_per_sec"
 run_one() {
 	local name=$1 dist=$2 pid port sampler out
 	start_server "$name" "${SERVER_CMD[$name]}"
@@ -61,33 +61,34 @@ run_one() {
 	out=$("$WORK/loadgen" -addr "127.0.0.1:$port" -clients "$CLIENTS" -dist "$dist" -keys "$KEYS" \
 		-value-size "$VALUE" -ratio 1:4 -seed "$SEED" -capacity-keys "$CAPACITY_KEYS" \
 		-warmup "$WARMUP" -duration "$DURATION" -json)
-	local evicted
+	local evicted held
 	evicted=$(redis-cli -p "$port" INFO stats | awk -F: '/^evicted_keys:/ {print $2+0}')
+	held=$(redis-cli -p "$port" DBSIZE)
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
 	local peak
 	peak=$(cat "$WORK/peak.$pid" 2>/dev/null || echo 0)
-	python3 - "$out" "$peak" "$evicted" <<'PY'
+	python3 - "$out" "$peak" "$evicted" "$held" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-print(f"{r['hit_ratio']:.4f} {r['ideal_hit_ratio']:.4f} {int(sys.argv[2])*1024} {sys.argv[3]}")
+print(f"{r['hit_ratio']:.4f} {r['ideal_hit_ratio']:.4f} {int(sys.argv[2])*1024} {sys.argv[3]} {sys.argv[4]} {r['ops_per_sec']:.0f}")
 PY
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-14s %-9s %5s %8s %8s %12s %9s %10s\n' dist server round hit ideal peak_rss_MB rss/cap evicted
+printf '%-14s %-9s %5s %8s %8s %12s %9s %10s %9s %8s\n' dist server round hit ideal peak_rss_MB rss/cap evicted keys_held ops/s
 declare -A HITS RSS IDEAL
 for dist in $DISTS; do
 	for ((round = 1; round <= ROUNDS; round++)); do
 		order="damselfly redis"
 		((round % 2 == 0)) && order="redis damselfly"
 		for name in $order; do
-			read -r hit ideal rss evicted < <(run_one "$name" "$dist")
-			printf '%-14s %-9s %5d %8s %8s %12.1f %9.3f %10s\n' "$dist" "$name" "$round" "$hit" "$ideal" \
-				"$(echo "$rss / 1048576" | bc -l)" "$(echo "$rss / $CAP_BYTES" | bc -l)" "$evicted"
+			read -r hit ideal rss evicted held ops < <(run_one "$name" "$dist")
+			printf '%-14s %-9s %5d %8s %8s %12.1f %9.3f %10s %9s %8s\n' "$dist" "$name" "$round" "$hit" "$ideal" \
+				"$(echo "$rss / 1048576" | bc -l)" "$(echo "$rss / $CAP_BYTES" | bc -l)" "$evicted" "$held" "$ops"
 			HITS[$dist.$name]+="$hit "
 			RSS[$dist.$name]+="$rss "
 			IDEAL[$dist]=$ideal
