@@ -5,16 +5,19 @@
 #
 # Scenario (issue #5): 100 MB cap, keyspace 10x the cap (1,000,000 keys of
 # 1000-byte values = ~1 GB), SET:GET 1:4, 50 clients, pipeline 1. Each run
-# starts a fresh server, runs the workload unmeasured for WARMUP (the cache
-# fills), then measures the GET hit ratio for DURATION while RSS is sampled
+# starts a fresh server, runs WARMUP_REQUESTS unmeasured (the cache fills,
+# seed+1), then measures the GET hit ratio over REQUESTS while RSS is sampled
 # from /proc every 100 ms; the ideal is the share of requests on the
 # 100,000 most popular keys (what a cache holding exactly those would hit).
+# Warm-up and measurement are counted in requests, not seconds, so both
+# servers see the same request stream however fast each serves it (the
+# hit ratio of a cache filled by SETs depends on how many it has seen).
 # Runs go in ABBA order per distribution (ROUNDS=2, the default) so a
 # neighbour's load falls on both sides; the table gives every run and the
 # medians with the Damselfly/Redis ratio.
 #
 #   bash bench/hitratio.sh                       # all three distributions
-#   DISTS="zipf:0.99" WARMUP=20s DURATION=20s bash bench/hitratio.sh
+#   DISTS="zipf:0.99" WARMUP_REQUESTS=500000 REQUESTS=200000 bash bench/hitratio.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_NAME=hitratio
@@ -27,8 +30,8 @@ BENCH_NAME=hitratio
 : "${KEYS:=1000000}"
 : "${VALUE:=1000}"
 : "${CAPACITY_KEYS:=100000}"
-: "${WARMUP:=30s}"
-: "${DURATION:=30s}"
+: "${WARMUP_REQUESTS:=1500000}"
+: "${REQUESTS:=500000}"
 : "${ROUNDS:=2}"
 : "${SEED:=42}"
 : "${CLIENTS:=50}"
@@ -58,9 +61,9 @@ run_one() {
 		done
 	) &
 	sampler=$!
-	out=$("$WORK/loadgen" -addr "127.0.0.1:$port" -clients "$CLIENTS" -dist "$dist" -keys "$KEYS" \
-		-value-size "$VALUE" -ratio 1:4 -seed "$SEED" -capacity-keys "$CAPACITY_KEYS" \
-		-warmup "$WARMUP" -duration "$DURATION" -json)
+	local -a common=(-addr "127.0.0.1:$port" -clients "$CLIENTS" -dist "$dist" -keys "$KEYS" -value-size "$VALUE" -ratio 1:4)
+	"$WORK/loadgen" "${common[@]}" -seed $((SEED + 1)) -requests "$WARMUP_REQUESTS" -json >/dev/null
+	out=$("$WORK/loadgen" "${common[@]}" -seed "$SEED" -capacity-keys "$CAPACITY_KEYS" -requests "$REQUESTS" -json)
 	local evicted held
 	evicted=$(redis-cli -p "$port" INFO stats | awk -F: '/^evicted_keys:/ {print $2+0}')
 	held=$(redis-cli -p "$port" DBSIZE)

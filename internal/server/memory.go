@@ -10,11 +10,12 @@ import (
 
 // goLimitPermille is the share of maxmemory the Go runtime may map (its
 // soft limit, debug.SetMemoryLimit), before taking off what RSS holds
-// outside the runtime (the binary's pages, measured at start). Near the
+// outside the runtime (the binary's pages, measured at start), so that
+// RSS tops out near maxmemory. Near the
 // limit the collector runs more often instead of letting garbage grow the
 // heap, so RSS stays near the target; the heartbeat's RSS watch evicts if
 // it still goes over.
-const goLimitPermille = 950
+const goLimitPermille = 1000
 
 // minGoLimit keeps a tiny maxmemory (tests set 1mb) from pinning the
 // collector at its CPU cap: the runtime's baseline alone is a few MB.

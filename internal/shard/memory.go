@@ -45,11 +45,11 @@ const (
 	// lowWater is the share of the limit the heartbeat brings usage back
 	// to, so that writes seldom have to evict themselves.
 	lowWaterPermille = 985
-	// rssTargetPermille is the RSS the watch steers to, below the limit
-	// so that the bursts between two ticks stay under 1.1 x maxmemory.
-	rssTargetPermille = 960
+	// rssTargetPermille is the RSS the watch steers to: the limit itself;
+	// bursts between two readings stay under 1.1 x maxmemory.
+	rssTargetPermille = 1000
 	// rssPriorPermille is the garbage room the RSS watch starts with.
-	rssPriorPermille = 150
+	rssPriorPermille = 100
 	rssPriorMin      = 32 << 20
 )
 
@@ -61,8 +61,8 @@ func (st *Store) SetMemoryPolicy(limit int64, p evict.Policy, samples int) {
 		// The RSS watch starts from what RSS holds beyond used memory
 		// when the cache is full: the floor outside the Go runtime and
 		// room for garbage between collections (the Go runtime is held
-		// to 95% of the limit less the floor, see server/memory.go, and
-		// the live data must stay a tenth below that). It corrects from
+		// to the limit less the floor, see server/memory.go, and the
+		// live data must stay a tenth below that). It corrects from
 		// there.
 		// Under rssPriorMin the floor is most of the limit, RSS cannot
 		// follow the limit anyway, and the watch stays out of the way.

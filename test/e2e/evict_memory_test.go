@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // memoryStatsNames returns the field names of a RESP2 MEMORY STATS reply,
@@ -60,5 +62,21 @@ func TestMemoryStatsShapeMatchesRedis(t *testing.T) {
 	}
 	if err := c.MemoryUsage(ctx, "missing").Err(); err == nil || err.Error() != "redis: nil" {
 		t.Fatalf("MEMORY USAGE of a missing key: %v", err)
+	}
+
+	// Dragonfly's per-type figures, from the background census.
+	c.HSet(ctx, "h", "f", strings.Repeat("v", 1000))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info := obsInfo(t, c, "memory")
+		str, _ := strconv.ParseInt(info["type_used_memory_string"], 10, 64)
+		hash, _ := strconv.ParseInt(info["type_used_memory_hash"], 10, 64)
+		if str >= 10000 && hash >= 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("INFO memory type_used_memory_string %d, type_used_memory_hash %d", str, hash)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
