@@ -2,6 +2,7 @@ package server
 
 import (
 	"runtime/debug"
+	"strconv"
 	"runtime/metrics"
 
 	"github.com/damselfly-db/damselfly/internal/evict"
@@ -57,6 +58,15 @@ func nonRuntimeRSS() int64 {
 func (s *Server) watchMemorySettings() {
 	s.rssFloor = nonRuntimeRSS()
 	s.env.Store.SetRSSFloor(s.rssFloor)
+	if s.cfg.MaxMemory.Get() <= 0 {
+		// Like Dragonfly, replace "decide yourself" by the decision, so
+		// CONFIG GET maxmemory (and redis_exporter's
+		// redis_config_maxmemory) shows the limit in force.
+		def := strconv.FormatInt(sysmem.DefaultMaxMemory(), 10)
+		if err := s.cfg.Set([][2]string{{"maxmemory", def}}); err != nil {
+			s.log.Warn("cannot record the default maxmemory", "err", err)
+		}
+	}
 	s.applyMemory()
 	for _, name := range []string{"maxmemory", "cache_mode", "maxmemory-policy", "maxmemory-samples"} {
 		s.cfg.OnChange(name, s.applyMemory)
