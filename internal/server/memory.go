@@ -2,8 +2,8 @@ package server
 
 import (
 	"runtime/debug"
-	"strconv"
 	"runtime/metrics"
+	"strconv"
 
 	"github.com/damselfly-db/damselfly/internal/evict"
 	"github.com/damselfly-db/damselfly/internal/sysmem"
