@@ -73,10 +73,13 @@ func (sh *Shard) expireCycle(budget time.Duration) int {
 	return total
 }
 
+// rehash also republishes the shard's dataset size, which deletions alone
+// do not refresh (see Unlock).
 func (sh *Shard) rehash() {
 	sh.Lock(time.Now().UnixMilli())
 	for _, d := range sh.dbs {
 		d.RehashSome(rehashPerTick)
 	}
+	sh.publishUsed()
 	sh.Unlock()
 }

@@ -293,7 +293,11 @@ func (st *Store) evictCycle(budget time.Duration) int {
 // evict frees up to want bytes (at most maxKeys keys) of the shard, which
 // must be locked.
 func (sh *Shard) evict(p evict.Policy, want int64, maxKeys, samples int, hook func(int, string)) (int64, int) {
-	return sh.pool.Run(p, shardTable{sh, hook}, sh.clock.Ms, samples, want, maxKeys)
+	freed, n := sh.pool.Run(p, shardTable{sh, hook}, sh.clock.Ms, samples, want, maxKeys)
+	if n > 0 {
+		sh.publishUsed()
+	}
+	return freed, n
 }
 
 // shardTable shows a locked shard's databases to the eviction loop.

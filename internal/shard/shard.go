@@ -42,9 +42,12 @@ type Shard struct {
 	Dirty atomic.Int64
 
 	// used is the shard's dataset bytes (the sum of its databases'
-	// keyspace.DB.Bytes), refreshed on every Unlock so that admission
-	// checks can sum the shards without locking them.
+	// keyspace.DB.Bytes), refreshed on Unlock after writes and by the
+	// heartbeat, so that admission checks can sum the shards without
+	// locking them.
 	used atomic.Int64
+	// usedVer is the clock version used was last published at.
+	usedVer uint64
 	// pool holds the shard's eviction candidates between evictions.
 	pool *evict.Pool
 
@@ -67,14 +70,26 @@ func (s *Shard) Lock(now int64) {
 	s.clock.Ms = now
 }
 
-// Unlock publishes the shard's dataset size and releases the shard.
+// Unlock publishes the shard's dataset size if a write changed an entry
+// since the last time, and releases the shard. Reads skip the sum; pure
+// deletions (which give no new version) leave the figure high until the
+// next write or heartbeat, which errs on the side of evicting early.
 func (s *Shard) Unlock() {
+	if s.clock.Ver != s.usedVer {
+		s.usedVer = s.clock.Ver
+		s.publishUsed()
+	}
+	s.mu.Unlock()
+}
+
+// publishUsed sums the databases' accounts into used. The shard must be
+// locked.
+func (s *Shard) publishUsed() {
 	var n int64
 	for _, d := range s.dbs {
 		n += d.Bytes()
 	}
 	s.used.Store(n)
-	s.mu.Unlock()
 }
 
 // Acquire locks the shard for owner (a client id) unless owner already
