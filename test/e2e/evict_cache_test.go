@@ -271,3 +271,32 @@ func TestTTLChurnBounded(t *testing.T) {
 		t.Errorf("control: without active expiry only %d of %d keys were left; the test cannot tell", cleft, cw)
 	}
 }
+
+// TestEvictionInvalidatesTracking: an evicted key is invalidated for
+// clients caching it (client-side caching), like any deletion, on both
+// servers. With volatile-ttl and a single key with a TTL, that key is the
+// one eviction must take.
+func TestEvictionInvalidatesTracking(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		c := dialWire(t, s.Addr)
+		w := s.Client(t, 2)
+		ctx := Ctx(t)
+		if err := w.ConfigSet(ctx, "maxmemory-policy", "volatile-ttl").Err(); err != nil {
+			t.Fatal(err)
+		}
+		w.Set(ctx, "cached", "v", time.Hour)
+		c.do("HELLO", "3")
+		c.do("CLIENT", "TRACKING", "ON")
+		if got := c.do("GET", "cached"); got != "$1\r\nv\r\n" {
+			t.Fatalf("GET cached = %q", got)
+		}
+		big := strings.Repeat("x", 256<<10)
+		for i := 0; i < 200 && w.Exists(ctx, "cached").Val() == 1; i++ {
+			w.Set(ctx, "fill:"+strconv.Itoa(i), big, 0)
+		}
+		if w.Exists(ctx, "cached").Val() == 1 {
+			t.Fatal("50 MB of writes over a 16 MB cap did not evict the only key with a TTL")
+		}
+		c.expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\ncached\r\n")
+	}, "--maxmemory", "16mb")
+}
