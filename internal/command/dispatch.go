@@ -51,6 +51,9 @@ func (e *Env) Exec(c *Ctx) {
 		c.flagTransaction()
 		return
 	}
+	if e.Store.OverLimit() && !e.checkMemory(c, spec) {
+		return
+	}
 	if e.Loading.Load() && !spec.Has(Loading) {
 		e.noteRejected(c.Client, spec)
 		c.flagTransaction()

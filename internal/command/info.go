@@ -53,8 +53,8 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		Threads:             runtime.GOMAXPROCS(0),
 		Shards:              e.Store.N(),
 		MaxClients:          cfg.MaxClients.Get(),
-		MaxMemory:           cfg.MaxMemory.Get(),
-		MaxMemoryPolicy:     cfg.MaxMemoryPolicy.Get(),
+		MaxMemory:           e.Store.MaxMemory(),
+		MaxMemoryPolicy:     e.Store.Policy().String(),
 		MemAllocator:        "go-" + runtime.Version(),
 		RDBLastSaveTime:     e.Start.Unix(),
 		RDBLastBgsaveStatus: "ok",
@@ -136,6 +136,7 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		d.AllocatorResident = m.HeapResident
 		d.TotalSystemMemory = totalSystemMemory()
 		d.MemClientsNormal = m.Clients
+		d.TypeMemory = e.typeMemory()
 	}
 	if sel.Has("commandstats") || sel.Has("latencystats") {
 		cmds := e.CommandStats()

@@ -83,6 +83,7 @@ const keyEntryOverhead = 96
 func cmdMemoryStats(c *Ctx) {
 	m := c.Env.Memory(c.Client.ID)
 	dbs := c.Env.memoryDBs(c.Client.ID)
+	ss := c.Env.ScriptStats()
 	w := c.W
 	nonEmpty := 0
 	for _, d := range dbs {
@@ -98,7 +99,7 @@ func cmdMemoryStats(c *Ctx) {
 		}
 		return float64(a) / float64(b)
 	}
-	w.Map(26 + nonEmpty)
+	w.Map(27 + nonEmpty)
 	kv := func(k string, v int64) { w.BulkString(k); w.Int(v) }
 	kf := func(k string, v float64) { w.BulkString(k); w.Double(v) }
 	kv("peak.allocated", m.Peak)
@@ -109,8 +110,9 @@ func cmdMemoryStats(c *Ctx) {
 	kv("clients.normal", m.Clients)
 	kv("cluster.links", 0)
 	kv("aof.buffer", 0)
-	kv("lua.caches", 0)
-	kv("functions.caches", 0)
+	evalCache, _ := c.Env.Scripts().CacheStats()
+	kv("lua.caches", ss.MemoryScripts-ss.FunctionCode+int64(evalCache)*96)
+	kv("functions.caches", ss.FunctionCode)
 	for _, d := range dbs {
 		if d.keys == 0 {
 			continue
@@ -148,10 +150,25 @@ func cmdMemoryStats(c *Ctx) {
 // figures MEMORY STATS shows.
 func cmdMemoryDoctor(c *Ctx) {
 	m := c.Env.Memory(c.Client.ID)
-	c.W.Verbatim(memoryDoctor(m, c.Env.Clients.Len()))
+	ev := doctorEviction{limit: c.Env.Store.MaxMemory(), policy: c.Env.Store.Policy().String(), rssOver: c.Env.Store.RSSOver()}
+	for i := 0; i < c.Env.Store.N(); i++ {
+		sh := c.Env.Store.Shard(i)
+		took := sh.Acquire(c.Client.ID, c.Now)
+		ev.evicted += sh.EvictedKeys
+		sh.Release(took)
+	}
+	c.W.Verbatim(memoryDoctor(m, c.Env.Clients.Len(), ev))
 }
 
-func memoryDoctor(m MemoryReport, clients int) string {
+// doctorEviction is what MEMORY DOCTOR looks at beyond Redis's checks:
+// the limit, and whether eviction is at work.
+type doctorEviction struct {
+	limit, evicted int64
+	policy         string
+	rssOver        bool
+}
+
+func memoryDoctor(m MemoryReport, clients int, ev doctorEviction) string {
 	const mb = 1 << 20
 	if m.Used < 5*mb {
 		return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
@@ -168,6 +185,12 @@ func memoryDoctor(m MemoryReport, clients int) string {
 	}
 	if clients > 0 && m.Clients/int64(clients) > 200*1024 {
 		issues = append(issues, " * Big client buffers: The clients output buffers are in general too big, if you have a big read or write backlog on clients, please consider reducing it.\n\n")
+	}
+	if ev.limit > 0 && m.RSS > ev.limit {
+		issues = append(issues, " * RSS above maxmemory: the process's resident memory ("+strconv.FormatInt(m.RSS>>20, 10)+" MB) exceeds maxmemory ("+strconv.FormatInt(ev.limit>>20, 10)+" MB). Garbage awaiting collection or memory not yet returned to the kernel counts here; with an eviction policy the server evicts until RSS is back under the limit, otherwise consider MEMORY PURGE or a larger maxmemory.\n\n")
+	}
+	if ev.evicted > 0 {
+		issues = append(issues, " * Evictions: "+strconv.FormatInt(ev.evicted, 10)+" keys were evicted ("+ev.policy+") to stay under maxmemory. That is the design of a cache, but if these keys are wanted, raise maxmemory.\n\n")
 	}
 	if len(issues) == 0 {
 		return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"

@@ -283,6 +283,15 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 	}
 	env := c.Env
 	st := env.Store
+	// Redis decides on memory at the script's start: a script that
+	// declares flags without no-writes or allow-oom is refused at once;
+	// one in compatibility mode fails at its first denyoom call, if it
+	// wrote nothing before (scriptCaller.Call).
+	oom := flags&(script.FlagNoWrites|script.FlagAllowOOM) == 0 && env.scriptOOM(c)
+	if oom && !compat {
+		c.Err(errOOM)
+		return
+	}
 	sc := &env.Scripting
 	keys := c.Args[3 : 3+numkeys]
 	strict := env.Config.LuaStrictKeys && flags&script.FlagAllowUndeclared == 0
@@ -296,7 +305,7 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 	} else {
 		rs.shards = st.All()
 	}
-	rs.caller = scriptCaller{c: c, rs: rs, ro: ro || (!compat && flags&script.FlagNoWrites != 0), strict: strict, keys: keys, w: rs.caller.w}
+	rs.caller = scriptCaller{c: c, rs: rs, ro: ro || (!compat && flags&script.FlagNoWrites != 0), oom: oom, strict: strict, keys: keys, w: rs.caller.w}
 	rs.run = script.Run{
 		Keys:       keys,
 		Args:       c.Args[3+numkeys:],
@@ -325,6 +334,7 @@ type scriptCaller struct {
 	c      *Ctx
 	rs     *scriptRun
 	ro     bool
+	oom    bool // over maxmemory when the script started
 	strict bool
 	keys   [][]byte
 	w      resp.Writer
@@ -392,6 +402,9 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 		if msg := sc.undeclared(spec, target, args); msg != "" {
 			return sc.refuse(msg, target)
 		}
+	}
+	if sc.oom && (spec.Has(DenyOOM) || target.Has(DenyOOM)) && sc.rs.state.Load() != runDirty {
+		return sc.refuse(errOOM, target)
 	}
 	if write && sc.rs.state.Load() != runDirty && !sc.rs.state.CompareAndSwap(runClean, runDirty) {
 		// SCRIPT KILL came first.
@@ -937,6 +950,7 @@ type ScriptStats struct {
 	Running       int64 // scripts running now
 	MemoryVM      int64 // estimated memory of the interpreters
 	MemoryScripts int64 // script bodies and library code
+	FunctionCode  int64 // the library code part of MemoryScripts
 }
 
 // ScriptStats reads the scripting counters.
@@ -959,6 +973,7 @@ func (e *Env) ScriptStats() ScriptStats {
 		Running:       int64(e.Scripting.running.Load()),
 		MemoryVM:      eng.VMMemory() + fvm,
 		MemoryScripts: body + code,
+		FunctionCode:  code,
 	}
 }
 

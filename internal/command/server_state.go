@@ -28,6 +28,8 @@ type ServerState struct {
 
 	peak    atomic.Int64
 	startup atomic.Int64
+	// lastGC is the collection count the dataset scale was last set at.
+	lastGC atomic.Int64
 }
 
 // rateRing averages the last samples of a per-second rate, like Redis's
@@ -155,6 +157,8 @@ type runtimeMem struct {
 	heapFree     int64 // free spans still mapped
 	heapReleased int64 // free spans returned to the OS
 	total        int64 // everything the runtime mapped
+	heapLive     int64 // live heap as marked by the last collection
+	gcCycles     int64 // completed collections
 }
 
 var memSampleNames = []string{
@@ -163,6 +167,8 @@ var memSampleNames = []string{
 	"/memory/classes/heap/free:bytes",
 	"/memory/classes/heap/released:bytes",
 	"/memory/classes/total:bytes",
+	"/gc/heap/live:bytes",
+	"/gc/cycles/total:gc-cycles",
 }
 
 func readRuntimeMem() runtimeMem {
@@ -177,7 +183,7 @@ func readRuntimeMem() runtimeMem {
 		}
 		return 0
 	}
-	return runtimeMem{v(0), v(1), v(2), v(3), v(4)}
+	return runtimeMem{v(0), v(1), v(2), v(3), v(4), v(5), v(6)}
 }
 
 // MemoryReport is the memory picture INFO, MEMORY STATS and the eviction
@@ -187,19 +193,32 @@ func readRuntimeMem() runtimeMem {
 // heap holds garbage until the next collection, so its size swings with GC
 // timing. The account is
 //
-//	used_memory = startup + dataset + clients + runtime
+//	used_memory = startup + dataset + clients + scripts + runtime
 //
 // where startup is the heap in use when the server started (command table,
 // documentation, buffers), dataset is the keyspace's own accounting of keys,
 // values and per-entry overhead (keyspace.DB.Bytes, summed over shards;
 // used_memory_dataset leaves out the per-entry part),
-// clients is each connection's read buffer, query and output backlog, and
-// runtime is what the Go runtime uses for itself (goroutine stacks, GC
-// metadata), i.e. runtime/metrics' total minus the heap's object, unused,
-// free and released classes. It rises and falls with the data at once, as
-// Redis's does, and the allocator_* and rss fields show the real footprint.
+// clients is each connection's read buffer, query and output backlog,
+// scripts is the Lua interpreters and cached sources, and runtime is what
+// the Go runtime uses for itself (goroutine stacks, GC metadata), i.e.
+// runtime/metrics' total minus the heap's object, unused, free and released
+// classes. It rises and falls with the data at once, as Redis's does, and
+// it is what maxmemory limits (shard.Store.Used keeps the same sum).
+//
+// The real footprint is in the other fields: used_memory_rss is the
+// resident set from /proc/self/statm (which the heartbeat also watches
+// against maxmemory), allocator_* are the Go heap's classes (allocated =
+// objects including garbage not yet collected, active = plus unused span
+// space, resident = everything mapped and not returned), used_memory_peak
+// is the highest used_memory seen by the 100 ms sampler or a reader, and
+// mem_fragmentation_ratio is rss / used_memory: garbage awaiting
+// collection, heap slack and the binary's own pages.
 type MemoryReport struct {
 	Used, Startup, Clients, Runtime int64
+	// Scripts is the Lua interpreters' estimated memory plus the script
+	// and library sources.
+	Scripts int64
 	// Keyspace is the keyspace's whole account; Dataset is that minus the
 	// per-key table overhead (KeyOverhead), Redis's used_memory_dataset.
 	Keyspace, Dataset, KeyOverhead        int64
@@ -233,8 +252,16 @@ func (e *Env) Memory(owner int64) MemoryReport {
 	if r.Runtime < 0 {
 		r.Runtime = 0
 	}
+	ss := e.ScriptStats()
+	r.Scripts = ss.MemoryVM + ss.MemoryScripts
+	nonData := r.Startup + r.Clients + r.Scripts
+	e.calibrate(m, nonData, r.Keyspace)
+	r.Keyspace = e.Store.ScaleDataset(r.Keyspace)
 	r.Dataset = max(r.Keyspace-r.KeyOverhead, 0)
-	r.Used = r.Startup + r.Keyspace + r.Clients + r.Runtime
+	r.Used = nonData + r.Keyspace + r.Runtime
+	// What lies outside the keyspace counts towards maxmemory too; the
+	// shards add their own dataset figures to it on every admission check.
+	e.Store.SetOverhead(nonData + r.Runtime)
 	r.HeapObjects = m.heapObjects
 	r.HeapActive = m.heapObjects + m.heapUnused
 	r.HeapResident = m.total - m.heapReleased
@@ -242,6 +269,31 @@ func (e *Env) Memory(owner int64) MemoryReport {
 	r.Peak = e.State.notePeak(r.Used)
 	return r
 }
+
+// calibrate corrects the keyspace's account by what the last garbage
+// collection found live: the account counts keys, values and a fixed
+// per-entry overhead, while the heap also pays size-class rounding, slice
+// growth and table slack. After each new collection the dataset's scale is
+// set to (live heap - everything else in the heap) / account, smoothed, so
+// used_memory and the maxmemory checks follow what the data really costs
+// (the per-write deltas between collections still come from the account).
+func (e *Env) calibrate(m runtimeMem, nonData, keyspace int64) {
+	s := &e.State
+	if m.gcCycles == s.lastGC.Load() {
+		return
+	}
+	s.lastGC.Store(m.gcCycles)
+	if keyspace < calibrateMin {
+		return
+	}
+	measured := (m.heapLive - nonData) * 1000 / keyspace
+	old := e.Store.DatasetScale()
+	e.Store.SetDatasetScale((old + 3*measured) / 4)
+}
+
+// calibrateMin is the dataset below which the account is used as is: a
+// small heap's live figure is dominated by things the account ignores.
+const calibrateMin = 4 << 20
 
 // clientRBS is the read buffer every connection holds (CLIENT LIST rbs).
 const clientRBS = 16384

@@ -12,16 +12,16 @@ func evictionPolicies() []string {
 // memorySettings: the memory limit and what happens when it is reached.
 func (c *Config) memorySettings() []*setting {
 	return []*setting{
-		newSetting(spec{name: "maxmemory", mutable: true, status: pending,
-			help: "Memory limit for the data, e.g. 2GB, 512mb, 1.5GiB (units are binary: 1GB = 1GiB); 0 means no explicit limit."},
+		newSetting(spec{name: "maxmemory", mutable: true, status: live,
+			help: "Memory limit, e.g. 2GB, 512mb, 1.5GiB (units are binary: 1GB = 1GiB); 0 means 80% of the memory available at start (capped by the cgroup limit)."},
 			memoryCodec(0, math.MaxInt64), 0, memoryHolder(&c.MaxMemory)),
-		newSetting(spec{name: "cache_mode", mutable: true, status: pending,
-			help: "Behave as a cache: evict keys as memory nears maxmemory instead of refusing writes."},
+		newSetting(spec{name: "cache_mode", mutable: true, status: live,
+			help: "Behave as a cache: evict keys as memory nears maxmemory instead of refusing writes (scan-resistant 2Q: keys never read since written go first). Overrides maxmemory-policy while on."},
 			boolCodec("true", "false"), false, boolHolder(&c.CacheMode)),
-		newSetting(spec{name: "maxmemory-policy", mutable: true, status: pending,
-			help: "Which keys to evict when maxmemory is reached; noeviction refuses writes instead."},
+		newSetting(spec{name: "maxmemory-policy", mutable: true, status: live,
+			help: "Which keys to evict when maxmemory is reached; noeviction refuses writes instead. Ignored while cache_mode is on."},
 			enumCodec(evictionPolicies()...), "noeviction", stringHolder(&c.MaxMemoryPolicy)),
-		newSetting(spec{name: "maxmemory-samples", mutable: true, status: compat,
+		newSetting(spec{name: "maxmemory-samples", mutable: true, status: live,
 			help: "Keys Redis samples per eviction for its approximated LRU, LFU and TTL policies."},
 			intCodec(1, math.MaxInt32), 5, intHolder(&c.MaxMemorySamples)),
 		newSetting(spec{name: "lfu-log-factor", mutable: true, status: pending,

@@ -193,6 +193,9 @@ type Data struct {
 	NumberOfFunctions, NumberOfLibraries       int64
 	UsedMemoryVMFunctions, UsedMemoryFunctions int64
 	MemAllocator                               string
+	// TypeMemory is memory by value type ("string", "hash"..., and "key"
+	// for keys and per-entry overhead), Dragonfly's type_used_memory_*.
+	TypeMemory map[string]int64
 
 	// Persistence
 	Loading, AsyncLoading    bool
@@ -444,6 +447,14 @@ func memory(b *Builder, d *Data) {
 	b.Int("active_defrag_running", 0)
 	b.Int("lazyfree_pending_objects", 0)
 	b.Int("lazyfreed_objects", 0)
+	types := make([]string, 0, len(d.TypeMemory))
+	for t := range d.TypeMemory {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		b.Int("type_used_memory_"+t, d.TypeMemory[t])
+	}
 }
 
 func persistence(b *Builder, d *Data) {

@@ -67,7 +67,10 @@ type Server struct {
 	// shutdown from replacing a file that could not be loaded.
 	loadPath   string
 	loadFailed atomic.Bool
-	serveErr   error
+	// rssFloor is the RSS outside the Go runtime, measured at start
+	// (memory.go).
+	rssFloor int64
+	serveErr error
 }
 
 // New builds a server from a loaded configuration.
@@ -102,6 +105,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
+	s.watchMemorySettings()
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.Functions = s.env.FunctionLibraries

@@ -18,6 +18,7 @@ const (
 // Heartbeat runs the background work of every shard every 1000/hz ms until
 // ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
 func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
+	go st.WatchRSS(ctx)
 	for {
 		h := hz()
 		if h < 1 {
@@ -39,6 +40,7 @@ func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *a
 			}
 			sh.rehash()
 		}
+		st.evictCycle(budget)
 	}
 }
 
@@ -71,10 +73,13 @@ func (sh *Shard) expireCycle(budget time.Duration) int {
 	return total
 }
 
+// rehash also republishes the shard's dataset size, which deletions alone
+// do not refresh (see Unlock).
 func (sh *Shard) rehash() {
 	sh.Lock(time.Now().UnixMilli())
 	for _, d := range sh.dbs {
 		d.RehashSome(rehashPerTick)
 	}
+	sh.publishUsed()
 	sh.Unlock()
 }

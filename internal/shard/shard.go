@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/damselfly-db/damselfly/internal/evict"
 	"github.com/damselfly-db/damselfly/internal/keyspace"
 )
 
@@ -40,6 +41,16 @@ type Shard struct {
 	// read without it.
 	Dirty atomic.Int64
 
+	// used is the shard's dataset bytes (the sum of its databases'
+	// keyspace.DB.Bytes), refreshed on Unlock after writes and by the
+	// heartbeat, so that admission checks can sum the shards without
+	// locking them.
+	used atomic.Int64
+	// usedVer is the clock version used was last published at.
+	usedVer uint64
+	// pool holds the shard's eviction candidates between evictions.
+	pool *evict.Pool
+
 	// Stats, guarded by mu and summed across shards when read.
 	Hits, Misses  int64
 	EvictedKeys   int64
@@ -63,8 +74,27 @@ func (s *Shard) Lock(now int64) {
 // runs under a lock its connection already holds (pipeline squashing).
 func (s *Shard) SetClock(now int64) { s.clock.Ms = now }
 
-// Unlock releases the shard.
-func (s *Shard) Unlock() { s.mu.Unlock() }
+// Unlock publishes the shard's dataset size if a write changed an entry
+// since the last time, and releases the shard. Reads skip the sum; pure
+// deletions (which give no new version) leave the figure high until the
+// next write or heartbeat, which errs on the side of evicting early.
+func (s *Shard) Unlock() {
+	if s.clock.Ver != s.usedVer {
+		s.usedVer = s.clock.Ver
+		s.publishUsed()
+	}
+	s.mu.Unlock()
+}
+
+// publishUsed sums the databases' accounts into used. The shard must be
+// locked.
+func (s *Shard) publishUsed() {
+	var n int64
+	for _, d := range s.dbs {
+		n += d.Bytes()
+	}
+	s.used.Store(n)
+}
 
 // Acquire locks the shard for owner (a client id) unless owner already
 // holds it through LockSetOwned. It reports whether it took the lock, to
@@ -116,6 +146,7 @@ type Store struct {
 	shards []*Shard
 	seed   maphash.Seed
 	saving atomic.Int32
+	mem    memState
 }
 
 // Saving reports whether a snapshot is running: write commands then hand
@@ -150,7 +181,7 @@ func NewStore(n, dbs int) *Store {
 	}
 	st := &Store{seed: maphash.MakeSeed()}
 	for i := 0; i < n; i++ {
-		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
+		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1)}
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)
 			db.Index = j
