@@ -57,7 +57,10 @@ type blockedCmd struct {
 	perKey bool
 	extra  shard.Set
 	reply  []byte
-	retry  atomic.Bool // woken to retry from its own goroutine
+	// failed: the reply is an error (failed_calls counts it when the
+	// client resumes); unblockErr: CLIENT UNBLOCK ... ERROR ended the wait.
+	failed, unblockErr bool
+	retry              atomic.Bool // woken to retry from its own goroutine
 }
 
 // maxBlockTimeout is the longest timeout (ms) a time.Duration holds; a
@@ -293,7 +296,7 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 			continue
 		}
 		e.afterServe(&c, w, k)
-		bc.reply = out.Buf
+		bc.reply, bc.failed = out.Buf, c.failed
 		w.State.Store(shard.Served)
 		w.Signal()
 	}
@@ -413,7 +416,17 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 		switch w.State.Load() {
 		case shard.Served:
 			e.dropWaiter(w)
+			// The command's call was counted when it blocked; like
+			// Redis, an error that ends the wait counts it as failed.
+			if bc.unblockErr {
+				c.Err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+				e.noteFailedAfterBlock(c.Client, bc.spec)
+				return
+			}
 			c.W.Raw(bc.reply)
+			if bc.failed {
+				e.noteFailedAfterBlock(c.Client, bc.spec)
+			}
 			return
 		case shard.TimedOut:
 			e.dropWaiter(w)
@@ -447,7 +460,7 @@ func (e *Env) retryBlocked(c *Ctx, w *shard.Waiter) {
 		w.Signal() // look at the timeout again
 		return
 	}
-	bc.reply = out.Buf
+	bc.reply, bc.failed = out.Buf, rc.failed
 	w.State.Store(shard.Served)
 	w.Signal()
 }
@@ -477,9 +490,7 @@ func (cl *Client) Unblock(withError bool) bool {
 		if !w.State.CompareAndSwap(shard.Waiting, shard.Serving) {
 			return false
 		}
-		var out resp.Writer
-		out.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
-		bc.reply = out.Buf
+		bc.unblockErr = true
 		w.State.Store(shard.Served)
 	} else if !w.State.CompareAndSwap(shard.Waiting, shard.TimedOut) {
 		return false

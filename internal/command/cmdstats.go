@@ -150,6 +150,12 @@ func (e *Env) statsFor(cl *Client) *statTable {
 }
 
 // noteCall records one call of spec (a command or subcommand) by cl.
+// noteFailedAfterBlock counts as failed a blocking command whose wait
+// ended with an error reply (its call was counted when it blocked).
+func (e *Env) noteFailedAfterBlock(cl *Client, spec *Spec) {
+	e.statsFor(cl).at(spec.idx).failed.Add(1)
+}
+
 func (e *Env) noteCall(cl *Client, spec *Spec, d time.Duration, failed bool) {
 	e.statsFor(cl).at(spec.idx).record(d, failed)
 }
