@@ -95,20 +95,18 @@ func (e *Env) aclLogAdd(c *Ctx, reason, context, object, user string) {
 }
 
 // aclDenyTop checks a command at the top level (or queued in MULTI) and
-// writes Redis's NOPERM reply when it is refused.
-func (e *Env) aclDenyTop(c *Ctx, u *acl.User, spec *Spec) bool {
+// returns Redis's NOPERM reply when it is refused, "" when allowed.
+func (e *Env) aclDenyTop(c *Ctx, u *acl.User, spec *Spec) string {
 	d, object := e.aclCheck(c, u, spec, c.Args, aclToplevel)
 	switch d {
-	case acl.Allowed:
-		return false
 	case acl.DeniedCommand:
-		c.Err("NOPERM this user has no permissions to run the '" + object + "' command")
+		return "NOPERM this user has no permissions to run the '" + object + "' command"
 	case acl.DeniedKey:
-		c.Err("NOPERM this user has no permissions to access one of the keys used as arguments")
+		return "NOPERM this user has no permissions to access one of the keys used as arguments"
 	case acl.DeniedChannel:
-		c.Err("NOPERM this user has no permissions to access one of the channels used as arguments")
+		return "NOPERM this user has no permissions to access one of the channels used as arguments"
 	}
-	return true
+	return ""
 }
 
 // aclUser is the restricted user a client runs as, or nil when the

@@ -24,40 +24,27 @@ func (e *Env) Exec(c *Ctx) {
 	}
 	c.Spec = spec
 	if !arityOK(spec.Arity, len(args)) {
-		e.noteRejected(c.Client, spec)
-		if spec.Handler != nil && spec.Name == "exec" {
-			// Redis's execCommandAbort: a rejected EXEC also ends the
-			// transaction, and says so, in or out of MULTI.
-			c.discardMulti()
-			e.unwatch(c.Client)
-			c.Err("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(errWrongArgs(spec.Name), "ERR "))
-			return
-		}
-		c.flagTransaction()
-		c.Err(errWrongArgs(spec.Name))
+		e.reject(c, spec, errWrongArgs(spec.Name))
 		return
 	}
 	if (spec.Name == "debug" || spec.Name == "module") && e.refuseProtected(c, spec) {
 		return
 	}
 	if !c.Client.Authed && !spec.Has(NoAuth) && e.ACL.AuthRequired() {
-		e.noteRejected(c.Client, spec)
-		c.flagTransaction()
-		c.Err(ErrNoAuth)
+		e.reject(c, spec, ErrNoAuth)
 		return
 	}
-	if u := c.Client.aclUser(); u != nil && e.aclDenyTop(c, u, spec) {
-		e.noteRejected(c.Client, spec)
-		c.flagTransaction()
-		return
+	if u := c.Client.aclUser(); u != nil {
+		if msg := e.aclDenyTop(c, u, spec); msg != "" {
+			e.reject(c, spec, msg)
+			return
+		}
 	}
 	if e.Store.OverLimit() && !e.checkMemory(c, spec) {
 		return
 	}
 	if e.Loading.Load() && !spec.Has(Loading) {
-		e.noteRejected(c.Client, spec)
-		c.flagTransaction()
-		c.Err(LoadingError)
+		e.reject(c, spec, LoadingError)
 		return
 	}
 	if c.Client.HasFlag(ClientPubSub) && c.Client.Proto < 3 && !allowedInPubSub(spec.Name) {
@@ -295,4 +282,20 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// reject refuses a command before it runs, as Redis's rejectCommand: the
+// rejection is counted, an open transaction is flagged, and a refused
+// EXEC itself ends the transaction with -EXECABORT naming the reason
+// (Redis's execCommandAbort, which drops the "ERR " of formatted errors).
+func (e *Env) reject(c *Ctx, spec *Spec, msg string) {
+	e.noteRejected(c.Client, spec)
+	if spec.Name == "exec" && spec.Handler != nil {
+		c.discardMulti()
+		e.unwatch(c.Client)
+		c.Err("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+		return
+	}
+	c.flagTransaction()
+	c.Err(msg)
 }

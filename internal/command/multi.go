@@ -43,7 +43,7 @@ func registerMulti(t *Table) {
 	t.add(
 		txn("multi", 1, NoLock, cmdMulti, "1.2.0", "Starts a transaction."),
 		// Unlike the others, EXEC is not fast (Redis: @slow).
-		&Spec{Name: "exec", Arity: 1, Flags: NoLock | SkipSlowlog | NoScript | Loading | Stale | AllowBusy, Group: "transactions", Since: "1.2.0", Summary: "Executes all commands in a transaction.", Handler: cmdExec},
+		&Spec{Name: "exec", Arity: 1, Flags: NoLock | SkipSlowlog | NoScript | Loading | Stale, Group: "transactions", Since: "1.2.0", Summary: "Executes all commands in a transaction.", Handler: cmdExec},
 		txn("discard", 1, NoLock, cmdDiscard, "2.0.0", "Discards a transaction."),
 		&Spec{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, First: 1, Last: -1, Step: 1, Group: "transactions", Since: "2.2.0", Summary: "Monitors changes to keys to determine the execution of a transaction.", Handler: cmdWatch},
 		txn("unwatch", 1, NoLock, cmdUnwatch, "2.2.0", "Forgets about watched keys of a transaction."),

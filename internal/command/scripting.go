@@ -560,9 +560,7 @@ func (e *Env) scriptBusy(c *Ctx, spec *Spec, queueing bool) bool {
 				msg = errBusyEval
 			}
 			s.busyReplies.Add(1)
-			e.noteRejected(c.Client, target)
-			c.flagTransaction()
-			c.Err(msg)
+			e.reject(c, target, msg)
 			return true
 		}
 		if done == nil {
