@@ -88,6 +88,13 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
+	applyPolicy := func() {
+		s.env.Store.Policy().Set(cfg.Get("maxmemory-policy")[0][1], cfg.LFULogFactor.Get(), cfg.LFUDecayTime.Get())
+	}
+	applyPolicy()
+	for _, name := range []string{"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"} {
+		cfg.OnChange(name, applyPolicy)
+	}
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.Functions = s.env.FunctionLibraries

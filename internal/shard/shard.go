@@ -111,8 +111,13 @@ func (s *Shard) SwapDB(a, b int) {
 type Store struct {
 	shards []*Shard
 	seed   maphash.Seed
+	policy *keyspace.Policy
 	saving atomic.Int32
 }
+
+// Policy is the access-tracking policy (LRU or LFU) every shard's entries
+// follow; the server sets it from maxmemory-policy and the lfu-* settings.
+func (st *Store) Policy() *keyspace.Policy { return st.policy }
 
 // Saving reports whether a snapshot is running: write commands then hand
 // the keys they are about to change to it first (keyspace.DB.BeforeWrite).
@@ -144,9 +149,10 @@ func NewStore(n, dbs int) *Store {
 	if n > MaxShards {
 		n = MaxShards
 	}
-	st := &Store{seed: maphash.MakeSeed()}
+	st := &Store{seed: maphash.MakeSeed(), policy: keyspace.NewPolicy()}
 	for i := 0; i < n; i++ {
 		sh := &Shard{ID: i, blockedDBs: make([]int, dbs)}
+		sh.clock.Policy = st.policy
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)
 			db.Index = j
