@@ -331,13 +331,17 @@ func debugPopulate(c *Ctx) {
 	st := c.Env.Store
 	key := make([]byte, 0, len(prefix)+24)
 	val := make([]byte, 0, 32)
+	var padded []byte // the keyspace copies values, so one buffer serves all
 	for j := int64(0); j < count; j++ {
 		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
 		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
 		v := val
 		if size >= 0 {
-			v = make([]byte, size)
-			copy(v, val)
+			if int64(cap(padded)) < size {
+				padded = make([]byte, size)
+			}
+			v = padded[:size]
+			clear(v[copy(v, val):])
 		}
 		sh := st.Shard(st.Of(key))
 		took := sh.Acquire(c.Client.ID, time.Now().UnixMilli())
