@@ -20,21 +20,23 @@ type maintState struct {
 	passing   bool // a compaction pass runs
 	compNext  int  // its cursor over the slab
 	clampNext int  // the version clamp's cursor over the slab
+	packNext  int  // packStep's cursor over the slab
 	lastVer   uint64
 }
 
 // MaintainStats tells what one Maintain call did.
 type MaintainStats struct {
-	Scanned, Moved, MovedBytes, Clamped, PagesDropped int
+	Scanned, Moved, MovedBytes, Clamped, PagesDropped, Packed int
 }
 
-// Maintain does a bounded share of background work: it looks at up to
-// slots slab slots and copies up to moveBytes of live records out of
+// Maintain does a bounded share of background work: it packs idle small
+// hashes (pack.go), looks at up to slots slab slots and copies up to moveBytes of live records out of
 // sparse arena pages (dropping them once empty), and clamps old versions
 // (doc.go). The shard's heartbeat calls it with the shard locked.
 func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	var st MaintainStats
 	d.clampVersions(slots, &st)
+	d.packStep(slots, &st)
 	d.compactStep(slots, moveBytes, &st)
 	return st
 }
@@ -50,7 +52,7 @@ func (d *DB) clampVersions(slots int, st *MaintainStats) {
 	writes := d.clock.Ver - d.maint.lastVer
 	d.maint.lastVer = d.clock.Ver
 	need := int(uint64(d.nslots)*writes/clampWindow) + 1
-	n := max(min(slots, d.nslots), need)
+	n := max(min(slots/4, d.nslots), need)
 	cur := uint32(d.clock.Ver)
 	for ; n > 0; n-- {
 		if d.maint.clampNext >= d.nslots {

@@ -268,12 +268,11 @@ func (d *DB) Kind(r Ref) value.Kind { return d.ent(r).kind() }
 // only its value at the time of the call is r's.
 func (d *DB) Str(r Ref) []byte {
 	e := d.ent(r)
-	if e.meta&flagOOL != 0 {
-		rc := d.rec(e)
-		return *d.bigs.get(rc.handle)
-	}
 	if e.kind() != value.String {
 		return nil
+	}
+	if e.isBig() {
+		return *d.bigs.get(d.rec(e).handle)
 	}
 	return d.rec(e).val
 }
@@ -283,6 +282,9 @@ func (d *DB) Obj(r Ref) value.Object {
 	e := d.ent(r)
 	if e.kind() == value.String {
 		return nil
+	}
+	if e.packed() {
+		return d.unpack(r, e)
 	}
 	return *d.objs.get(d.rec(e).handle)
 }
@@ -379,6 +381,7 @@ func (d *DB) dropValue(e *entry, rc *rec) {
 	v := d.valueBytes(e, rc)
 	d.valBytes[k] -= v
 	switch {
+	case e.packed():
 	case k != value.String:
 		d.objBytes -= v
 		d.objs.release(rc.handle)
@@ -391,6 +394,8 @@ func (d *DB) dropValue(e *entry, rc *rec) {
 
 func (d *DB) valueBytes(e *entry, rc *rec) int64 {
 	switch {
+	case e.packed():
+		return int64(len(rc.val))
 	case e.kind() != value.String:
 		return int64((*d.objs.get(rc.handle)).Size())
 	case e.meta&flagOOL != 0:
@@ -573,6 +578,7 @@ func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 func (d *DB) storeObject(r Ref, e *entry, key []byte, obj value.Object, at int64, oldSize int) {
 	k := obj.Kind()
 	e.setKind(k)
+	e.meta &^= flagPacked
 	h := d.objs.alloc(obj)
 	d.rewrite(r, e, key, nil, nil, h, at, oldSize)
 	sz := int64(obj.Size())

@@ -340,3 +340,63 @@ func TestRecordEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedHashes checks that idle small hashes are packed into the arena
+// by Maintain, read back equal, stay changeable through Obj, and cost less.
+func TestPackedHashes(t *testing.T) {
+	d, c := newDB()
+	lim := value.HashLimits{MaxEntries: 128, MaxValue: 64}
+	for i := 0; i < 10_000; i++ {
+		h := value.NewHash()
+		h.Set([]byte("f"), []byte(fmt.Sprint("v", i)), lim)
+		r := d.SetObject([]byte(fmt.Sprint("h:", i)), h, false)
+		if i%2 == 0 {
+			d.SetExpireAt(r, c.Ms+1_000_000)
+		}
+	}
+	before := d.Bytes()
+	var packed int
+	d.Maintain(1<<20, 0)
+	if packed = d.Maintain(1<<20, 0).Packed; packed != 0 {
+		t.Fatalf("packed %d hashes used this second", packed)
+	}
+	c.Ms += 1000
+	if packed = d.Maintain(1<<20, 0).Packed; packed != 10_000 {
+		t.Fatalf("packed %d of 10000 idle hashes", packed)
+	}
+	if after := d.Bytes(); after >= before-10_000*40 {
+		t.Fatalf("packing saved only %d bytes", before-after)
+	}
+	for i := 0; i < 10_000; i += 7 {
+		k := []byte(fmt.Sprint("h:", i))
+		r, ok := d.Find(k)
+		if !ok || d.Kind(r) != value.Hash {
+			t.Fatalf("h:%d lost", i)
+		}
+		h := d.Obj(r).(*value.HashValue)
+		if v, _ := h.Get([]byte("f")); string(v) != fmt.Sprint("v", i) || h.Len() != 1 {
+			t.Fatalf("h:%d reads %q", i, v)
+		}
+		h.Set([]byte("g"), []byte("new"), lim)
+		if want := int64(0); i%2 == 0 {
+			want = c.Ms - 1000 + 1_000_000
+			if d.ExpireAt(r) != want {
+				t.Fatalf("h:%d expiry %d want %d", i, d.ExpireAt(r), want)
+			}
+		} else if d.ExpireAt(r) != want {
+			t.Fatalf("h:%d gained an expiry", i)
+		}
+	}
+	c.Ms += 1000
+	d.Maintain(1<<20, 0)
+	for i := 0; i < 10_000; i += 7 {
+		r, _ := d.Find([]byte(fmt.Sprint("h:", i)))
+		h := d.Obj(r).(*value.HashValue)
+		if v, _ := h.Get([]byte("g")); string(v) != "new" || h.Len() != 2 {
+			t.Fatalf("h:%d lost its change across packing", i)
+		}
+	}
+	if d.Len() != 10_000 || d.ExpiresLen() != 5000 {
+		t.Fatalf("len %d expires %d", d.Len(), d.ExpiresLen())
+	}
+}

@@ -25,7 +25,8 @@ const (
 	flagRaw       uint32 = 1 << 27 // string modified in place: OBJECT ENCODING "raw"
 	flagProbation uint32 = 1 << 28 // written but not read since created (2Q's probation queue)
 	flagExp       uint32 = 1 << 29 // the record carries an expiry
-	flagOOL       uint32 = 1 << 30 // string value out of line (bigs), handle in the record
+	flagOOL       uint32 = 1 << 30 // string: value out of line (bigs), handle in the record
+	flagPacked           = flagOOL // hash: listpack bytes inline in the record (pack.go)
 	flagInExp     uint32 = 1 << 31 // the slot is listed in DB.exp (kept on free slots)
 )
 
@@ -33,10 +34,15 @@ func (e *entry) kind() value.Kind { return value.Kind(e.meta >> kindShift & 7) }
 func (e *entry) live() bool       { return e.meta&kindMask != kindFree<<kindShift }
 func (e *entry) hasExp() bool     { return e.meta&flagExp != 0 }
 
-// hasHandle: the record names a side-table value instead of holding it.
+// hasHandle: the record names a side-table value instead of holding it:
+// an out-of-line string, or a complex value that is not packed.
 func (e *entry) hasHandle() bool {
-	return e.meta&flagOOL != 0 || e.meta&kindMask != uint32(value.String)<<kindShift
+	isString := e.meta&kindMask == uint32(value.String)<<kindShift
+	return isString == (e.meta&flagOOL != 0)
 }
+
+func (e *entry) packed() bool { return e.meta&flagPacked != 0 && e.kind() != value.String }
+func (e *entry) isBig() bool  { return e.meta&flagOOL != 0 && e.kind() == value.String }
 
 func (e *entry) setKind(k value.Kind) {
 	e.meta = e.meta&^kindMask | uint32(k)<<kindShift

@@ -15,7 +15,7 @@ const (
 	rehashPerTick = 100
 	// Per database and tick: slab slots the keyspace's maintenance looks at
 	// and arena bytes its compaction may copy (keyspace.DB.Maintain).
-	maintSlots = 64 << 10
+	maintSlots = 16 << 10
 	maintBytes = 256 << 10
 )
 
