@@ -3,7 +3,8 @@
 #
 # For each workload every server is started fresh on a free loopback port,
 # its used_memory (INFO memory) and RSS (/proc/PID/status VmRSS) are read,
-# the data is loaded, and both are read again (after a 2 s settle). The
+# the data is loaded, and both are read again after --settle seconds
+# (default 8: Damselfly's heartbeat packs idle small hashes by then). The
 # deltas divided by the key count are the B/key figures. Servers run in
 # A B B A order (A = Damselfly, B = Redis) per round; the table shows the
 # median per side and the ratio Damselfly / Redis.
@@ -12,22 +13,27 @@
 #   strings  DEBUG POPULATE N key 100   (keys key:0.., 100-byte values)
 #   hashes   HSET key:I f v for I < N, sent with redis-cli --pipe
 #
-# Usage: bench/memory.sh [-n KEYS] [-r ROUNDS] [--gogc LIST] [--no-build]
+# Usage: bench/memory.sh [-n KEYS] [-r ROUNDS] [--gogc LIST] [--settle S]
+#                        [--loads strings,hashes] [--no-build]
 #   --gogc LIST  comma list of GOGC values to run Damselfly with, e.g. 100,25
 #                (default "100,25"; "" = the environment's).
 set -euo pipefail
 
 N=1000000
 ROUNDS=1
+SETTLE=8
 GOGCS="100,25"
 BUILD=1
+LOADS="strings,hashes"
 while (($#)); do
 	case $1 in
 	-n) N=$2; shift 2 ;;
 	-r) ROUNDS=$2; shift 2 ;;
 	--gogc) GOGCS=$2; shift 2 ;;
 	--no-build) BUILD=0; shift ;;
-	-h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+	--settle) SETTLE=$2; shift 2 ;;
+	--loads) LOADS=$2; shift 2 ;;
+	-h | --help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "memory.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -74,8 +80,13 @@ start() {
 	fi
 	pid=$!
 	PIDS+=("$pid")
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; ; i++)); do
 		[[ $(redis-cli -p "$port" PING 2>/dev/null) == PONG ]] && break
+		if ((i >= 300)) || ! kill -0 "$pid" 2>/dev/null; then
+			echo "memory.sh: side $side did not start on port $port:" >&2
+			cat "$WORK/a.log" "$WORK/b.log" >&2 2>/dev/null || true
+			exit 1
+		fi
 		sleep 0.1
 	done
 	PID=$pid PORT=$port
@@ -94,7 +105,7 @@ measure() {
 	strings) redis-cli -p "$PORT" DEBUG POPULATE "$N" key 100 >/dev/null ;;
 	hashes) redis-cli -p "$PORT" --pipe <"$WORK/hashes.resp" >/dev/null ;;
 	esac
-	sleep 2
+	sleep "$SETTLE"
 	keys=$(redis-cli -p "$PORT" DBSIZE)
 	((keys == N)) || { echo "memory.sh: side $side has $keys keys, want $N" >&2; exit 1; }
 	u1=$(used_memory "$PORT") r1=$(rss_bytes "$PID")
@@ -107,7 +118,8 @@ median() { sort -n | awk '{a[NR] = $1} END { print (NR % 2) ? a[(NR + 1) / 2] : 
 printf '%-8s %-6s %12s %12s %12s %12s %8s %8s\n' workload GOGC dfly_used redis_used dfly_rss redis_rss used_x rss_x
 IFS=, read -r -a GOGC_LIST <<<"$GOGCS"
 ((${#GOGC_LIST[@]})) || GOGC_LIST=("")
-for load in strings hashes; do
+IFS=, read -r -a LOAD_LIST <<<"$LOADS"
+for load in "${LOAD_LIST[@]}"; do
 	for gogc in "${GOGC_LIST[@]}"; do
 		: >"$WORK/A" ; : >"$WORK/B"
 		for ((r = 0; r < ROUNDS; r++)); do

@@ -30,6 +30,12 @@
 //     changed in place by SETRANGE/SETBIT/PFADD, so SETBIT on a 512 MB
 //     bitmap doesn't copy it) and complex values (value.Object), each named
 //     by an int32 handle with a free list, in chunks.
+//   - Packed hashes (pack.go): the heartbeat moves small hashes in the
+//     listpack encoding that were not used in the last second into their
+//     arena record (the listpack bytes as the value, no object); Obj turns
+//     one back into an object, since commands change objects in place.
+//     1 M one-field hashes cost about 40 bytes each this way, against ~110
+//     as Go objects and ~88 in Redis.
 //   - The expiry list (reflist.go): slots that got an expiry, for active
 //     expiry sampling, chunked. Entries keep no index into it; a slot that
 //     lost its expiry is dropped from the list when a sample meets it.
