@@ -170,17 +170,13 @@ func debugObject(c *Ctx) {
 				extra = " " + x.DebugObjectExtra()
 			}
 		}
-		atime := db.AccessTime(r)
-		idle := (c.Now - atime) / 1000
-		if idle < 0 {
-			idle = 0
-		}
+		idle := db.LRUIdleMs(r) / 1000
 		addr := uint64(0x7f0000000000) | uint64(sh.ID)<<32 | uint64(r)<<4
 		c.W.Simple("Value at:0x" + strconv.FormatUint(addr, 16) +
 			" refcount:" + strconv.FormatInt(refcount, 10) +
 			" encoding:" + enc +
 			" serializedlength:" + strconv.FormatInt(serialized, 10) +
-			" lru:" + strconv.FormatInt(lruClock(atime), 10) +
+			" lru:" + strconv.FormatInt(int64(db.LRU(r)), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(idle, 10) + extra)
 	})
 }

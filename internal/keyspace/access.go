@@ -110,3 +110,12 @@ func (d *DB) fresh() uint32 {
 	}
 	return lruClock(d.clock.Ms)
 }
+
+// LRU returns r's raw 24 bits of access data, Redis's robj.lru field
+// (DEBUG OBJECT prints it whatever the policy).
+func (d *DB) LRU(r Ref) uint32 { return d.ent(r).meta & accessMask }
+
+// LRUIdleMs reads r's access data as an LRU clock and returns the idle
+// time it implies, Redis's estimateObjectIdleTime (meaningless under an
+// LFU policy, as in Redis, where DEBUG OBJECT shows it anyway).
+func (d *DB) LRUIdleMs(r Ref) int64 { return lruIdleMs(d.LRU(r), d.clock.Ms) }
