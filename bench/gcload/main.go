@@ -9,6 +9,8 @@
 // /cpu/classes/gc/total:cpu-seconds): "share of process CPU" divides its
 // growth over the load by the growth of used_cpu_user+used_cpu_sys, and
 // "share of GOMAXPROCS" by GOMAXPROCS x wall time (Go's GCCPUFraction).
+// At the end of each run it forces one collection (MEMORY PURGE) and
+// reports its GC CPU ("gc-cycle"): what a cycle costs with that heap.
 //
 //	go run ./bench/gcload -keys 10000000 -duration 20s
 package main
@@ -50,6 +52,7 @@ type result struct {
 	rssMB                       float64
 	usedMB                      float64
 	gcSeconds, cpuSeconds, wall float64
+	cycleMs                     float64 // GC CPU of one forced collection
 }
 
 func main() {
@@ -62,8 +65,8 @@ func main() {
 				fmt.Fprintln(os.Stderr, "gcload:", err)
 				os.Exit(1)
 			}
-			fmt.Printf("keys=%-9d ops=%-8d p50=%-9v p99=%-9v p99.9=%-9v gc/cpu=%.2f%% gc/procs=%.2f%% used=%.0fMB rss=%.0fMB\n",
-				n, res.ops, res.p50, res.p99, res.p999, 100*res.gcShareCPU, 100*res.gcShareProcs, res.usedMB, res.rssMB)
+			fmt.Printf("keys=%-9d ops=%-8d p50=%-9v p99=%-9v p99.9=%-9v gc/cpu=%.2f%% gc/procs=%.2f%% used=%.0fMB rss=%.0fMB gc-cycle=%.1fms\n",
+				n, res.ops, res.p50, res.p99, res.p999, 100*res.gcShareCPU, 100*res.gcShareProcs, res.usedMB, res.rssMB, res.cycleMs)
 			if n == *small {
 				base = append(base, res)
 			} else {
@@ -77,12 +80,13 @@ func main() {
 		rs   []result
 		n    int
 	}{{"baseline", base, *small}, {"big", big, *bigKeys}} {
-		fmt.Printf("%-8s keys=%-9d p99=%-9v p99.9=%-9v gc/cpu=%.2f%% gc/procs=%.2f%% ops/s=%.0f\n", g.name, g.n,
+		fmt.Printf("%-8s keys=%-9d p99=%-9v p99.9=%-9v gc/cpu=%.2f%% gc/procs=%.2f%% ops/s=%.0f gc-cycle=%.1fms\n", g.name, g.n,
 			medDur(g.rs, func(r result) time.Duration { return r.p99 }),
 			medDur(g.rs, func(r result) time.Duration { return r.p999 }),
 			100*medF(g.rs, func(r result) float64 { return r.gcShareCPU }),
 			100*medF(g.rs, func(r result) float64 { return r.gcShareProcs }),
-			medF(g.rs, func(r result) float64 { return float64(r.ops) / r.wall }))
+			medF(g.rs, func(r result) float64 { return float64(r.ops) / r.wall }),
+			medF(g.rs, func(r result) float64 { return r.cycleMs }))
 	}
 }
 
@@ -198,6 +202,16 @@ func run(n int) (result, error) {
 	res.gcShareProcs = res.gcSeconds / (wall * float64(*threads))
 	res.usedMB = info1["used_memory"] / (1 << 20)
 	res.rssMB = info1["used_memory_rss"] / (1 << 20)
+	// One whole collection on demand (MEMORY PURGE runs runtime.GC and
+	// returns memory to the OS): what a cycle costs with this heap.
+	if err := rdb.Do(ctx, "MEMORY", "PURGE").Err(); err != nil {
+		return res, fmt.Errorf("MEMORY PURGE: %w", err)
+	}
+	info2, err := cpuInfo(ctx, rdb)
+	if err != nil {
+		return res, err
+	}
+	res.cycleMs = 1000 * (info2["used_cpu_gc"] - info1["used_cpu_gc"])
 	return res, nil
 }
 
