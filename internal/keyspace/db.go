@@ -409,7 +409,7 @@ func (d *DB) valueBytes(e *entry, rc *rec) int64 {
 func (d *DB) storeString(r Ref, e *entry, key, val []byte, at int64, oldSize int) {
 	e.setKind(value.String)
 	if len(val) > inlineMax {
-		b := append([]byte(nil), val...)
+		b := cloneValue(val)
 		d.storeBig(r, e, key, b, at, oldSize)
 		return
 	}
