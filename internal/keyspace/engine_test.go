@@ -400,3 +400,32 @@ func TestPackedHashes(t *testing.T) {
 		t.Fatalf("len %d expires %d", d.Len(), d.ExpiresLen())
 	}
 }
+
+// TestLFUDecay: the counter starts at 5, loses one per lfu-decay-time
+// minutes of idleness, and the idle time reads back from the LRU bits.
+func TestLFUDecay(t *testing.T) {
+	d, c := newDB()
+	c.Policy = NewPolicy()
+	c.Policy.Set("allkeys-lfu", 10, 1)
+	r := d.SetString([]byte("k"), []byte("v"), 0, false)
+	if f := d.Freq(r); f != lfuInit {
+		t.Fatalf("new key freq %d", f)
+	}
+	c.Ms += 3 * minuteMs
+	if f := d.Freq(r); f != lfuInit-3 {
+		t.Fatalf("after 3 idle minutes freq %d, want %d", f, lfuInit-3)
+	}
+	d.Find([]byte("k")) // decays to 2, then a certain increment
+	if f := d.Freq(r); f != lfuInit-3+1 {
+		t.Fatalf("after a hit freq %d", f)
+	}
+	c.Policy.Set("allkeys-lru", 10, 1)
+	d.Find([]byte("k"))
+	c.Ms += 7_000
+	if idle := d.LRUIdleMs(r); idle < 6_000 || idle > 8_000 {
+		t.Fatalf("idle %d ms, want ~7000", idle)
+	}
+	if at := d.AccessTime(r); c.Ms-at < 6_000 || c.Ms-at > 8_000 {
+		t.Fatalf("access time %d ms ago", c.Ms-at)
+	}
+}
