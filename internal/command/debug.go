@@ -176,17 +176,13 @@ func debugObject(c *Ctx) {
 				extra = " " + x.DebugObjectExtra()
 			}
 		}
-		atime := db.AccessTime(r)
-		idle := (c.Now - atime) / 1000
-		if idle < 0 {
-			idle = 0
-		}
+		idle := db.LRUIdleMs(r) / 1000
 		addr := uint64(0x7f0000000000) | uint64(sh.ID)<<32 | uint64(r)<<4
 		c.W.Simple("Value at:0x" + strconv.FormatUint(addr, 16) +
 			" refcount:" + strconv.FormatInt(refcount, 10) +
 			" encoding:" + enc +
 			" serializedlength:" + strconv.FormatInt(serialized, 10) +
-			" lru:" + strconv.FormatInt(lruClock(atime), 10) +
+			" lru:" + strconv.FormatInt(int64(db.LRU(r)), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(idle, 10) + extra)
 	})
 }
@@ -337,13 +333,17 @@ func debugPopulate(c *Ctx) {
 	st := c.Env.Store
 	key := make([]byte, 0, len(prefix)+24)
 	val := make([]byte, 0, 32)
+	var padded []byte // the keyspace copies values, so one buffer serves all
 	for j := int64(0); j < count; j++ {
 		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
 		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
 		v := val
 		if size >= 0 {
-			v = make([]byte, size)
-			copy(v, val)
+			if int64(cap(padded)) < size {
+				padded = make([]byte, size)
+			}
+			v = padded[:size]
+			clear(v[copy(v, val):])
 		}
 		sh := st.Shard(st.Of(key))
 		took := sh.Acquire(c.Client.ID, time.Now().UnixMilli())

@@ -76,6 +76,7 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 	}
 	d.InstantaneousOpsPerSec, d.InstantaneousInputKbps, d.InstantaneousOutputKbps = e.State.Rates()
 	d.UsedCPUSys, d.UsedCPUUser = cpuTimes()
+	d.UsedCPUGC, d.GCCPUFraction = gcCPU()
 	d.Errors, d.TotalErrorReplies = e.Errors.Snapshot()
 
 	for _, cl := range e.Clients.List() {

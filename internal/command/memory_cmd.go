@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/damselfly-db/damselfly/internal/keyspace"
 )
 
 // registerMemory adds MEMORY's server subcommands. MEMORY USAGE belongs to
@@ -76,9 +78,8 @@ func (e *Env) memoryDBs(owner int64) []memoryDB {
 	return out
 }
 
-// keyEntryOverhead mirrors the per-entry charge keyspace.DB.Bytes includes
-// (its entryOverhead).
-const keyEntryOverhead = 96
+// keyEntryOverhead mirrors the per-entry charge keyspace.DB.Bytes includes.
+const keyEntryOverhead = keyspace.EntryOverhead
 
 func cmdMemoryStats(c *Ctx) {
 	m := c.Env.Memory(c.Client.ID)

@@ -347,6 +347,22 @@ func cString[T int8 | uint8](a []T) string {
 }
 
 // cpuTimes returns the process's system and user CPU seconds.
+// gcCPU is the garbage collector's CPU seconds since start and their share
+// of all the CPU time the runtime had (GOMAXPROCS x uptime): INFO's
+// used_cpu_gc and gc_cpu_fraction, for watching GC cost under load.
+func gcCPU() (seconds, fraction float64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 0, 0
+	}
+	gc, total := s[0].Value.Float64(), s[1].Value.Float64()
+	if total > 0 {
+		fraction = gc / total
+	}
+	return gc, fraction
+}
+
 func cpuTimes() (sys, user float64) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {

@@ -240,6 +240,10 @@ type Data struct {
 
 	// CPU
 	UsedCPUSys, UsedCPUUser float64
+	// Go's garbage collector: its CPU seconds since start (runtime/metrics
+	// /cpu/classes/gc/total:cpu-seconds, an estimate) and that as a share
+	// of the CPU available to the process (GOMAXPROCS x uptime).
+	UsedCPUGC, GCCPUFraction float64
 
 	Commands []CommandStat
 	Errors   map[string]int64
@@ -600,4 +604,6 @@ func cpu(b *Builder, d *Data) {
 	// I/O threads.
 	b.Float("used_cpu_sys_main_thread", d.UsedCPUSys, 6)
 	b.Float("used_cpu_user_main_thread", d.UsedCPUUser, 6)
+	b.Float("used_cpu_gc", d.UsedCPUGC, 6)
+	b.Float("gc_cpu_fraction", d.GCCPUFraction, 6)
 }

@@ -39,7 +39,7 @@ func TestRenderLayout(t *testing.T) {
 	// a blank line, every line ending in CRLF.
 	got := Render(d, Select([]string{"keyspace", "cpu"}))
 	want := "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n" +
-		"used_cpu_sys_main_thread:0.000000\r\nused_cpu_user_main_thread:0.000000\r\n" +
+		"used_cpu_sys_main_thread:0.000000\r\nused_cpu_user_main_thread:0.000000\r\nused_cpu_gc:0.000000\r\ngc_cpu_fraction:0.000000\r\n" +
 		"\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\ndb5:keys=1,expires=0,avg_ttl=0\r\n"
 	if got != want {
 		t.Fatalf("got %q\nwant %q", got, want)

@@ -1,6 +1,7 @@
 package keyspace
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 
@@ -20,31 +21,22 @@ type Clock struct {
 	// Ver is the shard's last entry version. Every change to an entry
 	// gives it a new version from this counter, shared by all databases of
 	// the shard, so a version names one state of one key (WATCH compares
-	// them; snapshots will too).
+	// them; snapshots too). Entries keep its low 32 bits (see doc.go).
 	Ver uint64
+	// Policy says how entries keep their access data (LRU or LFU); nil
+	// means LRU.
+	Policy *Policy
 }
 
-// entry flags.
+// Values past these sizes live out of line, in DB.bigs: a SET of a big
+// value, and a string grown by APPEND (which then grows in place with
+// amortised doubling, so building a value by APPENDs stays linear).
+// Strings changed in place (MutableString: SETRANGE, SETBIT, PFADD) go
+// out of line whatever their size, since the caller writes into them.
 const (
-	flagRaw       uint8 = 1 << iota // string modified in place: OBJECT ENCODING "raw"
-	flagProbation                   // written but not read since it was created (2Q's probation queue)
+	inlineMax       = 16 << 10
+	appendInlineMax = 4 << 10
 )
-
-type entry struct {
-	key      string
-	str      []byte
-	obj      value.Object
-	hash     uint64
-	expireAt int64 // unix ms; 0 = no expiry
-	next     Ref   // bucket chain, or free list when the slot is free
-	expIdx   int32 // index in DB.exp, or -1
-	atime    int64 // last access, unix ms (LRU, OBJECT IDLETIME)
-	version  uint64
-	kind     value.Kind
-	flags    uint8
-	freq     uint8 // LFU counter (OBJECT FREQ)
-	live     bool
-}
 
 type table struct {
 	buckets []Ref
@@ -55,16 +47,29 @@ func (t *table) mask() uint64 { return uint64(len(t.buckets) - 1) }
 
 // DB is one logical database within one shard.
 type DB struct {
-	ents      []entry
+	chunks    [][]entry // the slab (entry.go)
+	nslots    int
 	free      Ref // head of the free-slot list
 	ht        [2]table
 	rehashIdx int // next bucket of ht[0] to move; -1 when not rehashing
 	count     int
-	exp       []Ref // entries with an expiry, for active expiry sampling
+	nexp      int     // live entries with an expiry
+	exp       refList // slots that had an expiry (flagInExp), for active expiry
+	arena     arena
+	bigs      side[[]byte]       // out-of-line strings
+	objs      side[value.Object] // complex values
 	seed      maphash.Seed
 	clock     *Clock
 	rnd       uint64
-	bytes     int64 // approximate memory held by keys and values
+
+	// Accounting (Bytes, BytesOf): out-of-line string capacity, complex
+	// values' Size, and value bytes per kind.
+	bigBytes int64
+	objBytes int64
+	valBytes [8]int64
+	lastKind value.Kind // kind of the entry last found, for Resized
+
+	maint maintState // heartbeat work: compaction, version clamping
 
 	// Counters the shard reads for INFO; bumped here because only the table
 	// knows when a key expired lazily.
@@ -93,7 +98,8 @@ type DB struct {
 }
 
 // Events receives keyspace events from a DB. Its methods run with the
-// shard locked and must not block.
+// shard locked and must not block. The key strings are views of the arena
+// (see doc.go): unchanging, but they keep an arena page alive while held.
 type Events interface {
 	Expired(db int, key string)
 	Created(db int, key string)
@@ -101,8 +107,8 @@ type Events interface {
 
 // streamGone tells OnAdd that e's stream value is going away.
 func (d *DB) streamGone(e *entry) {
-	if e.kind == value.Stream && d.OnAdd != nil {
-		d.OnAdd(e.key)
+	if e.kind() == value.Stream && d.OnAdd != nil {
+		d.OnAdd(d.keyString(e))
 	}
 }
 
@@ -111,6 +117,7 @@ const initialBuckets = 4
 // New returns an empty DB that hashes with seed and reads time from clock.
 func New(seed maphash.Seed, clock *Clock) *DB {
 	d := &DB{seed: seed, clock: clock, free: noRef, rehashIdx: -1, rnd: 0x9E3779B97F4A7C15}
+	d.arena.init()
 	return d
 }
 
@@ -118,21 +125,37 @@ func New(seed maphash.Seed, clock *Clock) *DB {
 func (d *DB) Len() int { return d.count }
 
 // ExpiresLen is the number of keys with an expiry.
-func (d *DB) ExpiresLen() int { return len(d.exp) }
+func (d *DB) ExpiresLen() int { return d.nexp }
 
 // Capacity is the number of slots of the hash index (both tables while
 // rehashing), Dragonfly's db_capacity.
 func (d *DB) Capacity() int { return len(d.ht[0].buckets) + len(d.ht[1].buckets) }
 
-// EntryBytes splits r's share of Bytes into the key's part (the key and
-// the per-entry overhead) and the value's.
+// EntryOverhead is the per-key cost of the index and the slab: an entry
+// and, at the usual load, one bucket.
+const EntryOverhead = entryBytes + 4
+
+// EntryBytes splits r's share of Bytes into the key's part (the key, its
+// record header and the per-entry overhead) and the value's.
 func (d *DB) EntryBytes(r Ref) (key, val int64) {
-	e := &d.ents[r]
-	return int64(len(e.key)) + entryOverhead, valueBytes(e)
+	e := d.ent(r)
+	rc := d.rec(e)
+	v := d.valueBytes(e, &rc)
+	return int64(rc.size-len(rc.val)) + EntryOverhead, v
 }
 
-// Bytes approximates the memory held by the DB's keys and values.
-func (d *DB) Bytes() int64 { return d.bytes }
+// Bytes is what the DB's data costs: the index, the slab, the arena
+// (dead bytes not yet compacted included), out-of-line strings and complex
+// values.
+func (d *DB) Bytes() int64 {
+	return int64(d.Capacity())*4 + d.slabBytes() + d.arena.bytes + int64(cap(d.arena.pages))*32 +
+		d.exp.bytes() + d.bigs.slotBytes(24) + d.objs.slotBytes(16) + d.bigBytes + d.objBytes
+}
+
+// BytesOf is the value bytes of the keys of kind k (strings: their bytes;
+// complex values: their Size, attributing in-place changes by Resized to
+// the kind of the entry last found, which is the one the command changed).
+func (d *DB) BytesOf(k value.Kind) int64 { return max(d.valBytes[k&7], 0) }
 
 // Now is the clock of the current command.
 func (d *DB) Now() int64 { return d.clock.Ms }
@@ -141,6 +164,32 @@ func (d *DB) Now() int64 { return d.clock.Ms }
 func (d *DB) Hash(key []byte) uint64 { return maphash.Bytes(d.seed, key) }
 
 func (d *DB) rehashing() bool { return d.rehashIdx >= 0 }
+
+func (d *DB) keyOf(e *entry) []byte { return d.arena.keyAt(e.loc, e.hasExp(), e.hasHandle()) }
+
+func (d *DB) keyString(e *entry) string { return viewString(d.keyOf(e)) }
+
+func (d *DB) rec(e *entry) rec { return d.arena.decode(e.loc, e.hasExp(), e.hasHandle()) }
+
+func (d *DB) hashOf(e *entry) uint64 { return maphash.Bytes(d.seed, d.keyOf(e)) }
+
+// expOf is e's expiry in unix ms, 0 if none.
+func (d *DB) expOf(e *entry) int64 {
+	if !e.hasExp() {
+		return 0
+	}
+	b := d.arena.at(e.loc)
+	i := 0
+	for b[i] >= 0x80 {
+		i++
+	}
+	i++
+	for b[i] >= 0x80 {
+		i++
+	}
+	i++
+	return int64(binary.LittleEndian.Uint64(b[i:]))
+}
 
 // lookup finds key without expiry checks.
 func (d *DB) lookup(key []byte, h uint64) Ref {
@@ -153,11 +202,12 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 		if len(tb.buckets) == 0 {
 			break
 		}
-		for r := tb.buckets[h&tb.mask()]; r != noRef; r = d.ents[r].next {
-			e := &d.ents[r]
-			if e.hash == h && e.key == string(key) {
+		for r := tb.buckets[h&tb.mask()]; r != noRef; {
+			e := d.ent(r)
+			if string(d.keyOf(e)) == string(key) {
 				return r
 			}
+			r = e.next
 		}
 		if !d.rehashing() {
 			break
@@ -168,15 +218,17 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 
 // expired reports whether r's expiry has passed, deleting it if so.
 func (d *DB) expired(r Ref) bool {
-	e := &d.ents[r]
-	if e.expireAt != 0 && e.expireAt <= d.clock.Ms {
-		key := e.key
-		d.DeleteRef(r)
-		d.ExpiredKeys++
-		if d.Events != nil {
-			d.Events.Expired(d.Index, key)
+	e := d.ent(r)
+	if e.hasExp() {
+		if at := d.expOf(e); at <= d.clock.Ms {
+			key := d.keyString(e)
+			d.DeleteRef(r)
+			d.ExpiredKeys++
+			if d.Events != nil {
+				d.Events.Expired(d.Index, key)
+			}
+			return true
 		}
-		return true
 	}
 	return false
 }
@@ -188,12 +240,9 @@ func (d *DB) Find(key []byte) (Ref, bool) {
 	if r == noRef || d.expired(r) {
 		return noRef, false
 	}
-	e := &d.ents[r]
-	e.atime = d.clock.Ms
-	e.flags &^= flagProbation
-	if e.freq < 255 {
-		e.freq++
-	}
+	e := d.ent(r)
+	e.meta = e.meta&^(accessMask|flagProbation) | d.accessed(e.meta&accessMask)
+	d.lastKind = e.kind()
 	return r, true
 }
 
@@ -204,36 +253,83 @@ func (d *DB) Peek(key []byte) (Ref, bool) {
 	if r == noRef || d.expired(r) {
 		return noRef, false
 	}
+	d.lastKind = d.ent(r).kind()
 	return r, true
 }
 
-// Key returns r's key.
-func (d *DB) Key(r Ref) string { return d.ents[r].key }
+// Key returns r's key: a view of the arena, see doc.go.
+func (d *DB) Key(r Ref) string { return d.keyString(d.ent(r)) }
 
 // Kind returns r's type.
-func (d *DB) Kind(r Ref) value.Kind { return d.ents[r].kind }
+func (d *DB) Kind(r Ref) value.Kind { return d.ent(r).kind() }
 
-// Str returns r's string value. The slice is owned by the DB: valid until the
-// next change of that entry, and not to be modified.
-func (d *DB) Str(r Ref) []byte { return d.ents[r].str }
+// Str returns r's string value. The slice is owned by the DB and not to be
+// modified; it stays readable after the entry changes (see doc.go), but
+// only its value at the time of the call is r's.
+func (d *DB) Str(r Ref) []byte {
+	e := d.ent(r)
+	if e.kind() != value.String {
+		return nil
+	}
+	if e.isBig() {
+		return *d.bigs.get(d.rec(e).handle)
+	}
+	return d.rec(e).val
+}
 
 // Obj returns r's complex value.
-func (d *DB) Obj(r Ref) value.Object { return d.ents[r].obj }
+func (d *DB) Obj(r Ref) value.Object {
+	e := d.ent(r)
+	if e.kind() == value.String {
+		return nil
+	}
+	if e.packed() {
+		return d.unpack(r, e)
+	}
+	return *d.objs.get(d.rec(e).handle)
+}
 
 // ExpireAt returns r's expiry in unix ms, 0 if none.
-func (d *DB) ExpireAt(r Ref) int64 { return d.ents[r].expireAt }
+func (d *DB) ExpireAt(r Ref) int64 { return d.expOf(d.ent(r)) }
 
-// AccessTime returns the unix ms of r's last access.
-func (d *DB) AccessTime(r Ref) int64 { return d.ents[r].atime }
+// AccessTime returns the unix ms of r's last access, to the second (the
+// LRU clock's resolution). Under an LFU policy it is the counter's last
+// decrement time, to the minute.
+func (d *DB) AccessTime(r Ref) int64 {
+	a := d.ent(r).meta & accessMask
+	if d.clock.Policy.LFU() {
+		now := lfuMinutes(d.clock.Ms)
+		ldt := a >> 8
+		el := (now - ldt) & 0xffff
+		return (d.clock.Ms/minuteMs - int64(el)) * minuteMs
+	}
+	return (d.clock.Ms/1000)*1000 - lruIdleMs(a, d.clock.Ms)
+}
 
-// Freq returns r's LFU counter.
-func (d *DB) Freq(r Ref) uint8 { return d.ents[r].freq }
+// Freq returns r's LFU counter, decayed to now as OBJECT FREQ reports it;
+// 0 under an LRU policy.
+func (d *DB) Freq(r Ref) uint8 {
+	if !d.clock.Policy.LFU() {
+		return 0
+	}
+	return uint8(d.lfuDecr(d.ent(r).meta & accessMask))
+}
 
 // IsRaw reports whether r's string was modified in place.
-func (d *DB) IsRaw(r Ref) bool { return d.ents[r].flags&flagRaw != 0 }
+func (d *DB) IsRaw(r Ref) bool { return d.ent(r).meta&flagRaw != 0 }
 
-// Version is r's current version (see Clock.Ver).
-func (d *DB) Version(r Ref) uint64 { return d.ents[r].version }
+// Version is r's current version (see Clock.Ver and doc.go). Only equality
+// is meaningful.
+func (d *DB) Version(r Ref) uint64 { return uint64(d.ent(r).ver) }
+
+// newVersion takes the next version; 0 is reserved for "ancient".
+func (d *DB) newVersion() uint32 {
+	d.clock.Ver++
+	if uint32(d.clock.Ver) == 0 {
+		d.clock.Ver++
+	}
+	return uint32(d.clock.Ver)
+}
 
 // Touch records that r's value was changed in place (a complex value
 // mutated by its command), giving it a new version.
@@ -241,36 +337,94 @@ func (d *DB) Touch(r Ref) {
 	if d.snap != nil {
 		d.preserve(r)
 	}
-	d.clock.Ver++
-	d.ents[r].version = d.clock.Ver
+	d.ent(r).ver = d.newVersion()
 }
 
-// SetExpireAt sets r's expiry (unix ms); 0 removes it.
-func (d *DB) SetExpireAt(r Ref, at int64) {
-	if d.snap != nil {
-		d.preserve(r)
-	}
-	e := &d.ents[r]
-	d.clock.Ver++
-	e.version = d.clock.Ver
+// noteExp keeps the expiry count and list right when e goes from had to
+// has an expiry.
+func (d *DB) noteExp(r Ref, e *entry, had, has bool) {
 	switch {
-	case at != 0 && e.expIdx < 0:
-		e.expIdx = int32(len(d.exp))
-		d.exp = append(d.exp, r)
-	case at == 0 && e.expIdx >= 0:
-		d.removeExp(r)
+	case had && !has:
+		d.nexp--
+	case !had && has:
+		d.nexp++
+		if e.meta&flagInExp == 0 {
+			e.meta |= flagInExp
+			d.exp.push(r)
+		}
 	}
-	e.expireAt = at
 }
 
-func (d *DB) removeExp(r Ref) {
-	e := &d.ents[r]
-	i := e.expIdx
-	last := d.exp[len(d.exp)-1]
-	d.exp[i] = last
-	d.ents[last].expIdx = i
-	d.exp = d.exp[:len(d.exp)-1]
-	e.expIdx = -1
+// rewrite replaces e's record by one with key, value (v1+v2, or the
+// handle when the entry's flags say so) and expiry at. The old record may
+// be the source of key and value: it is freed only after the copy.
+// oldSize is the old record's size, 0 for a new entry.
+func (d *DB) rewrite(r Ref, e *entry, key, v1, v2 []byte, handle int32, at int64, oldSize int) {
+	old := e.loc
+	had := e.hasExp()
+	if at != 0 {
+		e.meta |= flagExp
+	} else {
+		e.meta &^= flagExp
+	}
+	d.noteExp(r, e, had, at != 0)
+	l, _ := d.arena.put(key, v1, v2, at, at != 0, handle, e.hasHandle())
+	e.loc = l
+	if oldSize > 0 {
+		d.arena.free(old, oldSize)
+	}
+}
+
+// dropValue releases e's value (side tables, accounting); the record stays.
+func (d *DB) dropValue(e *entry, rc *rec) {
+	k := e.kind()
+	v := d.valueBytes(e, rc)
+	d.valBytes[k] -= v
+	switch {
+	case e.packed():
+	case k != value.String:
+		d.objBytes -= v
+		d.objs.release(rc.handle)
+	case e.meta&flagOOL != 0:
+		d.bigBytes -= v
+		d.bigs.release(rc.handle)
+	}
+	e.meta &^= flagOOL | flagRaw
+}
+
+func (d *DB) valueBytes(e *entry, rc *rec) int64 {
+	switch {
+	case e.packed():
+		return int64(len(rc.val))
+	case e.kind() != value.String:
+		return int64((*d.objs.get(rc.handle)).Size())
+	case e.meta&flagOOL != 0:
+		return int64(cap(*d.bigs.get(rc.handle)))
+	}
+	return int64(len(rc.val))
+}
+
+// storeString writes val as e's (string) value with expiry at: inline in
+// the record, or out of line when big.
+func (d *DB) storeString(r Ref, e *entry, key, val []byte, at int64, oldSize int) {
+	e.setKind(value.String)
+	if len(val) > inlineMax {
+		b := cloneValue(val)
+		d.storeBig(r, e, key, b, at, oldSize)
+		return
+	}
+	d.rewrite(r, e, key, val, nil, 0, at, oldSize)
+	d.valBytes[value.String] += int64(len(val))
+}
+
+// storeBig makes b (owned by the DB from now on) e's out-of-line value.
+func (d *DB) storeBig(r Ref, e *entry, key, b []byte, at int64, oldSize int) {
+	e.setKind(value.String)
+	e.meta |= flagOOL
+	h := d.bigs.alloc(b)
+	d.rewrite(r, e, key, nil, nil, h, at, oldSize)
+	d.bigBytes += int64(cap(b))
+	d.valBytes[value.String] += int64(cap(b))
 }
 
 // SetString stores val under key, replacing any value of any type. With
@@ -280,31 +434,35 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 	h := d.Hash(key)
 	r := d.lookup(key, h)
 	if r == noRef {
-		r = d.insert(key, h)
-	} else {
-		if d.snap != nil {
-			d.preserve(r)
-		}
-		e := &d.ents[r]
-		if e.expireAt != 0 && e.expireAt <= d.clock.Ms {
-			keepTTL = false // an expired key's TTL is not kept
-		}
-		d.bytes -= valueBytes(e)
-		e.obj = nil
-		d.streamGone(e)
+		r = d.insert(h)
+		e := d.ent(r)
+		d.storeString(r, e, key, val, expireAt, 0)
+		d.created(e)
+		return r
 	}
-	e := &d.ents[r]
-	d.clock.Ver++
-	e.version = d.clock.Ver
-	e.kind = value.String
-	e.flags &= flagProbation
-	e.str = cloneValue(val)
-	d.bytes += valueBytes(e)
-	e.atime = d.clock.Ms
-	if !keepTTL {
-		d.SetExpireAt(r, expireAt)
+	if d.snap != nil {
+		d.preserve(r)
 	}
+	e := d.ent(r)
+	rc := d.rec(e)
+	at := expireAt
+	if keepTTL && (rc.exp == 0 || rc.exp > d.clock.Ms) {
+		at = rc.exp // an expired key's TTL is not kept
+	}
+	d.streamGone(e)
+	d.dropValue(e, &rc)
+	e.ver = d.newVersion()
+	d.refreshAccess(e)
+	d.storeString(r, e, rc.key, val, at, rc.size)
 	return r
+}
+
+// refreshAccess is the access data of an overwritten value: Redis keeps
+// the LFU counter across overwrites and restarts the LRU clock.
+func (d *DB) refreshAccess(e *entry) {
+	if !d.clock.Policy.LFU() {
+		e.meta = e.meta&^accessMask | lruClock(d.clock.Ms)
+	}
 }
 
 // ReplaceString changes r's string value (INCR, SET-like rewrites of an
@@ -313,47 +471,75 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 	if d.snap != nil {
 		d.preserve(r)
 	}
-	e := &d.ents[r]
-	d.clock.Ver++
-	e.version = d.clock.Ver
-	d.bytes -= valueBytes(e)
-	e.str = cloneValue(val)
-	e.flags &^= flagRaw
-	d.bytes += valueBytes(e)
+	e := d.ent(r)
+	rc := d.rec(e)
+	d.dropValue(e, &rc)
+	e.ver = d.newVersion()
+	d.storeString(r, e, rc.key, val, rc.exp, rc.size)
 }
 
-// AppendString appends to r's string in place with amortised growth, so a
-// value built by repeated APPENDs costs linear time overall.
+// AppendString appends to r's string with amortised growth, so a value
+// built by repeated APPENDs costs linear time overall.
 func (d *DB) AppendString(r Ref, suffix []byte) {
 	if d.snap != nil {
 		d.preserve(r)
 	}
-	e := &d.ents[r]
-	d.clock.Ver++
-	e.version = d.clock.Ver
-	d.bytes -= valueBytes(e)
-	e.str = append(e.str, suffix...)
-	e.flags |= flagRaw
-	d.bytes += valueBytes(e)
+	e := d.ent(r)
+	e.ver = d.newVersion()
+	rc := d.rec(e)
+	if e.meta&flagOOL != 0 {
+		d.growBig(e, &rc, func(b []byte) []byte { return append(b, suffix...) })
+		e.meta |= flagRaw
+		return
+	}
+	n := len(rc.val) + len(suffix)
+	d.valBytes[value.String] -= int64(len(rc.val))
+	if n > appendInlineMax {
+		b := make([]byte, 0, n*2)
+		b = append(append(b, rc.val...), suffix...)
+		d.storeBig(r, e, rc.key, b, rc.exp, rc.size)
+	} else {
+		d.rewrite(r, e, rc.key, rc.val, suffix, 0, rc.exp, rc.size)
+		d.valBytes[value.String] += int64(n)
+	}
+	e.meta |= flagRaw
+}
+
+// growBig applies f to e's out-of-line string, keeping the accounting.
+func (d *DB) growBig(e *entry, rc *rec, f func([]byte) []byte) []byte {
+	p := d.bigs.get(rc.handle)
+	before := int64(cap(*p))
+	*p = f(*p)
+	delta := int64(cap(*p)) - before
+	d.bigBytes += delta
+	d.valBytes[value.String] += delta
+	return *p
 }
 
 // MutableString returns r's string grown (zero-filled) to at least n bytes,
 // for the caller to modify in place (SETRANGE, SETBIT). It marks the value
-// "raw" like Redis.
+// "raw" like Redis. The value moves out of line if it was not already.
 func (d *DB) MutableString(r Ref, n int) []byte {
 	if d.snap != nil {
 		d.preserve(r)
 	}
-	e := &d.ents[r]
-	d.clock.Ver++
-	e.version = d.clock.Ver
-	d.bytes -= valueBytes(e)
-	if len(e.str) < n {
-		e.str = append(e.str, make([]byte, n-len(e.str))...)
+	e := d.ent(r)
+	e.ver = d.newVersion()
+	rc := d.rec(e)
+	if e.meta&flagOOL == 0 {
+		b := make([]byte, len(rc.val), max(len(rc.val), n))
+		copy(b, rc.val)
+		d.valBytes[value.String] -= int64(len(rc.val))
+		d.storeBig(r, e, rc.key, b, rc.exp, rc.size)
+		rc = d.rec(e)
 	}
-	e.flags |= flagRaw
-	d.bytes += valueBytes(e)
-	return e.str
+	e.meta |= flagRaw
+	return d.growBig(e, &rc, func(b []byte) []byte {
+		if len(b) < n {
+			b = append(b, make([]byte, n-len(b))...)
+		}
+		return b
+	})
 }
 
 // SetObject stores a complex value under key, replacing any existing value
@@ -361,73 +547,89 @@ func (d *DB) MutableString(r Ref, n int) []byte {
 func (d *DB) SetObject(key []byte, obj value.Object, keepTTL bool) Ref {
 	h := d.Hash(key)
 	r := d.lookup(key, h)
-	added := r == noRef
-	if added {
-		r = d.insert(key, h)
-	} else {
-		if d.snap != nil {
-			d.preserve(r)
+	var e *entry
+	at := int64(0)
+	if r == noRef {
+		r = d.insert(h)
+		e = d.ent(r)
+		d.storeObject(r, e, key, obj, 0, 0)
+		d.created(e)
+		if d.OnAdd != nil {
+			d.OnAdd(d.keyString(e))
 		}
-		d.bytes -= valueBytes(&d.ents[r])
+		return r
 	}
-	e := &d.ents[r]
-	if added && d.OnAdd != nil {
-		defer d.OnAdd(e.key)
-	} else if !added {
-		d.streamGone(e)
+	if d.snap != nil {
+		d.preserve(r)
 	}
-	d.clock.Ver++
-	e.version = d.clock.Ver
-	e.kind = obj.Kind()
-	e.str = nil
-	e.obj = obj
-	e.flags &= flagProbation
-	e.atime = d.clock.Ms
-	d.bytes += valueBytes(e)
-	if !keepTTL {
-		d.SetExpireAt(r, 0)
+	e = d.ent(r)
+	rc := d.rec(e)
+	if keepTTL {
+		at = rc.exp
 	}
+	d.streamGone(e)
+	d.dropValue(e, &rc)
+	e.ver = d.newVersion()
+	d.refreshAccess(e)
+	d.storeObject(r, e, rc.key, obj, at, rc.size)
 	return r
 }
 
-// Resized tells the DB that r's complex value changed size by delta bytes.
-func (d *DB) Resized(delta int) { d.bytes += int64(delta) }
-
-func valueBytes(e *entry) int64 {
-	if e.obj != nil {
-		return int64(e.obj.Size())
-	}
-	return int64(cap(e.str))
+func (d *DB) storeObject(r Ref, e *entry, key []byte, obj value.Object, at int64, oldSize int) {
+	k := obj.Kind()
+	e.setKind(k)
+	e.meta &^= flagPacked
+	h := d.objs.alloc(obj)
+	d.rewrite(r, e, key, nil, nil, h, at, oldSize)
+	sz := int64(obj.Size())
+	d.objBytes += sz
+	d.valBytes[k] += sz
+	d.lastKind = k
 }
 
-// entryOverhead approximates the per-key cost of the slab slot and bucket.
-const entryOverhead = 96
+// Resized tells the DB that r's complex value changed size by delta bytes.
+func (d *DB) Resized(delta int) {
+	d.objBytes += int64(delta)
+	d.valBytes[d.lastKind] += int64(delta)
+}
 
-func (d *DB) insert(key []byte, h uint64) Ref {
-	d.growIfNeeded()
-	var r Ref
-	if d.free != noRef {
-		r = d.free
-		d.free = d.ents[r].next
-	} else {
-		d.ents = append(d.ents, entry{})
-		r = Ref(len(d.ents) - 1)
+// SetExpireAt sets r's expiry (unix ms); 0 removes it.
+func (d *DB) SetExpireAt(r Ref, at int64) {
+	if d.snap != nil {
+		d.preserve(r)
 	}
+	e := d.ent(r)
+	e.ver = d.newVersion()
+	rc := d.rec(e)
+	if rc.exp == at {
+		return
+	}
+	d.rewrite(r, e, rc.key, rc.val, nil, rc.handle, at, rc.size)
+}
+
+// insert takes a slot for a new key of hash h and links it into the index;
+// the caller writes its record.
+func (d *DB) insert(h uint64) Ref {
+	d.growIfNeeded()
+	r := d.newSlot()
 	t := 0
 	if d.rehashing() {
 		t = 1 // new keys go to the new table while rehashing
 	}
 	tb := &d.ht[t]
 	b := h & tb.mask()
-	d.ents[r] = entry{key: string(key), hash: h, next: tb.buckets[b], expIdx: -1, live: true, flags: flagProbation}
+	e := d.ent(r)
+	*e = entry{next: tb.buckets[b], ver: d.newVersion(), meta: e.meta&flagInExp | flagProbation | d.fresh()}
 	tb.buckets[b] = r
 	tb.used++
 	d.count++
-	if d.Events != nil {
-		d.Events.Created(d.Index, d.ents[r].key)
-	}
-	d.bytes += int64(len(key)) + entryOverhead
 	return r
+}
+
+func (d *DB) created(e *entry) {
+	if d.Events != nil {
+		d.Events.Created(d.Index, d.keyString(e))
+	}
 }
 
 // Delete removes key. It reports whether the key existed (expired keys
@@ -446,8 +648,8 @@ func (d *DB) DeleteRef(r Ref) {
 	if d.snap != nil {
 		d.preserve(r)
 	}
-	e := &d.ents[r]
-	h := e.hash
+	e := d.ent(r)
+	h := d.hashOf(e)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if len(tb.buckets) == 0 {
@@ -455,12 +657,12 @@ func (d *DB) DeleteRef(r Ref) {
 		}
 		b := h & tb.mask()
 		prev := noRef
-		for c := tb.buckets[b]; c != noRef; c = d.ents[c].next {
+		for c := tb.buckets[b]; c != noRef; c = d.ent(c).next {
 			if c == r {
 				if prev == noRef {
 					tb.buckets[b] = e.next
 				} else {
-					d.ents[prev].next = e.next
+					d.ent(prev).next = e.next
 				}
 				tb.used--
 				goto found
@@ -471,11 +673,13 @@ func (d *DB) DeleteRef(r Ref) {
 	panic("keyspace: deleting an entry that is not in the table")
 found:
 	d.streamGone(e)
-	if e.expIdx >= 0 {
-		d.removeExp(r)
+	rc := d.rec(e)
+	d.dropValue(e, &rc)
+	if e.hasExp() {
+		d.nexp--
 	}
-	d.bytes -= int64(len(e.key)) + entryOverhead + valueBytes(e)
-	*e = entry{next: d.free, expIdx: -1}
+	d.arena.free(e.loc, rc.size)
+	*e = entry{next: d.free, meta: e.meta&flagInExp | kindFree<<kindShift}
 	d.free = r
 	d.count--
 	d.shrinkIfNeeded()
@@ -484,8 +688,8 @@ found:
 // Clear empties the DB (FLUSHDB). The old slab is dropped for the GC.
 func (d *DB) Clear() {
 	if d.OnAdd != nil {
-		for i := range d.ents {
-			if e := &d.ents[i]; e.live {
+		for i := 0; i < d.nslots; i++ {
+			if e := d.ent(Ref(i)); e.live() {
 				d.streamGone(e)
 			}
 		}
@@ -500,6 +704,7 @@ func (d *DB) Clear() {
 		s.saver.Cleared(d, old)
 	}
 	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
+	d.arena.init()
 }
 
 func (d *DB) growIfNeeded() {
@@ -557,9 +762,9 @@ func (d *DB) rehashStep() {
 	}
 	if d.rehashIdx < len(old.buckets) {
 		for r := old.buckets[d.rehashIdx]; r != noRef; {
-			e := &d.ents[r]
+			e := d.ent(r)
 			next := e.next
-			b := e.hash & nt.mask()
+			b := d.hashOf(e) & nt.mask()
 			e.next = nt.buckets[b]
 			nt.buckets[b] = r
 			old.used--
@@ -600,9 +805,9 @@ func (d *DB) Scan(cursor uint64, fn func(r Ref)) uint64 {
 	}
 	emit := func(t *table, i uint64) {
 		for r := t.buckets[i]; r != noRef; {
-			next := d.ents[r].next
-			e := &d.ents[r]
-			if e.expireAt == 0 || e.expireAt > d.clock.Ms {
+			e := d.ent(r)
+			next := e.next
+			if !e.hasExp() || d.expOf(e) > d.clock.Ms {
 				fn(r)
 			}
 			r = next
@@ -676,15 +881,32 @@ func (d *DB) randomEntry() Ref {
 			continue
 		}
 		n := 0
-		for r := b; r != noRef; r = d.ents[r].next {
+		for r := b; r != noRef; r = d.ent(r).next {
 			n++
 		}
 		k := int(d.random() % uint64(n))
 		r := b
 		for ; k > 0; k-- {
-			r = d.ents[r].next
+			r = d.ent(r).next
 		}
 		return r
+	}
+	return noRef
+}
+
+// randomVolatile picks a random entry with an expiry, dropping from the
+// list the slots that lost theirs (the list is cleaned lazily, so the
+// entry needs no index into it).
+func (d *DB) randomVolatile() Ref {
+	for d.nexp > 0 {
+		i := int(d.random() % uint64(d.exp.len()))
+		r := d.exp.at(i)
+		e := d.ent(r)
+		if e.live() && e.hasExp() {
+			return r
+		}
+		d.exp.remove(i)
+		e.meta &^= flagInExp
 	}
 	return noRef
 }
@@ -694,11 +916,12 @@ func (d *DB) randomEntry() Ref {
 // the caller can repeat while the expired share stays high (Redis's rule).
 func (d *DB) ActiveExpire(n int) (sampled, deleted int) {
 	now := d.clock.Ms
-	for ; n > 0 && len(d.exp) > 0; n-- {
-		r := d.exp[d.random()%uint64(len(d.exp))]
+	for ; n > 0 && d.nexp > 0; n-- {
+		r := d.randomVolatile()
 		sampled++
-		if d.ents[r].expireAt <= now {
-			key := d.ents[r].key
+		e := d.ent(r)
+		if d.expOf(e) <= now {
+			key := d.keyString(e)
 			d.DeleteRef(r)
 			d.ExpiredKeys++
 			deleted++
@@ -714,9 +937,9 @@ func (d *DB) ActiveExpire(n int) (sampled, deleted int) {
 // be modified during the walk.
 func (d *DB) Each(fn func(r Ref) bool) {
 	now := d.clock.Ms
-	for i := range d.ents {
-		e := &d.ents[i]
-		if !e.live || (e.expireAt != 0 && e.expireAt <= now) {
+	for i := 0; i < d.nslots; i++ {
+		e := d.ent(Ref(i))
+		if !e.live() || (e.hasExp() && d.expOf(e) <= now) {
 			continue
 		}
 		if !fn(Ref(i)) {
@@ -727,7 +950,7 @@ func (d *DB) Each(fn func(r Ref) bool) {
 
 // Probation reports whether r has not been read since it was created:
 // scan-resistant eviction (2Q) takes such keys first, and a read promotes.
-func (d *DB) Probation(r Ref) bool { return d.ents[r].flags&flagProbation != 0 }
+func (d *DB) Probation(r Ref) bool { return d.ent(r).meta&flagProbation != 0 }
 
 // Sample calls fn for up to n random live entries (an entry may come more
 // than once), for eviction. Expired entries met on the way are reclaimed.
@@ -744,7 +967,7 @@ func (d *DB) Sample(n int, fn func(r Ref)) {
 // SampleVolatile calls fn for up to n random entries that have an expiry
 // (volatile-* eviction policies).
 func (d *DB) SampleVolatile(n int, fn func(r Ref)) {
-	for ; n > 0 && len(d.exp) > 0; n-- {
-		fn(d.exp[d.random()%uint64(len(d.exp))])
+	for ; n > 0 && d.nexp > 0; n-- {
+		fn(d.randomVolatile())
 	}
 }

@@ -31,7 +31,7 @@ type Saver interface {
 
 type snapState struct {
 	saver   Saver
-	ver     uint64 // V0: entries with a version <= ver belong to the snapshot
+	ver     uint32 // V0: entries with a version "<=" ver belong to the snapshot (belongs)
 	next    Ref    // the walk's position: slots below it are written
 	startMs int64  // keys expired at the start are not part of it
 	index   int    // the database number written to the file
@@ -41,7 +41,7 @@ type snapState struct {
 // database index. The shard must be locked, and every DB of the shard
 // started under the same hold (they share the version counter).
 func (d *DB) StartSnapshot(s Saver, index int) {
-	d.snap = &snapState{saver: s, ver: d.clock.Ver, startMs: d.clock.Ms, index: index}
+	d.snap = &snapState{saver: s, ver: uint32(d.clock.Ver), startMs: d.clock.Ms, index: index}
 }
 
 // EndSnapshot detaches the DB from its snapshot (done or aborted).
@@ -64,17 +64,17 @@ func (d *DB) SnapshotWalk(maxSlots int, fn func(r Ref) bool) (done bool) {
 	if s == nil {
 		return true
 	}
-	for ; maxSlots > 0 && int(s.next) < len(d.ents); maxSlots-- {
+	for ; maxSlots > 0 && int(s.next) < d.nslots; maxSlots-- {
 		r := s.next
-		e := &d.ents[r]
+		e := d.ent(r)
 		s.next++
-		if e.live && e.version <= s.ver && (e.expireAt == 0 || e.expireAt > s.startMs) {
+		if e.live() && s.belongs(e.ver) && (!e.hasExp() || d.expOf(e) > s.startMs) {
 			if !fn(r) {
 				break
 			}
 		}
 	}
-	return int(s.next) >= len(d.ents)
+	return int(s.next) >= d.nslots
 }
 
 // preserve hands r to the snapshot if it still needs it, before a change.
@@ -83,14 +83,19 @@ func (d *DB) preserve(r Ref) {
 	if s == nil || r < s.next {
 		return
 	}
-	e := &d.ents[r]
-	if e.version > s.ver || (e.expireAt != 0 && e.expireAt <= s.startMs) {
+	e := d.ent(r)
+	if !s.belongs(e.ver) || (e.hasExp() && d.expOf(e) <= s.startMs) {
 		return
 	}
 	s.saver.Save(d, r)
-	d.clock.Ver++
-	e.version = d.clock.Ver
+	e.ver = d.newVersion()
 }
+
+// belongs reports whether version v is not newer than V0, in serial-number
+// arithmetic: versions are the low 32 bits of Clock.Ver, and the heartbeat
+// (clampVersions) keeps every live version within 2^30 of the counter or
+// at 0, "ancient", which always belongs.
+func (s *snapState) belongs(v uint32) bool { return v == 0 || int32(v-s.ver) <= 0 }
 
 // BeforeWrite is called before a command changes key's value in place
 // (a complex value mutated through Obj): a running snapshot that still
@@ -111,12 +116,19 @@ func (d *DB) BeforeWriteRef(r Ref) {
 	}
 }
 
-// SetAccess sets r's last access time (unix ms) and, when freq >= 0, its
-// LFU counter (RESTORE IDLETIME/FREQ, loading a snapshot).
+// SetAccess sets r's last access time (unix ms) under an LRU policy, or,
+// when freq >= 0, its LFU counter under an LFU one, as Redis's
+// objectSetLRUOrLFU does (RESTORE IDLETIME/FREQ, loading a snapshot).
 func (d *DB) SetAccess(r Ref, atime int64, freq int) {
-	e := &d.ents[r]
-	e.atime = atime
-	if freq >= 0 {
-		e.freq = uint8(min(freq, 255))
+	e := d.ent(r)
+	var a uint32
+	switch {
+	case d.clock.Policy.LFU() && freq >= 0:
+		a = lfuMinutes(d.clock.Ms)<<8 | uint32(min(freq, 255))
+	case d.clock.Policy.LFU():
+		return
+	default:
+		a = lruClock(atime)
 	}
+	e.meta = e.meta&^accessMask | a
 }

@@ -106,6 +106,13 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
 	s.watchMemorySettings()
+	applyPolicy := func() {
+		s.env.Store.AccessPolicy().Set(cfg.Get("maxmemory-policy")[0][1], cfg.LFULogFactor.Get(), cfg.LFUDecayTime.Get())
+	}
+	applyPolicy()
+	for _, name := range []string{"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"} {
+		cfg.OnChange(name, applyPolicy)
+	}
 	s.snap = snapshot.New(cfg, s.env.Store, log, &s.env.Loading)
 	s.snap.RedisVersion, s.snap.Version = command.RedisVersion, version
 	s.snap.Functions = s.env.FunctionLibraries

@@ -1,6 +1,9 @@
 package shard
 
-import "sync/atomic"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // BlockKey names a key of one logical database, for clients blocked on it.
 type BlockKey struct {
@@ -128,6 +131,8 @@ func (s *Shard) MarkReady(db int, key string) {
 			return
 		}
 	}
+	// key may be a view of a keyspace arena page: keep a copy, not the page.
+	k.Key = strings.Clone(key)
 	s.ready = append(s.ready, k)
 }
 

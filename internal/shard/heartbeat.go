@@ -13,6 +13,10 @@ const (
 	expireSample  = 20
 	expireRepeat  = expireSample / 4
 	rehashPerTick = 100
+	// Per database and tick: slab slots the keyspace's maintenance looks at
+	// and arena bytes its compaction may copy (keyspace.DB.Maintain).
+	maintSlots = 16 << 10
+	maintBytes = 256 << 10
 )
 
 // Heartbeat runs the background work of every shard every 1000/hz ms until
@@ -79,6 +83,7 @@ func (sh *Shard) rehash() {
 	sh.Lock(time.Now().UnixMilli())
 	for _, d := range sh.dbs {
 		d.RehashSome(rehashPerTick)
+		d.Maintain(maintSlots, maintBytes)
 	}
 	sh.publishUsed()
 	sh.Unlock()

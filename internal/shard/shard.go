@@ -145,9 +145,15 @@ func (s *Shard) SwapDB(a, b int) {
 type Store struct {
 	shards []*Shard
 	seed   maphash.Seed
+	policy *keyspace.Policy
 	saving atomic.Int32
 	mem    memState
 }
+
+// AccessPolicy is the access-tracking policy (LRU or LFU) every shard's
+// entries follow; the server sets it from maxmemory-policy and the lfu-*
+// settings.
+func (st *Store) AccessPolicy() *keyspace.Policy { return st.policy }
 
 // Saving reports whether a snapshot is running: write commands then hand
 // the keys they are about to change to it first (keyspace.DB.BeforeWrite).
@@ -179,9 +185,10 @@ func NewStore(n, dbs int) *Store {
 	if n > MaxShards {
 		n = MaxShards
 	}
-	st := &Store{seed: maphash.MakeSeed()}
+	st := &Store{seed: maphash.MakeSeed(), policy: keyspace.NewPolicy()}
 	for i := 0; i < n; i++ {
 		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1)}
+		sh.clock.Policy = st.policy
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)
 			db.Index = j

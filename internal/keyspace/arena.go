@@ -1,0 +1,230 @@
+package keyspace
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
+
+// A loc names a record in a DB's arena: page index in the high bits, byte
+// offset in the page in the low pageBits. A record larger than a page gets
+// a page of its own, at offset 0.
+type loc uint32
+
+const (
+	pageBits    = 20
+	maxPageSize = 1 << pageBits // 1 MiB
+	minPageSize = 4 << 10       // small databases start with small pages
+	maxPages    = 1 << (32 - pageBits)
+	offMask     = maxPageSize - 1
+)
+
+func (l loc) page() uint32 { return uint32(l) >> pageBits }
+func (l loc) off() uint32  { return uint32(l) & offMask }
+
+// page is one arena page: buf's length is the bytes written so far, its
+// capacity the page size. live counts the bytes of records still in use.
+type page struct {
+	buf    []byte
+	live   int
+	victim bool // being emptied by the running compaction pass
+}
+
+// arena is a log of records in pages. Records are appended to the current
+// page and never changed afterwards; a page emptied by compaction is
+// dropped (its slot in pages set to nil and reused for a new page), never
+// written again, so views handed out over it stay valid and unchanged.
+type arena struct {
+	pages     []page
+	freePages []uint32 // dropped page indices, for reuse
+	cur       int      // page taking appends; -1 when none
+	bytes     int64    // sum of page capacities
+	live      int64    // sum of live record bytes
+}
+
+func (a *arena) init() { a.cur = -1 }
+
+// record header flags are not stored: the entry's flags say whether a
+// record has an expiry and a handle.
+
+// recSize is the encoded size of a record.
+func recSize(klen, vlen int, hasExp bool, handle int32, hasHandle bool) int {
+	n := uvarintLen(uint64(klen)) + uvarintLen(uint64(vlen)) + klen + vlen
+	if hasExp {
+		n += 8
+	}
+	if hasHandle {
+		n += uvarintLen(uint64(handle))
+	}
+	return n
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// alloc reserves n bytes and returns their location and the slice to fill.
+func (a *arena) alloc(n int) (loc, []byte) {
+	if n > maxPageSize/4 {
+		// A big record gets its own page, so the current one is not
+		// abandoned half full.
+		pi := a.newPage(n)
+		p := &a.pages[pi]
+		p.buf = p.buf[:n]
+		p.live += n
+		a.live += int64(n)
+		return loc(pi << pageBits), p.buf
+	}
+	if a.cur < 0 || cap(a.pages[a.cur].buf)-len(a.pages[a.cur].buf) < n {
+		size := minPageSize
+		for size < maxPageSize && int64(size) < a.bytes/8 {
+			size *= 2
+		}
+		for size < n {
+			size *= 2
+		}
+		a.cur = int(a.newPage(size))
+	}
+	p := &a.pages[a.cur]
+	off := len(p.buf)
+	p.buf = p.buf[:off+n]
+	p.live += n
+	a.live += int64(n)
+	return loc(uint32(a.cur)<<pageBits | uint32(off)), p.buf[off : off+n : off+n]
+}
+
+func (a *arena) newPage(size int) uint32 {
+	var pi uint32
+	if k := len(a.freePages); k > 0 {
+		pi = a.freePages[k-1]
+		a.freePages = a.freePages[:k-1]
+	} else {
+		if len(a.pages) >= maxPages {
+			panic(fmt.Sprintf("keyspace: arena full (%d pages of up to %d bytes in one database of one shard); use more shards", maxPages, maxPageSize))
+		}
+		pi = uint32(len(a.pages))
+		a.pages = append(a.pages, page{})
+	}
+	a.pages[pi] = page{buf: make([]byte, 0, size)}
+	a.bytes += int64(size)
+	return pi
+}
+
+// free marks n bytes of page pi dead. A page with nothing live that is not
+// the current page is dropped at once.
+func (a *arena) free(l loc, n int) {
+	pi := l.page()
+	p := &a.pages[pi]
+	p.live -= n
+	a.live -= int64(n)
+	if p.live == 0 && int(pi) != a.cur {
+		a.drop(pi)
+	}
+}
+
+func (a *arena) drop(pi uint32) {
+	a.bytes -= int64(cap(a.pages[pi].buf))
+	a.pages[pi] = page{}
+	a.freePages = append(a.freePages, pi)
+}
+
+// rec is a decoded record header.
+type rec struct {
+	key    []byte // view into the page
+	val    []byte // view into the page (empty when out of line)
+	exp    int64
+	handle int32
+	size   int
+}
+
+// at returns the bytes from l to the end of its page.
+func (a *arena) at(l loc) []byte { return a.pages[l.page()].buf[l.off():] }
+
+// decode reads the record at l; hasExp and hasHandle come from the entry.
+func (a *arena) decode(l loc, hasExp, hasHandle bool) rec {
+	b := a.at(l)
+	var r rec
+	klen, n1 := uvarint(b)
+	vlen, n2 := uvarint(b[n1:])
+	i := n1 + n2
+	if hasExp {
+		r.exp = int64(binary.LittleEndian.Uint64(b[i:]))
+		i += 8
+	}
+	if hasHandle {
+		h, n := uvarint(b[i:])
+		r.handle = int32(h)
+		i += n
+	}
+	r.key = b[i : i+int(klen) : i+int(klen)]
+	i += int(klen)
+	r.val = b[i : i+int(vlen) : i+int(vlen)]
+	r.size = i + int(vlen)
+	return r
+}
+
+// keyAt is decode's fast path for the key alone.
+func (a *arena) keyAt(l loc, hasExp, hasHandle bool) []byte {
+	b := a.at(l)
+	var klen uint64
+	var i int
+	if b[0] < 0x80 && b[1] < 0x80 {
+		klen, i = uint64(b[0]), 2
+	} else {
+		var n1, n2 int
+		klen, n1 = uvarint(b)
+		_, n2 = uvarint(b[n1:])
+		i = n1 + n2
+	}
+	if hasExp {
+		i += 8
+	}
+	if hasHandle {
+		for b[i] >= 0x80 {
+			i++
+		}
+		i++
+	}
+	return b[i : i+int(klen) : i+int(klen)]
+}
+
+func uvarint(b []byte) (uint64, int) {
+	if b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return binary.Uvarint(b)
+}
+
+// put appends a record and returns its location and size.
+// The value is v1 followed by v2 (APPEND writes old value and suffix).
+func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, hasHandle bool) (loc, int) {
+	n := recSize(len(key), len(v1)+len(v2), hasExp, handle, hasHandle)
+	l, b := a.alloc(n)
+	i := binary.PutUvarint(b, uint64(len(key)))
+	i += binary.PutUvarint(b[i:], uint64(len(v1)+len(v2)))
+	if hasExp {
+		binary.LittleEndian.PutUint64(b[i:], uint64(exp))
+		i += 8
+	}
+	if hasHandle {
+		i += binary.PutUvarint(b[i:], uint64(handle))
+	}
+	i += copy(b[i:], key)
+	i += copy(b[i:], v1)
+	copy(b[i:], v2)
+	return l, n
+}
+
+// viewString returns b as a string without copying. Arena bytes are never
+// overwritten, so the string stays unchanged for as long as it lives.
+func viewString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

@@ -1,0 +1,136 @@
+package keyspace
+
+// Heartbeat maintenance: arena compaction and version clamping. Both run
+// only from Maintain, which the shard's heartbeat calls a bounded amount
+// at a time, never inside a command.
+
+const (
+	// A page is compacted when less than this share of it is live.
+	compactLiveNum, compactLiveDen = 1, 2
+	// A pass starts only when it would reclaim this much, so a few dead
+	// bytes don't cause endless walks over a big slab.
+	compactMinDead = 256 << 10
+	// Version clamping must visit every slot within clampWindow versions
+	// (see doc.go).
+	clampAge    = 1 << 30
+	clampWindow = 1 << 29
+)
+
+type maintState struct {
+	passing   bool // a compaction pass runs
+	compNext  int  // its cursor over the slab
+	clampNext int  // the version clamp's cursor over the slab
+	packNext  int  // packStep's cursor over the slab
+	lastVer   uint64
+}
+
+// MaintainStats tells what one Maintain call did.
+type MaintainStats struct {
+	Scanned, Moved, MovedBytes, Clamped, PagesDropped, Packed int
+}
+
+// Maintain does a bounded share of background work: it packs idle small
+// hashes (pack.go), looks at up to slots slab slots and copies up to moveBytes of live records out of
+// sparse arena pages (dropping them once empty), and clamps old versions
+// (doc.go). The shard's heartbeat calls it with the shard locked.
+func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
+	var st MaintainStats
+	d.clampVersions(slots, &st)
+	d.packStep(slots, &st)
+	d.compactStep(slots, moveBytes, &st)
+	return st
+}
+
+// clampVersions sets versions older than clampAge to 0 ("ancient"). It
+// visits at least enough slots that a whole pass over the slab takes fewer
+// than clampWindow new versions, so no live version ever falls 2^31 behind
+// the counter, where serial-number comparison would go wrong.
+func (d *DB) clampVersions(slots int, st *MaintainStats) {
+	if d.nslots == 0 {
+		return
+	}
+	writes := d.clock.Ver - d.maint.lastVer
+	d.maint.lastVer = d.clock.Ver
+	need := int(uint64(d.nslots)*writes/clampWindow) + 1
+	n := max(min(slots/4, d.nslots), need)
+	cur := uint32(d.clock.Ver)
+	for ; n > 0; n-- {
+		if d.maint.clampNext >= d.nslots {
+			d.maint.clampNext = 0
+		}
+		e := d.ent(Ref(d.maint.clampNext))
+		d.maint.clampNext++
+		if !e.live() || e.ver == 0 || cur-e.ver <= clampAge {
+			continue
+		}
+		if d.snap != nil && !d.snap.belongs(e.ver) {
+			continue // made after the snapshot began: must stay "newer"
+		}
+		e.ver = 0
+		st.Clamped++
+	}
+}
+
+// compactStep advances the compaction pass, starting one when the sparse
+// pages hold enough dead bytes. A pass marks the sparse pages (never the
+// current one: new records go there) and walks the slab once, moving every
+// record found in a marked page to the current page; the marked pages
+// empty and are dropped as their last record leaves. New records never go
+// to marked pages, so slots the walk has passed cannot gain records there.
+func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
+	a := &d.arena
+	if !d.maint.passing {
+		dead := 0
+		for i := range a.pages {
+			p := &a.pages[i]
+			if p.buf != nil && i != a.cur && p.live*compactLiveDen < cap(p.buf)*compactLiveNum {
+				dead += cap(p.buf) - p.live
+			}
+		}
+		if dead < compactMinDead || int64(dead) < a.bytes/16 {
+			return
+		}
+		for i := range a.pages {
+			p := &a.pages[i]
+			if p.buf != nil && i != a.cur && p.live*compactLiveDen < cap(p.buf)*compactLiveNum {
+				p.victim = true
+			}
+		}
+		d.maint.passing, d.maint.compNext = true, 0
+	}
+	for ; slots > 0 && st.MovedBytes < moveBytes && d.maint.compNext < d.nslots; slots-- {
+		r := Ref(d.maint.compNext)
+		d.maint.compNext++
+		st.Scanned++
+		e := d.ent(r)
+		if !e.live() || !a.pages[e.loc.page()].victim {
+			continue
+		}
+		size := d.rec(e).size
+		old := e.loc
+		l, b := a.alloc(size)
+		copy(b, a.at(old)[:size])
+		e.loc = l
+		before := len(a.freePages)
+		a.free(old, size)
+		st.PagesDropped += len(a.freePages) - before
+		st.Moved++
+		st.MovedBytes += size
+	}
+	if d.maint.compNext >= d.nslots {
+		d.maint.passing = false
+		for i := range a.pages {
+			a.pages[i].victim = false
+		}
+	}
+}
+
+// ArenaStats reports the arena's size, live bytes and page count.
+func (d *DB) ArenaStats() (bytes, live int64, pages int) {
+	for _, p := range d.arena.pages {
+		if p.buf != nil {
+			pages++
+		}
+	}
+	return d.arena.bytes, d.arena.live, pages
+}
