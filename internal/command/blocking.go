@@ -416,6 +416,8 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 		switch w.State.Load() {
 		case shard.Served:
 			e.dropWaiter(w)
+			// Logged now that it ended, with its running time only.
+			e.logSlow(bc.spec, bc.args, c.Client, c.Started, c.Took)
 			// The command's call was counted when it blocked; like
 			// Redis, an error that ends the wait counts it as failed.
 			if bc.unblockErr {
@@ -430,6 +432,7 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 			return
 		case shard.TimedOut:
 			e.dropWaiter(w)
+			e.logSlow(bc.spec, bc.args, c.Client, c.Started, c.Took)
 			c.W.NullArray()
 			return
 		case shard.Cancelled:

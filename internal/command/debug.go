@@ -152,7 +152,7 @@ func (c *Ctx) withKey(key []byte, fn func(sh *shard.Shard, db *keyspace.DB)) {
 func debugObject(c *Ctx) {
 	key := c.Args[2]
 	c.withKey(key, func(sh *shard.Shard, db *keyspace.DB) {
-		r, ok := db.Peek(key)
+		r, ok := db.PeekRaw(key)
 		if !ok {
 			c.Err(ErrNoSuchKey)
 			return

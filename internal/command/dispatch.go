@@ -115,12 +115,11 @@ func (e *Env) Exec(c *Ctx) {
 	dur := time.Since(start)
 	c.Started, c.Took = start, dur
 	c.Next = start.Add(dur)
-	us := dur.Microseconds()
 	e.noteCall(c.Client, target, dur, c.failed)
-	if !target.Has(SkipSlowlog) {
-		if th := e.Config.SlowlogSlowerThan.Get(); th >= 0 && us >= th {
-			e.Slowlog.Add(args, us, c.Client, start, int(e.Config.SlowlogMaxLen.Get()))
-		}
+	if c.blocked == nil {
+		// A command that blocked is logged when its wait ends, as Redis
+		// does (AwaitBlocked).
+		e.logSlow(target, args, c.Client, start, dur)
 	}
 	if th := e.Config.LatencyMonitorThreshold.Get(); th > 0 {
 		if ms := dur.Milliseconds(); ms >= th {
@@ -298,4 +297,15 @@ func (e *Env) reject(c *Ctx, spec *Spec, msg string) {
 	}
 	c.flagTransaction()
 	c.Err(msg)
+}
+
+// logSlow adds a command that took dur to the slow log if it qualifies.
+func (e *Env) logSlow(target *Spec, args [][]byte, cl *Client, start time.Time, dur time.Duration) {
+	if target.Has(SkipSlowlog) {
+		return
+	}
+	us := dur.Microseconds()
+	if th := e.Config.SlowlogSlowerThan.Get(); th >= 0 && us >= th {
+		e.Slowlog.Add(args, us, cl, start, int(e.Config.SlowlogMaxLen.Get()))
+	}
 }

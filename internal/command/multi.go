@@ -227,7 +227,10 @@ func cmdExec(c *Ctx) {
 		if c.Env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
 			c.Env.Monitor.Feed(cl, q.args, start)
 		}
-		c.Env.noteCall(cl, target, time.Since(start), inner.failed)
+		dur := time.Since(start)
+		c.Env.noteCall(cl, target, dur, inner.failed)
+		// EXEC itself is not logged, the commands it ran are (Redis).
+		c.Env.logSlow(target, q.args, cl, start, dur)
 	}
 	c.Env.serveReady(&set, c.Now)
 	st.UnlockSetOwned(&set)

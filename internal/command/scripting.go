@@ -773,6 +773,10 @@ func cmdFunctionDelete(c *Ctx) {
 }
 
 func cmdFunctionFlush(c *Ctx) {
+	if len(c.Args) > 3 {
+		c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try FUNCTION HELP.")
+		return
+	}
 	if !scriptFlushMode(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option") {
 		return
 	}
@@ -909,7 +913,7 @@ func cmdFunctionDump(c *Ctx) {
 
 func cmdFunctionRestore(c *Ctx) {
 	if len(c.Args) > 4 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.")
+		c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try FUNCTION HELP.")
 		return
 	}
 	policy := script.RestoreAppend

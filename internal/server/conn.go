@@ -209,6 +209,9 @@ func (c *conn) serve() {
 			env.Stats.ConnectionsReceived.Add(1)
 			c.sniffing = false
 		}
+		// While the batch runs its bytes are in the query buffer, as in
+		// Redis (CLIENT LIST/INFO show qbuf=26 for a lone CLIENT INFO).
+		c.cl.QueryBufLen.Store(int64(c.end))
 		pos, cmds, ok := c.runBatch(&args)
 		if !ok {
 			return

@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Behaviours Redis's own test suite (tests/unit in redis 7.0.15) checks,
+// compared on both servers.
+
+// TestSlowlogInsideExecAndAfterBlock: EXEC is not logged but the commands
+// it ran are; a command that blocked is logged when its wait ends.
+func TestSlowlogInsideExecAndAfterBlock(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		w.expect0("CONFIG", "SET", "slowlog-log-slower-than", "100000", "+OK\r\n")
+		w.expect0("SLOWLOG", "RESET", "+OK\r\n")
+		w.expect0("MULTI", "+OK\r\n")
+		w.expect0("DEBUG", "SLEEP", "0.2", "+QUEUED\r\n")
+		w.expect0("EXEC", "*1\r\n+OK\r\n")
+		w.expect0("SLOWLOG", "LEN", ":1\r\n")
+		if got := w.do("SLOWLOG", "GET"); !strings.Contains(got, "$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.2\r\n") {
+			t.Fatalf("slow log after EXEC: %q", got)
+		}
+
+		w.expect0("CONFIG", "SET", "slowlog-log-slower-than", "0", "+OK\r\n")
+		blocked := dialWire(t, s.Addr)
+		blocked.write(respCmd("BLPOP", "l", "0"))
+		listsWaitBlocked(t, w, 1)
+		w.expect0("MULTI", "+OK\r\n")
+		w.expect0("LPUSH", "l", "foo", "+QUEUED\r\n")
+		w.expect0("SLOWLOG", "RESET", "+QUEUED\r\n")
+		w.expect0("EXEC", "*2\r\n:1\r\n+OK\r\n")
+		blocked.expect("*2\r\n$1\r\nl\r\n$3\r\nfoo\r\n")
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			got := w.do("SLOWLOG", "GET", "1")
+			if strings.Contains(got, "$5\r\nblpop\r\n$1\r\nl\r\n$1\r\n0\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("BLPOP not logged after its wait: %q", got)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, "--enable-debug-command", "yes")
+}
+
+// TestRedisSuiteSmallReplies: DEBUG OBJECT sees a key that expired but
+// was not reclaimed; FUNCTION FLUSH/RESTORE with too many arguments; a
+// lone CLIENT INFO shows its own 26 bytes in qbuf.
+func TestRedisSuiteSmallReplies(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		w.expect0("DEBUG", "SET-ACTIVE-EXPIRE", "0", "+OK\r\n")
+		w.expect0("SET", "key", "value", "PX", "1", "+OK\r\n")
+		time.Sleep(20 * time.Millisecond)
+		if got := w.do("DEBUG", "OBJECT", "key"); !strings.HasPrefix(got, "+Value at:") {
+			t.Fatalf("DEBUG OBJECT of an expired, unreclaimed key: %q", got)
+		}
+		w.expect0("EXISTS", "key", ":0\r\n")
+		w.expect0("DEBUG", "SET-ACTIVE-EXPIRE", "1", "+OK\r\n")
+
+		w.expect0("function", "flush", "bad_arg", "bad_arg", "-ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.\r\n")
+		w.expect0("FUNCTION", "FLUSH", "bad_arg", "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n")
+		w.expect0("function", "restore", "a", "b", "c", "-ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.\r\n")
+
+		if got := w.do("CLIENT", "INFO"); !strings.Contains(got, " qbuf=26 ") {
+			t.Fatalf("CLIENT INFO: %q", got)
+		}
+	}, "--enable-debug-command", "yes")
+}
