@@ -35,8 +35,8 @@ func TestSlowlogInsideExecAndAfterBlock(t *testing.T) {
 		blocked.expect("*2\r\n$1\r\nl\r\n$3\r\nfoo\r\n")
 		deadline := time.Now().Add(2 * time.Second)
 		for {
-			got := w.do("SLOWLOG", "GET", "1")
-			if strings.Contains(got, "$5\r\nblpop\r\n$1\r\nl\r\n$1\r\n0\r\n") {
+			got := w.do("SLOWLOG", "GET", "100")
+			if strings.Contains(got, "$5\r\nBLPOP\r\n$1\r\nl\r\n$1\r\n0\r\n") {
 				break
 			}
 			if time.Now().After(deadline) {
