@@ -387,7 +387,13 @@ func clientKill(c *Ctx) {
 			skipMe && cl == c.Client:
 			continue
 		}
-		killClient(cl)
+		if cl == c.Client {
+			// Like Redis's CLIENT_CLOSE_AFTER_REPLY: the caller gets
+			// the count, then its connection closes.
+			cl.RequestClose()
+		} else {
+			killClient(cl)
+		}
 		killed++
 	}
 	c.W.Int(killed)

@@ -71,3 +71,20 @@ func TestRedisSuiteSmallReplies(t *testing.T) {
 		}
 	}, "--enable-debug-command", "yes")
 }
+
+// TestClientKillSkipmeNo: CLIENT KILL SKIPME NO counts and kills the
+// caller too, but the caller still gets the count before its connection
+// closes (Redis closes it after the reply).
+func TestClientKillSkipmeNo(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		other := dialWire(t, s.Addr)
+		other.expect0("PING", "+PONG\r\n")
+		me := dialWire(t, s.Addr)
+		got := me.do("CLIENT", "KILL", "SKIPME", "no")
+		if got != ":2\r\n" {
+			t.Fatalf("CLIENT KILL SKIPME no: %q, want :2", got)
+		}
+		me.expectClosed()
+		other.expectClosed()
+	})
+}
