@@ -61,6 +61,10 @@ func (e *Env) Exec(c *Ctx) {
 		}
 	}
 	if c.Client.multi != nil && queuesInMulti(spec) {
+		if spec.Has(NoMulti) {
+			e.reject(c, spec, "ERR Command not allowed inside a transaction")
+			return
+		}
 		if spec.Subcommands != nil && len(args) > 1 {
 			if sub := spec.Sub(args[1]); sub == nil || !arityOK(sub.Arity, len(args)) {
 				c.flagTransaction()

@@ -88,3 +88,18 @@ func TestClientKillSkipmeNo(t *testing.T) {
 		other.expectClosed()
 	})
 }
+
+// TestNoMultiCommands: SAVE and SHUTDOWN are refused inside MULTI, which
+// then aborts at EXEC.
+func TestNoMultiCommands(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		for _, cmd := range []string{"SAVE", "SHUTDOWN"} {
+			w.expect0("MULTI", "+OK\r\n")
+			w.expect0("SET", "foo", "bar", "+QUEUED\r\n")
+			w.expect0(cmd, "-ERR Command not allowed inside a transaction\r\n")
+			w.expect0("EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n")
+			w.expect0("GET", "foo", "$-1\r\n")
+		}
+	})
+}
