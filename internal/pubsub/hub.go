@@ -102,13 +102,37 @@ func (h *Hub) Subscriptions(s *Subscriber) [3][]string {
 	return out
 }
 
-// encoded caches a message's encoding per protocol.
-type encoded struct{ b [4][]byte }
+// encoded caches one message's encoding per protocol: it is built once
+// per PUBLISH for all the subscribers that speak that protocol, in one
+// allocation of its exact size (the frame is a few small headers plus
+// the parts).
+type encoded struct {
+	kind  string
+	parts [3][]byte // pattern (pmessage only), channel, message
+	b     [4][]byte
+}
 
-func (e *encoded) get(proto int, build func(w *resp.Writer)) []byte {
+func (e *encoded) get(proto int) []byte {
+	if proto < 0 || proto >= len(e.b) {
+		proto = 2
+	}
 	if e.b[proto] == nil {
-		w := resp.Writer{Proto: proto}
-		build(&w)
+		n := 1
+		size := 16 + 16 + len(e.kind)
+		for _, p := range e.parts {
+			if p != nil {
+				n++
+				size += 16 + len(p)
+			}
+		}
+		w := resp.Writer{Proto: proto, Buf: make([]byte, 0, size)}
+		w.Push(n)
+		w.BulkString(e.kind)
+		for _, p := range e.parts {
+			if p != nil {
+				w.Bulk(p)
+			}
+		}
 		e.b[proto] = w.Buf
 	}
 	return e.b[proto]
@@ -120,29 +144,20 @@ func (h *Hub) Publish(channel, msg []byte) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	n := 0
-	var m encoded
-	for s := range h.channels[string(channel)] {
-		s.Send(m.get(s.Proto, func(w *resp.Writer) {
-			w.Push(3)
-			w.BulkString("message")
-			w.Bulk(channel)
-			w.Bulk(msg)
-		}))
-		n++
+	if subs := h.channels[string(channel)]; len(subs) > 0 {
+		m := encoded{kind: "message", parts: [3][]byte{nil, channel, msg}}
+		for s := range subs {
+			s.Send(m.get(s.Proto))
+			n++
+		}
 	}
 	for pat, subs := range h.patterns {
 		if !glob.Match([]byte(pat), channel, false) {
 			continue
 		}
-		var pm encoded
+		pm := encoded{kind: "pmessage", parts: [3][]byte{[]byte(pat), channel, msg}}
 		for s := range subs {
-			s.Send(pm.get(s.Proto, func(w *resp.Writer) {
-				w.Push(4)
-				w.BulkString("pmessage")
-				w.BulkString(pat)
-				w.Bulk(channel)
-				w.Bulk(msg)
-			}))
+			s.Send(pm.get(s.Proto))
 			n++
 		}
 	}
@@ -153,16 +168,13 @@ func (h *Hub) Publish(channel, msg []byte) int {
 func (h *Hub) PublishShard(channel, msg []byte) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var m encoded
 	n := 0
-	for s := range h.shardch[string(channel)] {
-		s.Send(m.get(s.Proto, func(w *resp.Writer) {
-			w.Push(3)
-			w.BulkString("smessage")
-			w.Bulk(channel)
-			w.Bulk(msg)
-		}))
-		n++
+	if subs := h.shardch[string(channel)]; len(subs) > 0 {
+		m := encoded{kind: "smessage", parts: [3][]byte{nil, channel, msg}}
+		for s := range subs {
+			s.Send(m.get(s.Proto))
+			n++
+		}
 	}
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -519,6 +520,15 @@ func (c *conn) asyncWriter() {
 			return
 		case <-c.notify:
 		}
+		// The push that woke us made us the scheduler's next goroutine,
+		// ahead of the publishers the poller has already made runnable:
+		// written at once, every message cost a write system call of its
+		// own (80 000 writev for 200 000 messages at 50 publishers and 2
+		// subscribers, against Redis's 13 600 writes, which it makes once
+		// per event-loop pass). Yielding once lets those publishers queue
+		// their messages first, so one write carries them all, the way
+		// Redis's pass does.
+		runtime.Gosched()
 		c.amu.Lock()
 		bufs := net.Buffers(c.pending)
 		c.inflight = c.pendingBytes
