@@ -62,14 +62,21 @@ type conn struct {
 	amu          sync.Mutex
 	pending      [][]byte
 	pendingBytes int
-	notify       chan struct{}
-	asyncOn      bool
-	closed       chan struct{}
-	monitoring   bool
-	softSince    time.Time // when the async queue went over its soft limit
-	dead         bool      // disconnected for its output buffer
-	inflight     int       // async bytes handed to the socket, not yet written
-	skipNext     bool
+	// tailOwned: pending's last buffer is the connection's own, and small
+	// pushes are copied onto its end (coalesce); spare is that buffer
+	// back from the writer, and spareList pending's backing array, so a
+	// steady stream of messages allocates nothing per message.
+	tailOwned  bool
+	spare      []byte
+	spareList  [][]byte
+	notify     chan struct{}
+	asyncOn    bool
+	closed     chan struct{}
+	monitoring bool
+	softSince  time.Time // when the async queue went over its soft limit
+	dead       bool      // disconnected for its output buffer
+	inflight   int       // async bytes handed to the socket, not yet written
+	skipNext   bool
 
 	// sniffing is true until the first bytes tell HTTP from RESP;
 	// handedOff once the connection belongs to the HTTP server.
@@ -479,7 +486,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 		c.notify = make(chan struct{}, 1)
 		go c.asyncWriter()
 	}
-	c.pending = append(c.pending, b)
+	c.queue(b)
 	c.pendingBytes += len(b)
 	// Bytes being written count too: they are still held in memory.
 	pending := int64(c.pendingBytes + c.inflight)
@@ -497,6 +504,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 	if over {
 		c.dead = true
 		c.pending = nil
+		c.tailOwned = false
 		c.pendingBytes = 0
 	}
 	c.cl.OutBufLen.Store(int64(c.pendingBytes))
@@ -511,6 +519,35 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 	case c.notify <- struct{}{}:
 	default:
 	}
+}
+
+// Pushes up to coalesceMax bytes are copied into one buffer of the
+// connection's, so a stream of small messages is one buffer to write and
+// no per-message slice to grow and scan; bigger ones are queued as they
+// are. A spare buffer up to maxSpare is kept for the next burst.
+const (
+	coalesceMax = 4 * 1024
+	maxSpare    = 64 * 1024
+)
+
+// queue appends b to the pending output; c.amu is held.
+func (c *conn) queue(b []byte) {
+	if len(b) > coalesceMax {
+		c.pending = append(c.pending, b)
+		c.tailOwned = false
+		return
+	}
+	if n := len(c.pending); n > 0 && c.tailOwned {
+		c.pending[n-1] = append(c.pending[n-1], b...)
+		return
+	}
+	buf := c.spare
+	c.spare = nil
+	if buf == nil {
+		buf = make([]byte, 0, max(2*coalesceMax, len(b)))
+	}
+	c.pending = append(c.pending, append(buf, b...))
+	c.tailOwned = true
 }
 
 func (c *conn) asyncWriter() {
@@ -530,17 +567,38 @@ func (c *conn) asyncWriter() {
 		// Redis's pass does.
 		runtime.Gosched()
 		c.amu.Lock()
-		bufs := net.Buffers(c.pending)
+		list := c.pending
+		var owned []byte
+		if c.tailOwned {
+			owned = list[len(list)-1]
+		}
 		c.inflight = c.pendingBytes
-		c.pending = nil
+		c.pending, c.spareList = c.spareList, nil
+		c.tailOwned = false
 		c.pendingBytes = 0
 		c.amu.Unlock()
+		var n int64
+		var err error
 		c.wmu.Lock()
-		n, err := bufs.WriteTo(c.nc)
+		if len(list) == 1 {
+			var k int
+			k, err = c.nc.Write(list[0])
+			n = int64(k)
+		} else {
+			bufs := net.Buffers(list)
+			n, err = bufs.WriteTo(c.nc)
+		}
 		c.wmu.Unlock()
 		c.cl.TotNetOut.Add(n)
+		clear(list)
 		c.amu.Lock()
 		c.inflight = 0
+		if cap(list) <= 1024 {
+			c.spareList = list[:0]
+		}
+		if owned != nil && cap(owned) <= maxSpare {
+			c.spare = owned[:0]
+		}
 		c.cl.OutBufLen.Store(int64(c.pendingBytes))
 		c.amu.Unlock()
 		if err != nil {
