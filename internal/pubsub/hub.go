@@ -20,8 +20,44 @@ import (
 type Subscriber struct {
 	// Proto is the RESP version the connection speaks (2 or 3).
 	Proto int
-	// Send queues an encoded message for the connection; it must not block.
+	// Send queues an encoded message for the connection and has it
+	// written; it must not block.
 	Send func(b []byte)
+	// Queue, if set, queues like Send but leaves the writing to a later
+	// Wake, which it reports as owed (Batch).
+	Queue func(b []byte) (wake bool)
+	Wake  func()
+}
+
+// Batch defers the wake-ups of a publisher's subscribers to the end of
+// the publisher's pipelined batch: a burst of PUBLISHes then reaches each
+// subscriber as one write, instead of its writer being woken by the first
+// message and writing the burst piecemeal while it is still coming. The
+// subscriber's queue enforces its output limits as each message arrives,
+// as without a Batch, and it wakes its writer at once past a size, so the
+// delay holds no more than that. A Batch belongs to one goroutine.
+type Batch struct{ owed []*Subscriber }
+
+func (b *Batch) send(s *Subscriber, msg []byte) {
+	if b == nil || s.Queue == nil {
+		s.Send(msg)
+		return
+	}
+	if s.Queue(msg) {
+		b.owed = append(b.owed, s)
+	}
+}
+
+// Flush wakes the subscribers owed a wake-up.
+func (b *Batch) Flush() {
+	if b == nil || len(b.owed) == 0 {
+		return
+	}
+	for _, s := range b.owed {
+		s.Wake()
+	}
+	clear(b.owed)
+	b.owed = b.owed[:0]
 }
 
 // Hub holds the subscriptions. Its lock is a leaf: nothing else is locked
@@ -139,15 +175,16 @@ func (e *encoded) get(proto int) []byte {
 }
 
 // Publish delivers msg to subscribers of channel and of matching patterns
-// and returns how many received it.
-func (h *Hub) Publish(channel, msg []byte) int {
+// and returns how many received it. With a Batch, the subscribers' writes
+// wait for its Flush.
+func (h *Hub) Publish(channel, msg []byte, b *Batch) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	n := 0
 	if subs := h.channels[string(channel)]; len(subs) > 0 {
 		m := encoded{kind: "message", parts: [3][]byte{nil, channel, msg}}
 		for s := range subs {
-			s.Send(m.get(s.Proto))
+			b.send(s, m.get(s.Proto))
 			n++
 		}
 	}
@@ -157,7 +194,7 @@ func (h *Hub) Publish(channel, msg []byte) int {
 		}
 		pm := encoded{kind: "pmessage", parts: [3][]byte{[]byte(pat), channel, msg}}
 		for s := range subs {
-			s.Send(pm.get(s.Proto))
+			b.send(s, pm.get(s.Proto))
 			n++
 		}
 	}
@@ -165,14 +202,14 @@ func (h *Hub) Publish(channel, msg []byte) int {
 }
 
 // PublishShard delivers msg to the subscribers of shard channel.
-func (h *Hub) PublishShard(channel, msg []byte) int {
+func (h *Hub) PublishShard(channel, msg []byte, b *Batch) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	n := 0
 	if subs := h.shardch[string(channel)]; len(subs) > 0 {
 		m := encoded{kind: "smessage", parts: [3][]byte{nil, channel, msg}}
 		for s := range subs {
-			s.Send(m.get(s.Proto))
+			b.send(s, m.get(s.Proto))
 			n++
 		}
 	}

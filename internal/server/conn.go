@@ -11,6 +11,7 @@ import (
 
 	"github.com/damselfly-db/damselfly/internal/command"
 	"github.com/damselfly-db/damselfly/internal/config"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
@@ -54,6 +55,9 @@ type conn struct {
 	rn         int
 	rerr       error
 	rbox, wbox *[]byte
+	// pb holds the wake-ups of subscribers this connection published to
+	// in its current batch; flush and the end of a batch make them.
+	pb pubsub.Batch
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
@@ -117,6 +121,9 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 	cl.Kill = func() { raw.Close() }
 	cl.PeerGone = c.peerGone
 	cl.Push = c.pushPubSub
+	cl.PushQueue = c.queuePubSub
+	cl.PushWake = c.wake
+	cl.PubBatch = &c.pb
 	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
@@ -218,6 +225,7 @@ func (c *conn) serve() {
 			c.sniffing = false
 		}
 		pos, cmds, ok := c.runBatch(&args)
+		c.pb.Flush()
 		if !ok {
 			return
 		}
@@ -417,7 +425,7 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		ok := append([]byte(nil), c.w.Buf[mark:]...)
 		c.w.Buf = c.w.Buf[:mark]
 		c.flush()
-		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) }
+		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}, true) }
 		c.s.env.Monitor.Add(c.cl, send, ok)
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
@@ -432,6 +440,8 @@ func (c *conn) flush() bool {
 	// Never write to the socket holding a shard: a slow reader would
 	// stall every client of that shard.
 	c.ctx.EndSquash()
+	// Subscribers go first: the publisher's own reply may take a while.
+	c.pb.Flush()
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -466,26 +476,55 @@ func (c *conn) flush() bool {
 // pushPubSub queues a pub/sub message under the "pubsub" class of
 // client-output-buffer-limit.
 func (c *conn) pushPubSub(b []byte) {
-	l := c.s.cfg.ClientOutputBufferLimit.Get().PubSub
-	c.push(b, config.BufferLimit{Hard: l.Hard, Soft: l.Soft, SoftSeconds: l.SoftSeconds})
+	c.push(b, c.pubsubLimit(), true)
 }
+
+// queuePubSub is pushPubSub for a publisher that wakes the writer itself
+// at the end of its batch (pubsub.Batch): it reports whether it owes
+// that wake-up.
+func (c *conn) queuePubSub(b []byte) bool {
+	return c.push(b, c.pubsubLimit(), false)
+}
+
+func (c *conn) pubsubLimit() config.BufferLimit {
+	l := c.s.cfg.ClientOutputBufferLimit.Get().PubSub
+	return config.BufferLimit{Hard: l.Hard, Soft: l.Soft, SoftSeconds: l.SoftSeconds}
+}
+
+// wake has the writer write what is queued. push created the writer and
+// its channel (under amu) before any wake-up was owed.
+func (c *conn) wake() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// deferMax bounds what a deferred wake-up lets pile up: past it the
+// writer is woken at once.
+const deferMax = 64 * 1024
 
 // push queues bytes to send outside the request/reply flow (MONITOR,
 // pub/sub). It never blocks the caller. Like Redis's
 // client-output-buffer-limit, a client whose queue passes the hard limit,
 // or stays above the soft limit for longer than its seconds, is
 // disconnected, so one slow reader cannot grow the server's memory.
-func (c *conn) push(b []byte, lim config.BufferLimit) {
+//
+// With now false the caller wakes the writer later, when push reports
+// that a wake-up is owed: the queue was empty, so no one else owes one.
+// Writes stay in queue order whoever wakes the writer.
+func (c *conn) push(b []byte, lim config.BufferLimit, now bool) (owed bool) {
 	c.amu.Lock()
 	if c.dead {
 		c.amu.Unlock()
-		return
+		return false
 	}
 	if !c.asyncOn {
 		c.asyncOn = true
 		c.notify = make(chan struct{}, 1)
 		go c.asyncWriter()
 	}
+	wasEmpty := len(c.pending) == 0
 	c.queue(b)
 	c.pendingBytes += len(b)
 	// Bytes being written count too: they are still held in memory.
@@ -508,17 +547,19 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 		c.pendingBytes = 0
 	}
 	c.cl.OutBufLen.Store(int64(c.pendingBytes))
+	big := c.pendingBytes >= deferMax
 	c.amu.Unlock()
 	if over {
 		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "id", c.cl.ID, "bytes", pending)
 		c.cl.RequestClose()
 		c.raw.Close()
-		return
+		return false
 	}
-	select {
-	case c.notify <- struct{}{}:
-	default:
+	if now || big {
+		c.wake()
+		return false
 	}
+	return wasEmpty
 }
 
 // Pushes up to coalesceMax bytes are copied into one buffer of the
@@ -568,6 +609,10 @@ func (c *conn) asyncWriter() {
 		runtime.Gosched()
 		c.amu.Lock()
 		list := c.pending
+		if len(list) == 0 {
+			c.amu.Unlock()
+			continue // a wake-up whose bytes an earlier pass wrote
+		}
 		var owned []byte
 		if c.tailOwned {
 			owned = list[len(list)-1]
@@ -610,6 +655,7 @@ func (c *conn) asyncWriter() {
 
 func (c *conn) cleanup() {
 	c.ctx.EndSquash()
+	c.pb.Flush()
 	close(c.closed)
 	if !c.handedOff {
 		c.nc.Close()

@@ -152,3 +152,73 @@ func TestPubSubTLSSubscriberBursts(t *testing.T) {
 		sub.Close()
 	}
 }
+
+// TestPubSubSlowSubscriberCutPipelined: pipelined bursts of small
+// messages (coalesced into shared buffers, their writes deferred to the
+// end of the publisher's batch) still count against the pubsub output
+// limit as each one is queued: a subscriber that never reads is cut,
+// while a reading subscriber gets every message in order.
+func TestPubSubSlowSubscriberCutPipelined(t *testing.T) {
+	s := Start(t)
+	admin := dialWire(t, s.Addr)
+	admin.write(respCmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 512kb 0 0"))
+	admin.expect("+OK\r\n")
+	slow := dialWire(t, s.Addr)
+	if tc, ok := slow.nc.(*net.TCPConn); ok {
+		tc.SetReadBuffer(4096)
+	}
+	slow.write(respCmd("CLIENT", "SETNAME", "slow"))
+	slow.expect("+OK\r\n")
+	slow.write(respCmd("SUBSCRIBE", "flood"))
+	slow.expect("*3\r\n$9\r\nsubscribe\r\n$5\r\nflood\r\n:1\r\n")
+	good := dialWire(t, s.Addr)
+	good.write(respCmd("SUBSCRIBE", "flood"))
+	good.expect("*3\r\n$9\r\nsubscribe\r\n$5\r\nflood\r\n:1\r\n")
+
+	const n, burst = 6000, 200
+	payload := strings.Repeat("y", 1000)
+	got := make(chan error, 1)
+	go func() {
+		r := bufio.NewReader(good.nc)
+		good.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+		for i := 0; i < n; i++ {
+			var out bytes.Buffer
+			if err := readRawReply(r, &out); err != nil {
+				got <- fmt.Errorf("message %d: %w", i, err)
+				return
+			}
+			want := "*3\r\n$7\r\nmessage\r\n$5\r\nflood\r\n" + respBulk(fmt.Sprintf("%05d%s", i, payload))
+			if out.String() != want {
+				got <- fmt.Errorf("message %d: got %.60q", i, out.String())
+				return
+			}
+		}
+		got <- nil
+	}()
+	pub := dialWire(t, s.Addr)
+	for sent := 0; sent < n; sent += burst {
+		var b bytes.Buffer
+		for i := sent; i < sent+burst; i++ {
+			b.Write(respCmd("PUBLISH", "flood", fmt.Sprintf("%05d%s", i, payload)))
+		}
+		pub.write(b.Bytes())
+		for i := 0; i < burst; i++ {
+			if r := pub.reply(); r != ":2\r\n" && r != ":1\r\n" {
+				t.Fatalf("PUBLISH %d = %q", sent+i, r)
+			}
+		}
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("the reading subscriber: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(admin.do("CLIENT", "LIST"), "name=slow") {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow subscriber was not disconnected at its limit")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := admin.do("PUBLISH", "flood", "after"); r != ":1\r\n" {
+		t.Fatalf("PUBLISH after the cut = %q, want :1", r)
+	}
+}
