@@ -21,7 +21,9 @@ type Subscriber struct {
 	// Proto is the RESP version the connection speaks (2 or 3).
 	Proto int
 	// Send queues an encoded message for the connection and has it
-	// written; it must not block.
+	// written; it must not block. Send and Queue copy a message of up to
+	// CopyMax bytes rather than keep it, so a publisher may reuse the
+	// buffer of a small message once they return.
 	Send func(b []byte)
 	// Queue, if set, queues like Send but leaves the writing to a later
 	// Wake, which it reports as owed (Batch).
@@ -36,7 +38,15 @@ type Subscriber struct {
 // subscriber's queue enforces its output limits as each message arrives,
 // as without a Batch, and it wakes its writer at once past a size, so the
 // delay holds no more than that. A Batch belongs to one goroutine.
-type Batch struct{ owed []*Subscriber }
+type Batch struct {
+	owed []*Subscriber
+	// scratch holds small message frames, per protocol, reused from one
+	// PUBLISH to the next (see CopyMax).
+	scratch [4][]byte
+}
+
+// CopyMax is the size up to which subscribers copy a message.
+const CopyMax = 4096
 
 func (b *Batch) send(s *Subscriber, msg []byte) {
 	if b == nil || s.Queue == nil {
@@ -148,7 +158,7 @@ type encoded struct {
 	b     [4][]byte
 }
 
-func (e *encoded) get(proto int) []byte {
+func (e *encoded) get(proto int, batch *Batch) []byte {
 	if proto < 0 || proto >= len(e.b) {
 		proto = 2
 	}
@@ -161,7 +171,14 @@ func (e *encoded) get(proto int) []byte {
 				size += 16 + len(p)
 			}
 		}
-		w := resp.Writer{Proto: proto, Buf: make([]byte, 0, size)}
+		var buf []byte
+		if batch != nil && size <= CopyMax {
+			buf = batch.scratch[proto][:0]
+		}
+		if cap(buf) < size {
+			buf = make([]byte, 0, size)
+		}
+		w := resp.Writer{Proto: proto, Buf: buf}
 		w.Push(n)
 		w.BulkString(e.kind)
 		for _, p := range e.parts {
@@ -170,6 +187,10 @@ func (e *encoded) get(proto int) []byte {
 			}
 		}
 		e.b[proto] = w.Buf
+		if batch != nil && len(w.Buf) <= CopyMax {
+			// Copied by every subscriber: the next message may reuse it.
+			batch.scratch[proto] = w.Buf
+		}
 	}
 	return e.b[proto]
 }
@@ -184,7 +205,7 @@ func (h *Hub) Publish(channel, msg []byte, b *Batch) int {
 	if subs := h.channels[string(channel)]; len(subs) > 0 {
 		m := encoded{kind: "message", parts: [3][]byte{nil, channel, msg}}
 		for s := range subs {
-			b.send(s, m.get(s.Proto))
+			b.send(s, m.get(s.Proto, b))
 			n++
 		}
 	}
@@ -194,7 +215,7 @@ func (h *Hub) Publish(channel, msg []byte, b *Batch) int {
 		}
 		pm := encoded{kind: "pmessage", parts: [3][]byte{[]byte(pat), channel, msg}}
 		for s := range subs {
-			b.send(s, pm.get(s.Proto))
+			b.send(s, pm.get(s.Proto, b))
 			n++
 		}
 	}
@@ -209,7 +230,7 @@ func (h *Hub) PublishShard(channel, msg []byte, b *Batch) int {
 	if subs := h.shardch[string(channel)]; len(subs) > 0 {
 		m := encoded{kind: "smessage", parts: [3][]byte{nil, channel, msg}}
 		for s := range subs {
-			b.send(s, m.get(s.Proto))
+			b.send(s, m.get(s.Proto, b))
 			n++
 		}
 	}

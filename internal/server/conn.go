@@ -567,7 +567,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit, now bool) (owed bool) {
 // no per-message slice to grow and scan; bigger ones are queued as they
 // are. A spare buffer up to maxSpare is kept for the next burst.
 const (
-	coalesceMax = 4 * 1024
+	coalesceMax = pubsub.CopyMax
 	maxSpare    = 64 * 1024
 )
 
