@@ -75,7 +75,13 @@ type Client struct {
 	// and Flush writes the replies buffered so far; the server sets both.
 	Push  func(b []byte)
 	Flush func()
-	ps    *subState
+	// PushQueue and PushWake split Push for publishers that batch their
+	// wake-ups (pubsub.Batch); PubBatch is this client's batch, used only
+	// by its connection's goroutine, which flushes it. All optional.
+	PushQueue func(b []byte) (wake bool)
+	PushWake  func()
+	PubBatch  *pubsub.Batch
+	ps        *subState
 	// subscriber is ps.sub for other goroutines (ACL SETUSER checks the
 	// subscriptions of a user's clients).
 	subscriber atomic.Pointer[pubsub.Subscriber]

@@ -28,7 +28,7 @@ func (e *Env) notify(class config.KeyspaceEvents, event string, key []byte, db i
 		ch = strconv.AppendInt(ch, int64(db), 10)
 		ch = append(ch, "__:"...)
 		ch = append(ch, key...)
-		e.PubSub.Publish(ch, []byte(event))
+		e.PubSub.Publish(ch, []byte(event), nil)
 	}
 	if flags&config.EventKeyevent != 0 {
 		ch := make([]byte, 0, 16+len(event))
@@ -36,7 +36,7 @@ func (e *Env) notify(class config.KeyspaceEvents, event string, key []byte, db i
 		ch = strconv.AppendInt(ch, int64(db), 10)
 		ch = append(ch, "__:"...)
 		ch = append(ch, event...)
-		e.PubSub.Publish(ch, key)
+		e.PubSub.Publish(ch, key, nil)
 	}
 }
 

@@ -75,7 +75,7 @@ func (c *Ctx) subs() *subState {
 			push = func([]byte) {}
 		}
 		cl.ps = &subState{
-			sub:      &pubsub.Subscriber{Proto: cl.Proto, Send: push},
+			sub:      &pubsub.Subscriber{Proto: cl.Proto, Send: push, Queue: cl.PushQueue, Wake: cl.PushWake},
 			channels: map[string]struct{}{},
 			patterns: map[string]struct{}{},
 			shard:    map[string]struct{}{},
@@ -197,11 +197,11 @@ func (cl *Client) SubscriptionCounts() (int64, int64, int64) {
 }
 
 func cmdPublish(c *Ctx) {
-	c.W.Int(int64(c.Env.PubSub.Publish(c.Args[1], c.Args[2])))
+	c.W.Int(int64(c.Env.PubSub.Publish(c.Args[1], c.Args[2], c.Client.PubBatch)))
 }
 
 func cmdSPublish(c *Ctx) {
-	c.W.Int(int64(c.Env.PubSub.PublishShard(c.Args[1], c.Args[2])))
+	c.W.Int(int64(c.Env.PubSub.PublishShard(c.Args[1], c.Args[2], c.Client.PubBatch)))
 }
 
 func pubsubNames(c *Ctx, k pubsub.Kind) {

@@ -20,8 +20,54 @@ import (
 type Subscriber struct {
 	// Proto is the RESP version the connection speaks (2 or 3).
 	Proto int
-	// Send queues an encoded message for the connection; it must not block.
+	// Send queues an encoded message for the connection and has it
+	// written; it must not block. Send and Queue copy a message of up to
+	// CopyMax bytes rather than keep it, so a publisher may reuse the
+	// buffer of a small message once they return.
 	Send func(b []byte)
+	// Queue, if set, queues like Send but leaves the writing to a later
+	// Wake, which it reports as owed (Batch).
+	Queue func(b []byte) (wake bool)
+	Wake  func()
+}
+
+// Batch defers the wake-ups of a publisher's subscribers to the end of
+// the publisher's pipelined batch: a burst of PUBLISHes then reaches each
+// subscriber as one write, instead of its writer being woken by the first
+// message and writing the burst piecemeal while it is still coming. The
+// subscriber's queue enforces its output limits as each message arrives,
+// as without a Batch, and it wakes its writer at once past a size, so the
+// delay holds no more than that. A Batch belongs to one goroutine.
+type Batch struct {
+	owed []*Subscriber
+	// scratch holds small message frames, per protocol, reused from one
+	// PUBLISH to the next (see CopyMax).
+	scratch [4][]byte
+}
+
+// CopyMax is the size up to which subscribers copy a message.
+const CopyMax = 4096
+
+func (b *Batch) send(s *Subscriber, msg []byte) {
+	if b == nil || s.Queue == nil {
+		s.Send(msg)
+		return
+	}
+	if s.Queue(msg) {
+		b.owed = append(b.owed, s)
+	}
+}
+
+// Flush wakes the subscribers owed a wake-up.
+func (b *Batch) Flush() {
+	if b == nil || len(b.owed) == 0 {
+		return
+	}
+	for _, s := range b.owed {
+		s.Wake()
+	}
+	clear(b.owed)
+	b.owed = b.owed[:0]
 }
 
 // Hub holds the subscriptions. Its lock is a leaf: nothing else is locked
@@ -102,47 +148,74 @@ func (h *Hub) Subscriptions(s *Subscriber) [3][]string {
 	return out
 }
 
-// encoded caches a message's encoding per protocol.
-type encoded struct{ b [4][]byte }
+// encoded caches one message's encoding per protocol: it is built once
+// per PUBLISH for all the subscribers that speak that protocol, in one
+// allocation of its exact size (the frame is a few small headers plus
+// the parts).
+type encoded struct {
+	kind  string
+	parts [3][]byte // pattern (pmessage only), channel, message
+	b     [4][]byte
+}
 
-func (e *encoded) get(proto int, build func(w *resp.Writer)) []byte {
+func (e *encoded) get(proto int, batch *Batch) []byte {
+	if proto < 0 || proto >= len(e.b) {
+		proto = 2
+	}
 	if e.b[proto] == nil {
-		w := resp.Writer{Proto: proto}
-		build(&w)
+		n := 1
+		size := 16 + 16 + len(e.kind)
+		for _, p := range e.parts {
+			if p != nil {
+				n++
+				size += 16 + len(p)
+			}
+		}
+		var buf []byte
+		if batch != nil && size <= CopyMax {
+			buf = batch.scratch[proto][:0]
+		}
+		if cap(buf) < size {
+			buf = make([]byte, 0, size)
+		}
+		w := resp.Writer{Proto: proto, Buf: buf}
+		w.Push(n)
+		w.BulkString(e.kind)
+		for _, p := range e.parts {
+			if p != nil {
+				w.Bulk(p)
+			}
+		}
 		e.b[proto] = w.Buf
+		if batch != nil && len(w.Buf) <= CopyMax {
+			// Copied by every subscriber: the next message may reuse it.
+			batch.scratch[proto] = w.Buf
+		}
 	}
 	return e.b[proto]
 }
 
 // Publish delivers msg to subscribers of channel and of matching patterns
-// and returns how many received it.
-func (h *Hub) Publish(channel, msg []byte) int {
+// and returns how many received it. With a Batch, the subscribers' writes
+// wait for its Flush.
+func (h *Hub) Publish(channel, msg []byte, b *Batch) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	n := 0
-	var m encoded
-	for s := range h.channels[string(channel)] {
-		s.Send(m.get(s.Proto, func(w *resp.Writer) {
-			w.Push(3)
-			w.BulkString("message")
-			w.Bulk(channel)
-			w.Bulk(msg)
-		}))
-		n++
+	if subs := h.channels[string(channel)]; len(subs) > 0 {
+		m := encoded{kind: "message", parts: [3][]byte{nil, channel, msg}}
+		for s := range subs {
+			b.send(s, m.get(s.Proto, b))
+			n++
+		}
 	}
 	for pat, subs := range h.patterns {
 		if !glob.Match([]byte(pat), channel, false) {
 			continue
 		}
-		var pm encoded
+		pm := encoded{kind: "pmessage", parts: [3][]byte{[]byte(pat), channel, msg}}
 		for s := range subs {
-			s.Send(pm.get(s.Proto, func(w *resp.Writer) {
-				w.Push(4)
-				w.BulkString("pmessage")
-				w.BulkString(pat)
-				w.Bulk(channel)
-				w.Bulk(msg)
-			}))
+			b.send(s, pm.get(s.Proto, b))
 			n++
 		}
 	}
@@ -150,19 +223,16 @@ func (h *Hub) Publish(channel, msg []byte) int {
 }
 
 // PublishShard delivers msg to the subscribers of shard channel.
-func (h *Hub) PublishShard(channel, msg []byte) int {
+func (h *Hub) PublishShard(channel, msg []byte, b *Batch) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var m encoded
 	n := 0
-	for s := range h.shardch[string(channel)] {
-		s.Send(m.get(s.Proto, func(w *resp.Writer) {
-			w.Push(3)
-			w.BulkString("smessage")
-			w.Bulk(channel)
-			w.Bulk(msg)
-		}))
-		n++
+	if subs := h.shardch[string(channel)]; len(subs) > 0 {
+		m := encoded{kind: "smessage", parts: [3][]byte{nil, channel, msg}}
+		for s := range subs {
+			b.send(s, m.get(s.Proto, b))
+			n++
+		}
 	}
 	return n
 }

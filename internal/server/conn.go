@@ -4,12 +4,14 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/command"
 	"github.com/damselfly-db/damselfly/internal/config"
+	"github.com/damselfly-db/damselfly/internal/pubsub"
 	"github.com/damselfly-db/damselfly/internal/resp"
 	"github.com/damselfly-db/damselfly/internal/shard"
 )
@@ -53,6 +55,9 @@ type conn struct {
 	rn         int
 	rerr       error
 	rbox, wbox *[]byte
+	// pb holds the wake-ups of subscribers this connection published to
+	// in its current batch; flush and the end of a batch make them.
+	pb pubsub.Batch
 
 	// wmu serialises writes to nc between the reply path and asynchronous
 	// pushes (MONITOR lines, pub/sub messages).
@@ -61,14 +66,21 @@ type conn struct {
 	amu          sync.Mutex
 	pending      [][]byte
 	pendingBytes int
-	notify       chan struct{}
-	asyncOn      bool
-	closed       chan struct{}
-	monitoring   bool
-	softSince    time.Time // when the async queue went over its soft limit
-	dead         bool      // disconnected for its output buffer
-	inflight     int       // async bytes handed to the socket, not yet written
-	skipNext     bool
+	// tailOwned: pending's last buffer is the connection's own, and small
+	// pushes are copied onto its end (coalesce); spare is that buffer
+	// back from the writer, and spareList pending's backing array, so a
+	// steady stream of messages allocates nothing per message.
+	tailOwned  bool
+	spare      []byte
+	spareList  [][]byte
+	notify     chan struct{}
+	asyncOn    bool
+	closed     chan struct{}
+	monitoring bool
+	softSince  time.Time // when the async queue went over its soft limit
+	dead       bool      // disconnected for its output buffer
+	inflight   int       // async bytes handed to the socket, not yet written
+	skipNext   bool
 
 	// sniffing is true until the first bytes tell HTTP from RESP;
 	// handedOff once the connection belongs to the HTTP server.
@@ -109,6 +121,9 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 	cl.Kill = func() { raw.Close() }
 	cl.PeerGone = c.peerGone
 	cl.Push = c.pushPubSub
+	cl.PushQueue = c.queuePubSub
+	cl.PushWake = c.wake
+	cl.PubBatch = &c.pb
 	cl.Flush = func() { c.flush() }
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
@@ -213,6 +228,7 @@ func (c *conn) serve() {
 		// Redis (CLIENT LIST/INFO show qbuf=26 for a lone CLIENT INFO).
 		c.cl.QueryBufLen.Store(int64(c.end))
 		pos, cmds, ok := c.runBatch(&args)
+		c.pb.Flush()
 		if !ok {
 			return
 		}
@@ -412,7 +428,7 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		ok := append([]byte(nil), c.w.Buf[mark:]...)
 		c.w.Buf = c.w.Buf[:mark]
 		c.flush()
-		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}) }
+		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}, true) }
 		c.s.env.Monitor.Add(c.cl, send, ok)
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
@@ -427,6 +443,8 @@ func (c *conn) flush() bool {
 	// Never write to the socket holding a shard: a slow reader would
 	// stall every client of that shard.
 	c.ctx.EndSquash()
+	// Subscribers go first: the publisher's own reply may take a while.
+	c.pb.Flush()
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -461,27 +479,56 @@ func (c *conn) flush() bool {
 // pushPubSub queues a pub/sub message under the "pubsub" class of
 // client-output-buffer-limit.
 func (c *conn) pushPubSub(b []byte) {
-	l := c.s.cfg.ClientOutputBufferLimit.Get().PubSub
-	c.push(b, config.BufferLimit{Hard: l.Hard, Soft: l.Soft, SoftSeconds: l.SoftSeconds})
+	c.push(b, c.pubsubLimit(), true)
 }
+
+// queuePubSub is pushPubSub for a publisher that wakes the writer itself
+// at the end of its batch (pubsub.Batch): it reports whether it owes
+// that wake-up.
+func (c *conn) queuePubSub(b []byte) bool {
+	return c.push(b, c.pubsubLimit(), false)
+}
+
+func (c *conn) pubsubLimit() config.BufferLimit {
+	l := c.s.cfg.ClientOutputBufferLimit.Get().PubSub
+	return config.BufferLimit{Hard: l.Hard, Soft: l.Soft, SoftSeconds: l.SoftSeconds}
+}
+
+// wake has the writer write what is queued. push created the writer and
+// its channel (under amu) before any wake-up was owed.
+func (c *conn) wake() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// deferMax bounds what a deferred wake-up lets pile up: past it the
+// writer is woken at once.
+const deferMax = 64 * 1024
 
 // push queues bytes to send outside the request/reply flow (MONITOR,
 // pub/sub). It never blocks the caller. Like Redis's
 // client-output-buffer-limit, a client whose queue passes the hard limit,
 // or stays above the soft limit for longer than its seconds, is
 // disconnected, so one slow reader cannot grow the server's memory.
-func (c *conn) push(b []byte, lim config.BufferLimit) {
+//
+// With now false the caller wakes the writer later, when push reports
+// that a wake-up is owed: the queue was empty, so no one else owes one.
+// Writes stay in queue order whoever wakes the writer.
+func (c *conn) push(b []byte, lim config.BufferLimit, now bool) (owed bool) {
 	c.amu.Lock()
 	if c.dead {
 		c.amu.Unlock()
-		return
+		return false
 	}
 	if !c.asyncOn {
 		c.asyncOn = true
 		c.notify = make(chan struct{}, 1)
 		go c.asyncWriter()
 	}
-	c.pending = append(c.pending, b)
+	wasEmpty := len(c.pending) == 0
+	c.queue(b)
 	c.pendingBytes += len(b)
 	// Bytes being written count too: they are still held in memory.
 	pending := int64(c.pendingBytes + c.inflight)
@@ -499,20 +546,52 @@ func (c *conn) push(b []byte, lim config.BufferLimit) {
 	if over {
 		c.dead = true
 		c.pending = nil
+		c.tailOwned = false
 		c.pendingBytes = 0
 	}
 	c.cl.OutBufLen.Store(int64(c.pendingBytes))
+	big := c.pendingBytes >= deferMax
 	c.amu.Unlock()
 	if over {
 		c.s.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "addr", c.cl.Addr, "id", c.cl.ID, "bytes", pending)
 		c.cl.RequestClose()
 		c.raw.Close()
+		return false
+	}
+	if now || big {
+		c.wake()
+		return false
+	}
+	return wasEmpty
+}
+
+// Pushes up to coalesceMax bytes are copied into one buffer of the
+// connection's, so a stream of small messages is one buffer to write and
+// no per-message slice to grow and scan; bigger ones are queued as they
+// are. A spare buffer up to maxSpare is kept for the next burst.
+const (
+	coalesceMax = pubsub.CopyMax
+	maxSpare    = 64 * 1024
+)
+
+// queue appends b to the pending output; c.amu is held.
+func (c *conn) queue(b []byte) {
+	if len(b) > coalesceMax {
+		c.pending = append(c.pending, b)
+		c.tailOwned = false
 		return
 	}
-	select {
-	case c.notify <- struct{}{}:
-	default:
+	if n := len(c.pending); n > 0 && c.tailOwned {
+		c.pending[n-1] = append(c.pending[n-1], b...)
+		return
 	}
+	buf := c.spare
+	c.spare = nil
+	if buf == nil {
+		buf = make([]byte, 0, max(2*coalesceMax, len(b)))
+	}
+	c.pending = append(c.pending, append(buf, b...))
+	c.tailOwned = true
 }
 
 func (c *conn) asyncWriter() {
@@ -522,18 +601,52 @@ func (c *conn) asyncWriter() {
 			return
 		case <-c.notify:
 		}
+		// The push that woke us made us the scheduler's next goroutine,
+		// ahead of the publishers the poller has already made runnable:
+		// written at once, every message cost a write system call of its
+		// own (80 000 writev for 200 000 messages at 50 publishers and 2
+		// subscribers, against Redis's 13 600 writes, which it makes once
+		// per event-loop pass). Yielding once lets those publishers queue
+		// their messages first, so one write carries them all, the way
+		// Redis's pass does.
+		runtime.Gosched()
 		c.amu.Lock()
-		bufs := net.Buffers(c.pending)
+		list := c.pending
+		if len(list) == 0 {
+			c.amu.Unlock()
+			continue // a wake-up whose bytes an earlier pass wrote
+		}
+		var owned []byte
+		if c.tailOwned {
+			owned = list[len(list)-1]
+		}
 		c.inflight = c.pendingBytes
-		c.pending = nil
+		c.pending, c.spareList = c.spareList, nil
+		c.tailOwned = false
 		c.pendingBytes = 0
 		c.amu.Unlock()
+		var n int64
+		var err error
 		c.wmu.Lock()
-		n, err := bufs.WriteTo(c.nc)
+		if len(list) == 1 {
+			var k int
+			k, err = c.nc.Write(list[0])
+			n = int64(k)
+		} else {
+			bufs := net.Buffers(list)
+			n, err = bufs.WriteTo(c.nc)
+		}
 		c.wmu.Unlock()
 		c.cl.TotNetOut.Add(n)
+		clear(list)
 		c.amu.Lock()
 		c.inflight = 0
+		if cap(list) <= 1024 {
+			c.spareList = list[:0]
+		}
+		if owned != nil && cap(owned) <= maxSpare {
+			c.spare = owned[:0]
+		}
 		c.cl.OutBufLen.Store(int64(c.pendingBytes))
 		c.amu.Unlock()
 		if err != nil {
@@ -545,6 +658,7 @@ func (c *conn) asyncWriter() {
 
 func (c *conn) cleanup() {
 	c.ctx.EndSquash()
+	c.pb.Flush()
 	close(c.closed)
 	if !c.handedOff {
 		c.nc.Close()

@@ -38,7 +38,7 @@ func (c *conn) flushQueued(lim config.BufferLimit) bool {
 	buf := c.w.Buf
 	// The queue owns buf now; the next batch gets a fresh buffer.
 	c.w.Buf = make([]byte, 0, initialReadBuf)
-	c.push(buf, lim)
+	c.push(buf, lim, true)
 	c.amu.Lock()
 	dead := c.dead
 	c.amu.Unlock()
