@@ -33,6 +33,9 @@ type Client struct {
 
 	// ReplyMode: 0 on, 1 off, 2 skip the next reply (CLIENT REPLY).
 	ReplyMode int
+	// ReplyOn: the command that just ran was CLIENT REPLY ON, whose own
+	// reply is sent even when it was the command a SKIP applied to.
+	ReplyOn bool
 	NoEvict   bool
 	NoTouch   bool
 

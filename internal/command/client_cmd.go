@@ -109,6 +109,7 @@ func clientReply(c *Ctx) {
 	switch strings.ToLower(string(c.Args[2])) {
 	case "on":
 		c.Client.ReplyMode = 0
+		c.Client.ReplyOn = true
 		c.W.OK()
 	case "off":
 		c.Client.ReplyMode = 1

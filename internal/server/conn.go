@@ -412,9 +412,10 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		blocked = true
 		c.awaitBlocked(w, timeout)
 	}
-	if skip || c.cl.ReplyMode == 1 {
+	if (skip && !c.cl.ReplyOn) || c.cl.ReplyMode == 1 {
 		c.w.Buf = c.w.Buf[:mark]
 	}
+	c.cl.ReplyOn = false
 	if c.cl.ReplyMode == 2 {
 		c.skipNext = true
 		c.cl.ReplyMode = 0

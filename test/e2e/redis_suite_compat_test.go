@@ -103,3 +103,17 @@ func TestNoMultiCommands(t *testing.T) {
 		}
 	})
 }
+
+// TestClientReplyOnAfterSkip: CLIENT REPLY ON answers +OK even when it is
+// the command a SKIP applied to.
+func TestClientReplyOnAfterSkip(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		w.write(respCmd("CLIENT", "REPLY", "SKIP"))
+		w.expect0("CLIENT", "REPLY", "ON", "+OK\r\n")
+		w.expect0("PING", "+PONG\r\n")
+		w.write(respCmd("CLIENT", "REPLY", "SKIP"))
+		w.write(respCmd("PING", "b"))
+		w.expect0("PING", "c", "$1\r\nc\r\n")
+	})
+}
