@@ -80,7 +80,7 @@ func (e *Env) Exec(c *Ctx) {
 		return
 	}
 	if e.Pause.Active() && spec.Name != "client" {
-		e.Pause.Wait(spec.Flags)
+		e.pauseWait(c, spec)
 		c.Next = time.Time{}
 	}
 	// Statistics, MONITOR and the slow log see the subcommand of a

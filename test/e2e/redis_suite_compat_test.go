@@ -117,3 +117,25 @@ func TestClientReplyOnAfterSkip(t *testing.T) {
 		w.expect0("PING", "c", "$1\r\nc\r\n")
 	})
 }
+
+// TestPauseWriteBlocksWritingExecAndScripts: CLIENT PAUSE WRITE holds an
+// EXEC whose queue writes and a script that may write (the held client
+// counts in blocked_clients), not a no-writes script.
+func TestPauseWriteBlocksWritingExecAndScripts(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		admin := dialWire(t, s.Addr)
+		tx := dialWire(t, s.Addr)
+		tx.expect0("MULTI", "+OK\r\n")
+		tx.expect0("SET", "foo", "bar", "+QUEUED\r\n")
+		admin.expect0("CLIENT", "PAUSE", "60000", "WRITE", "+OK\r\n")
+		ro := dialWire(t, s.Addr)
+		ro.expect0("EVAL", "#!lua flags=no-writes\nreturn 'hi'", "0", "$2\r\nhi\r\n")
+		tx.write(respCmd("EXEC"))
+		sc := dialWire(t, s.Addr)
+		sc.write(respCmd("EVAL", "return 1", "0"))
+		listsWaitBlocked(t, admin, 2)
+		admin.expect0("CLIENT", "UNPAUSE", "+OK\r\n")
+		tx.expect("*1\r\n+OK\r\n")
+		sc.expect(":1\r\n")
+	})
+}

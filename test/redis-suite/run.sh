@@ -62,7 +62,7 @@ for u in "${units[@]}"; do
   log=$out/$(echo "$u" | tr / _).log
   start=$SECONDS
   set +e
-  (cd "$src" && rm -rf tests/tmp/* && timeout 300 ./runtest --host 127.0.0.1 --port "$port" --clients 1 \
+  (cd "$src" && rm -rf tests/tmp/* && timeout 150 ./runtest --host 127.0.0.1 --port "$port" --clients 1 \
       --baseport $((20000 + RANDOM % 20000)) --single "$u" --tags -needs:repl --durable) >"$log" 2>&1
   rc=$?
   set -e
@@ -81,7 +81,7 @@ for u in "${units[@]}"; do
   done >> "$out/failures"
   ok=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -ac '^\[ok\]: ' || true)
   if [ $rc -eq 124 ]; then
-    printf '%s\t%s\n' "$u" "timeout: the unit did not finish in 300 s" >> "$out/failures"
+    printf '%s\t%s\n' "$u" "timeout: the unit did not finish in 150 s" >> "$out/failures"
   fi
   printf '%-28s %4d ok  %3d s\n' "$u" "$ok" $((SECONDS - start))
 done
