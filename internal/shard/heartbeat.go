@@ -38,16 +38,23 @@ func maintBudget(dead int64) (slots, bytes int) {
 // ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
 func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
 	go st.WatchRSS(ctx)
+	// A ticker, not a sleep after the work: the work's own time must not
+	// stretch the period, or under load (a TTL churn, eviction) the
+	// heartbeat would run a fraction of hz times a second and active
+	// expiry would fall behind the writers.
+	period := time.Duration(0)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
 	for {
-		h := hz()
-		if h < 1 {
-			h = 1
+		h := max(hz(), 1)
+		if p := time.Second / time.Duration(h); p != period {
+			period = p
+			t.Reset(period)
 		}
-		period := time.Second / time.Duration(h)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(period):
+		case <-t.C:
 		}
 		budget := period / 4
 		for _, sh := range st.shards {

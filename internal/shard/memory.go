@@ -42,11 +42,18 @@ const (
 	// lowWater is the share of the limit the heartbeat brings usage back
 	// to, so that writes seldom have to evict themselves.
 	lowWaterPermille = 985
-	// rssTargetPermille is the RSS the watch steers to: the limit itself;
-	// bursts between two readings stay under 1.1 x maxmemory.
-	rssTargetPermille = 1000
-	// rssPriorPermille is the garbage room the RSS watch starts with.
-	rssPriorPermille = 100
+	// rssTargetPermille is the RSS the watch steers to. RSS swings with
+	// Go's collection cycle: under a fast writer the heap gains about a
+	// tenth of a 64 MB cap between two collections (dropped arena pages
+	// and dead records are garbage until the next one), so steering the
+	// mean to the limit itself let the peaks reach 1.12-1.2 x maxmemory;
+	// 95 % keeps them under 1.1 x.
+	rssTargetPermille = 950
+	// rssPriorPermille is the garbage room the RSS watch starts with: the
+	// first fill overshoots before the watch has measured anything, so it
+	// starts with a fifth of the limit and lets the data grow back from
+	// there.
+	rssPriorPermille = 200
 	rssPriorMin      = 32 << 20
 )
 
