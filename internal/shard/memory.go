@@ -51,9 +51,9 @@ const (
 	rssTargetPermille = 950
 	// rssPriorPermille is the garbage room the RSS watch starts with: the
 	// first fill overshoots before the watch has measured anything, so it
-	// starts with a fifth of the limit and lets the data grow back from
+	// starts with 30 % of the limit and lets the data grow back from
 	// there.
-	rssPriorPermille = 200
+	rssPriorPermille = 300
 	rssPriorMin      = 32 << 20
 )
 
