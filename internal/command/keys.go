@@ -606,7 +606,9 @@ func objectIdletime(c *Ctx) {
 		c.Err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
-	idle := (c.Now - db.AccessTime(r)) / 1000
+	// Whole seconds on both clocks, as Redis subtracts its seconds LRU
+	// clock readings.
+	idle := c.Now/1000 - db.AccessTime(r)/1000
 	if idle < 0 {
 		idle = 0
 	}

@@ -28,8 +28,6 @@ type ServerState struct {
 
 	peak    atomic.Int64
 	startup atomic.Int64
-	// lastGC is the collection count the dataset scale was last set at.
-	lastGC atomic.Int64
 }
 
 // rateRing averages the last samples of a per-second rate, like Redis's
@@ -197,7 +195,7 @@ func readRuntimeMem() runtimeMem {
 //
 // where startup is the heap in use when the server started (command table,
 // documentation, buffers), dataset is the keyspace's own accounting of keys,
-// values and per-entry overhead (keyspace.DB.Bytes, summed over shards;
+// values and per-entry overhead (keyspace.DB.LiveBytes, summed over shards;
 // used_memory_dataset leaves out the per-entry part),
 // clients is each connection's read buffer, query and output backlog,
 // scripts is the Lua interpreters and cached sources, and runtime is what
@@ -237,7 +235,7 @@ func (e *Env) Memory(owner int64) MemoryReport {
 		took := sh.Acquire(owner, time.Now().UnixMilli())
 		for d := 0; d < sh.NumDBs(); d++ {
 			db := sh.DB(d)
-			r.Keyspace += db.Bytes()
+			r.Keyspace += db.LiveBytes()
 			r.Keys += int64(db.Len())
 			r.KeyOverhead += int64(db.Len())*keyEntryOverhead + int64(db.ExpiresLen())*4
 		}
@@ -255,8 +253,6 @@ func (e *Env) Memory(owner int64) MemoryReport {
 	ss := e.ScriptStats()
 	r.Scripts = ss.MemoryVM + ss.MemoryScripts
 	nonData := r.Startup + r.Clients + r.Scripts
-	e.calibrate(m, nonData, r.Keyspace)
-	r.Keyspace = e.Store.ScaleDataset(r.Keyspace)
 	r.Dataset = max(r.Keyspace-r.KeyOverhead, 0)
 	r.Used = nonData + r.Keyspace + r.Runtime
 	// What lies outside the keyspace counts towards maxmemory too; the
@@ -269,31 +265,6 @@ func (e *Env) Memory(owner int64) MemoryReport {
 	r.Peak = e.State.notePeak(r.Used)
 	return r
 }
-
-// calibrate corrects the keyspace's account by what the last garbage
-// collection found live: the account counts keys, values and a fixed
-// per-entry overhead, while the heap also pays size-class rounding, slice
-// growth and table slack. After each new collection the dataset's scale is
-// set to (live heap - everything else in the heap) / account, smoothed, so
-// used_memory and the maxmemory checks follow what the data really costs
-// (the per-write deltas between collections still come from the account).
-func (e *Env) calibrate(m runtimeMem, nonData, keyspace int64) {
-	s := &e.State
-	if m.gcCycles == s.lastGC.Load() {
-		return
-	}
-	s.lastGC.Store(m.gcCycles)
-	if keyspace < calibrateMin {
-		return
-	}
-	measured := (m.heapLive - nonData) * 1000 / keyspace
-	old := e.Store.DatasetScale()
-	e.Store.SetDatasetScale((old + 3*measured) / 4)
-}
-
-// calibrateMin is the dataset below which the account is used as is: a
-// small heap's live figure is dominated by things the account ignores.
-const calibrateMin = 4 << 20
 
 // clientRBS is the read buffer every connection holds (CLIENT LIST rbs).
 const clientRBS = 16384

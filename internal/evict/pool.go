@@ -1,6 +1,9 @@
 package evict
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // PoolSize is the number of candidates a pool keeps, Redis's EVPOOL_SIZE.
 const PoolSize = 16
@@ -61,6 +64,9 @@ func (p *Pool) Offer(c Candidate) {
 		}
 		p.c = append(p.c[:0], p.c[1:]...)
 	}
+	// The key may be a view of the keyspace's arena (keyspace.DB.Key): a
+	// held candidate would keep a compacted page alive in the heap.
+	c.Key = strings.Clone(c.Key)
 	i := sort.Search(len(p.c), func(i int) bool { return p.c[i].Score > c.Score })
 	p.c = append(p.c, Candidate{})
 	copy(p.c[i+1:], p.c[i:])

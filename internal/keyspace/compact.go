@@ -5,8 +5,13 @@ package keyspace
 // at a time, never inside a command.
 
 const (
-	// A page is compacted when less than this share of it is live.
-	compactLiveNum, compactLiveDen = 1, 2
+	// A page is compacted when less than this share of it is live. Under
+	// overwrites spread over the keyspace (a cache's SETs) pages decay
+	// evenly, so the threshold bounds the dead share of the arena: at 1/2
+	// a capped cache held a quarter of its memory in dead records. 3/4
+	// costs at most 3 bytes copied per byte reclaimed, cheap next to the
+	// writes that made them dead (copying is memmove at GB/s).
+	compactLiveNum, compactLiveDen = 3, 4
 	// A pass starts only when it would reclaim this much, so a few dead
 	// bytes don't cause endless walks over a big slab.
 	compactMinDead = 256 << 10
@@ -21,6 +26,7 @@ type maintState struct {
 	compNext  int  // its cursor over the slab
 	clampNext int  // the version clamp's cursor over the slab
 	packNext  int  // packStep's cursor over the slab
+	expNext   int  // sweepExp's cursor over the expiry list
 	lastVer   uint64
 }
 
@@ -38,7 +44,30 @@ func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	d.clampVersions(slots, &st)
 	d.packStep(slots, &st)
 	d.compactStep(slots, moveBytes, &st)
+	d.sweepExp(slots / 4)
 	return st
+}
+
+// sweepExp drops up to n stale slots from the expiry list (slots whose key
+// went or lost its TTL: entries keep no index into the list, so deletion
+// leaves them). Sampling drops the stale slots it meets, but once every
+// key with a TTL is gone active expiry samples no more, and after a TTL
+// churn the list would keep a slot for every key the churn ever held.
+func (d *DB) sweepExp(n int) {
+	for ; n > 0 && d.exp.len() > d.nexp; n-- {
+		if d.maint.expNext >= d.exp.len() {
+			d.maint.expNext = 0
+		}
+		i := d.maint.expNext
+		r := d.exp.at(i)
+		e := d.ent(r)
+		if e.live() && e.hasExp() {
+			d.maint.expNext++
+			continue
+		}
+		d.exp.remove(i)
+		e.meta &^= flagInExp
+	}
 }
 
 // clampVersions sets versions older than clampAge to 0 ("ancient"). It

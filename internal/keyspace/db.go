@@ -152,6 +152,18 @@ func (d *DB) Bytes() int64 {
 		d.exp.bytes() + d.bigs.slotBytes(24) + d.objs.slotBytes(16) + d.bigBytes + d.objBytes
 }
 
+// DeadBytes is the part of Bytes held by dead arena records (deleted or
+// overwritten, not yet compacted away) and by the unfilled rest of the
+// pages: memory the next compaction gives back, not data. Eviction counts
+// LiveBytes: a deletion frees its record's bytes only once compaction
+// moves its page's survivors, so counting dead bytes would make eviction
+// go on deleting keys that free nothing yet (see shard/memory.go).
+func (d *DB) DeadBytes() int64 { return d.arena.bytes - d.arena.live }
+
+// LiveBytes is Bytes without DeadBytes: what the data costs once
+// compacted, the figure used_memory and maxmemory count.
+func (d *DB) LiveBytes() int64 { return d.Bytes() - d.DeadBytes() }
+
 // BytesOf is the value bytes of the keys of kind k (strings: their bytes;
 // complex values: their Size, attributing in-place changes by Resized to
 // the kind of the entry last found, which is the one the command changed).
@@ -292,8 +304,8 @@ func (d *DB) Obj(r Ref) value.Object {
 // ExpireAt returns r's expiry in unix ms, 0 if none.
 func (d *DB) ExpireAt(r Ref) int64 { return d.expOf(d.ent(r)) }
 
-// AccessTime returns the unix ms of r's last access, to the second (the
-// LRU clock's resolution). Under an LFU policy it is the counter's last
+// AccessTime returns the unix ms of r's last access, to the LRU clock's
+// tick (62.5 ms, access.go). Under an LFU policy it is the counter's last
 // decrement time, to the minute.
 func (d *DB) AccessTime(r Ref) int64 {
 	a := d.ent(r).meta & accessMask
@@ -303,7 +315,7 @@ func (d *DB) AccessTime(r Ref) int64 {
 		el := (now - ldt) & 0xffff
 		return (d.clock.Ms/minuteMs - int64(el)) * minuteMs
 	}
-	return (d.clock.Ms/1000)*1000 - lruIdleMs(a, d.clock.Ms)
+	return lruTickStart(d.clock.Ms) - lruIdleMs(a, d.clock.Ms)
 }
 
 // Freq returns r's LFU counter, decayed to now as OBJECT FREQ reports it;

@@ -94,7 +94,10 @@
 //
 // # Access data
 //
-// The 24 bits follow Redis's robj.lru: the LRU clock in seconds, or under
+// The 24 bits follow Redis's robj.lru: the LRU clock (in 62.5 ms ticks
+// rather than Redis's seconds, so eviction can order a cache that turns
+// over in under a second; OBJECT IDLETIME and DEBUG OBJECT still read
+// seconds, see access.go), or under
 // an LFU maxmemory-policy a 16-bit minute timestamp and an 8-bit
 // logarithmic counter with lfu-log-factor and lfu-decay-time (Policy).
 //

@@ -29,11 +29,10 @@ func (d *DB) unpack(r Ref, e *entry) value.Object {
 }
 
 // packStep looks at up to slots entries from its cursor and packs the
-// small hashes not accessed in the last second (LRU clock) or, under an
+// small hashes not accessed in the current second (LRU clock) or, under an
 // LFU policy, whatever their access.
 func (d *DB) packStep(slots int, st *MaintainStats) {
 	lfu := d.clock.Policy.LFU()
-	now := lruClock(d.clock.Ms)
 	for n := min(slots, d.nslots); n > 0; n-- {
 		if d.maint.packNext >= d.nslots {
 			d.maint.packNext = 0
@@ -44,7 +43,7 @@ func (d *DB) packStep(slots int, st *MaintainStats) {
 		if !e.live() || e.kind() != value.Hash || e.packed() {
 			continue
 		}
-		if !lfu && e.meta&accessMask == now {
+		if !lfu && (lruTickStart(d.clock.Ms)-lruIdleMs(e.meta&accessMask, d.clock.Ms))/1000 == d.clock.Ms/1000 {
 			continue
 		}
 		rc := d.rec(e)

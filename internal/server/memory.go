@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -12,11 +13,16 @@ import (
 // goLimitPermille is the share of maxmemory the Go runtime may map (its
 // soft limit, debug.SetMemoryLimit), before taking off what RSS holds
 // outside the runtime (the binary's pages, measured at start), so that
-// RSS tops out near maxmemory. Near the
+// RSS tops out near maxmemory. It is below the RSS watch's target (95 %,
+// shard/memory.go): with the limit at 100 % the heap (data plus garbage
+// up to the next collection, GOGC letting it double) reached the target
+// first, and the watch evicted until the data was half the cap. Under the
+// target it is the collector that holds RSS there, collecting more often
+// as the data grows, which is cheap: arena pages hold no pointers. Near the
 // limit the collector runs more often instead of letting garbage grow the
 // heap, so RSS stays near the target; the heartbeat's RSS watch evicts if
 // it still goes over.
-const goLimitPermille = 1000
+const goLimitPermille = 930
 
 // minGoLimit keeps a tiny maxmemory (tests set 1mb) from pinning the
 // collector at its CPU cap: the runtime's baseline alone is a few MB.
@@ -43,7 +49,25 @@ func (s *Server) applyMemory() {
 	if limit > 0 {
 		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor, minGoLimit))
 	}
+	if os.Getenv("GOGC") == "" {
+		gc := 100
+		if p.Evicts() {
+			gc = evictingGCPercent
+		}
+		debug.SetGCPercent(gc)
+	}
 }
+
+// evictingGCPercent is GOGC while a policy evicts (unless the GOGC
+// environment variable says otherwise). A full cache turns its memory
+// over: every write evicts, and compaction drops arena pages, so between
+// two collections the heap gains garbage in proportion to the writes. With
+// GOGC=100 that garbage room reached the memory limit, and since RSS is
+// held at the cap, every byte of it was a byte of data evicted. The data
+// is in pointer-free pages, so marking it is cheap and collecting five
+// times as often costs little CPU (gc_cpu_fraction in INFO) for more
+// data in the same RSS.
+const evictingGCPercent = 20
 
 // nonRuntimeRSS is the part of RSS the Go runtime does not manage: RSS
 // minus the runtime's mapped, not released, memory.

@@ -17,22 +17,44 @@ const (
 	// and arena bytes its compaction may copy (keyspace.DB.Maintain).
 	maintSlots = 16 << 10
 	maintBytes = 256 << 10
+	// When dead arena bytes pile up faster than that (a cache evicting
+	// under a fast writer, TTL churn), a tick may copy an eighth of the
+	// backlog, up to maintBytesMax, and scan maintSlotsMax slots: a few
+	// hundred microseconds under the lock, so that compaction keeps pace
+	// with the writes and dead pages do not push RSS over maxmemory.
+	maintBytesMax = 4 << 20
+	maintSlotsMax = 128 << 10
 )
+
+// maintBudget is a database's maintenance budget for one tick.
+func maintBudget(dead int64) (slots, bytes int) {
+	if dead <= 8*maintBytes {
+		return maintSlots, maintBytes
+	}
+	return maintSlotsMax, int(min(dead/8, maintBytesMax))
+}
 
 // Heartbeat runs the background work of every shard every 1000/hz ms until
 // ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
 func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
 	go st.WatchRSS(ctx)
+	// A ticker, not a sleep after the work: the work's own time must not
+	// stretch the period, or under load (a TTL churn, eviction) the
+	// heartbeat would run a fraction of hz times a second and active
+	// expiry would fall behind the writers.
+	period := time.Duration(0)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
 	for {
-		h := hz()
-		if h < 1 {
-			h = 1
+		h := max(hz(), 1)
+		if p := time.Second / time.Duration(h); p != period {
+			period = p
+			t.Reset(period)
 		}
-		period := time.Second / time.Duration(h)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(period):
+		case <-t.C:
 		}
 		budget := period / 4
 		for _, sh := range st.shards {
@@ -83,7 +105,7 @@ func (sh *Shard) rehash() {
 	sh.Lock(time.Now().UnixMilli())
 	for _, d := range sh.dbs {
 		d.RehashSome(rehashPerTick)
-		d.Maintain(maintSlots, maintBytes)
+		d.Maintain(maintBudget(d.DeadBytes()))
 	}
 	sh.publishUsed()
 	sh.Unlock()

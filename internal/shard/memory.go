@@ -22,11 +22,8 @@ import (
 type memState struct {
 	limit    atomic.Int64
 	overhead atomic.Int64
-	// scale corrects the keyspace's account to what its data costs in
-	// the heap, in thousandths (see SetDatasetScale).
-	scale   atomic.Int64
-	policy  atomic.Uint32
-	samples atomic.Int32
+	policy   atomic.Uint32
+	samples  atomic.Int32
 	// rssOver records that the last heartbeat found RSS above the limit.
 	rssOver atomic.Bool
 	// rssAdjust is the RSS watch's correction, in bytes (see watchRSS).
@@ -45,11 +42,18 @@ const (
 	// lowWater is the share of the limit the heartbeat brings usage back
 	// to, so that writes seldom have to evict themselves.
 	lowWaterPermille = 985
-	// rssTargetPermille is the RSS the watch steers to: the limit itself;
-	// bursts between two readings stay under 1.1 x maxmemory.
-	rssTargetPermille = 1000
-	// rssPriorPermille is the garbage room the RSS watch starts with.
-	rssPriorPermille = 100
+	// rssTargetPermille is the RSS the watch steers to. RSS swings with
+	// Go's collection cycle: under a fast writer the heap gains about a
+	// tenth of a 64 MB cap between two collections (dropped arena pages
+	// and dead records are garbage until the next one), so steering the
+	// mean to the limit itself let the peaks reach 1.12-1.2 x maxmemory;
+	// 95 % keeps them under 1.1 x.
+	rssTargetPermille = 950
+	// rssPriorPermille is the garbage room the RSS watch starts with: the
+	// first fill overshoots before the watch has measured anything, so it
+	// starts with 30 % of the limit and lets the data grow back from
+	// there.
+	rssPriorPermille = 300
 	rssPriorMin      = 32 << 20
 )
 
@@ -110,38 +114,13 @@ func (st *Store) DatasetBytes() int64 {
 	return n
 }
 
-// Used is the memory counted against the limit.
-func (st *Store) Used() int64 { return st.mem.overhead.Load() + st.ScaleDataset(st.DatasetBytes()) }
-
-// Dataset scale bounds, in thousandths.
-const (
-	minScale = 1000
-	maxScale = 4000
-)
-
-// SetDatasetScale sets the factor (in thousandths, clamped to [1, 4]) by
-// which the keyspace's account is multiplied to give what the data costs;
-// the server measures it against the live heap after each collection.
-func (st *Store) SetDatasetScale(permille int64) {
-	st.mem.scale.Store(min(max(permille, minScale), maxScale))
-}
-
-// DatasetScale is the current factor, in thousandths.
-func (st *Store) DatasetScale() int64 {
-	if s := st.mem.scale.Load(); s != 0 {
-		return s
-	}
-	return priorScale
-}
-
-// priorScale is the factor assumed until a collection has measured it:
-// the keyspace's account leaves out size-class rounding and slice growth,
-// about a quarter more (measured with 100-byte to 1 KB strings). Erring
-// high only evicts a little early during the first fill.
-const priorScale = 1250
-
-// ScaleDataset applies the dataset scale to an account of n bytes.
-func (st *Store) ScaleDataset(n int64) int64 { return n / 1000 * st.DatasetScale() }
+// Used is the memory counted against the limit. The keyspace's account
+// is what its data costs (keyspace.DB.LiveBytes: index, slab, live arena
+// records, side tables), so it is taken as is; dead arena bytes awaiting
+// compaction and Go garbage awaiting collection are fragmentation, seen
+// by the RSS watch, not data (as jemalloc's fragmentation is not in
+// Redis's used_memory).
+func (st *Store) Used() int64 { return st.mem.overhead.Load() + st.DatasetBytes() }
 
 // OverLimit reports whether usage, with the RSS watch's correction,
 // exceeds the limit.
@@ -179,7 +158,6 @@ func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 	if !p.Evicts() {
 		return 0, st.Used() <= lim
 	}
-	need = need * 1000 / st.DatasetScale() // in the account's units
 	n := len(st.shards)
 	if hint < 0 || hint >= n {
 		hint = int(now) % n
@@ -214,7 +192,7 @@ func (st *Store) watchRSS(lim int64, p evict.Policy) {
 	adj := st.mem.rssAdjust.Load()
 	switch {
 	case !p.Evicts():
-	case rss > target && st.ScaleDataset(st.DatasetBytes()) > lim/2:
+	case rss > target && st.DatasetBytes() > lim/2:
 		adj = min(adj+(rss-target)/8, lim/2)
 	case rss > target:
 		// The floor, not the data, is over: let the data grow back.
@@ -262,7 +240,7 @@ func (st *Store) evictCycle(budget time.Duration) int {
 	}
 	data := st.DatasetBytes()
 	low := lim / 1000 * lowWaterPermille
-	excess := (st.pressure() - low) * 1000 / st.DatasetScale()
+	excess := st.pressure() - low
 	if excess <= 0 || data <= 0 {
 		return 0
 	}

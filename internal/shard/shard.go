@@ -91,7 +91,7 @@ func (s *Shard) Unlock() {
 func (s *Shard) publishUsed() {
 	var n int64
 	for _, d := range s.dbs {
-		n += d.Bytes()
+		n += d.LiveBytes()
 	}
 	s.used.Store(n)
 }
