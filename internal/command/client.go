@@ -36,8 +36,8 @@ type Client struct {
 	// ReplyOn: the command that just ran was CLIENT REPLY ON, whose own
 	// reply is sent even when it was the command a SKIP applied to.
 	ReplyOn bool
-	NoEvict   bool
-	NoTouch   bool
+	NoEvict bool
+	NoTouch bool
 
 	infoMu  sync.Mutex
 	name    string
