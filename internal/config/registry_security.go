@@ -44,8 +44,8 @@ func (c *Config) securitySettings() []*setting {
 			help: "With no password set, refuse clients that do not connect from 127.0.0.1 or ::1, as Redis does."},
 			boolCodec("yes", "no"), true, boolHolder(&c.ProtectedMode)),
 		newSetting(spec{name: "keys_output_limit", mutable: true,
-			help: "Most keys KEYS returns; a longer reply is cut there and a warning logged (Dragonfly). 0: no limit."},
-			intCodec(0, math.MaxInt32), 8192, intHolder(&c.KeysOutputLimit)),
+			help: "Most keys KEYS returns; a longer reply is cut there and a warning logged (Dragonfly's flag). 0, the default, means no limit, as in Redis: a silently cut KEYS reply breaks applications (Directus purges its cache with KEYS)."},
+			intCodec(0, math.MaxInt32), 0, intHolder(&c.KeysOutputLimit)),
 	}
 }
 

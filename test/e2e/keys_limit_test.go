@@ -6,10 +6,22 @@ import (
 	"time"
 )
 
-// TestKeysOutputLimit: Dragonfly's keys_output_limit (default 8192) cuts
-// a KEYS reply and logs it; CONFIG SET changes it live and 0 lifts it.
+// TestKeysOutputLimit: Dragonfly's keys_output_limit cuts a KEYS reply
+// and logs it; CONFIG SET changes it live and 0 (the default, Redis's
+// behaviour) lifts it.
 func TestKeysOutputLimit(t *testing.T) {
-	s := Start(t)
+	if keys, err := Start(t).Client(t, 2).Keys(Ctx(t), "*").Result(); err != nil || len(keys) != 0 {
+		t.Fatalf("KEYS on an empty server: %v %v", keys, err)
+	}
+	def := Start(t)
+	dc := def.Client(t, 2)
+	if err := dc.Do(Ctx(t), "DEBUG", "POPULATE", 9000).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := dc.Keys(Ctx(t), "*").Result(); len(keys) != 9000 {
+		t.Fatalf("KEYS * with the default (no limit): %d keys, want 9000", len(keys))
+	}
+	s := Start(t, "--keys_output_limit", "8192")
 	rc := s.Client(t, 2)
 	ctx := Ctx(t)
 	if err := rc.Do(ctx, "DEBUG", "POPULATE", 9000).Err(); err != nil {
@@ -17,7 +29,7 @@ func TestKeysOutputLimit(t *testing.T) {
 	}
 	keys, err := rc.Keys(ctx, "*").Result()
 	if err != nil || len(keys) != 8192 {
-		t.Fatalf("KEYS * with the default limit: %d keys, %v", len(keys), err)
+		t.Fatalf("KEYS * with keys_output_limit 8192: %d keys, %v", len(keys), err)
 	}
 	seen := map[string]bool{}
 	for _, k := range keys {
