@@ -41,7 +41,7 @@ func registerACL(t *Table) {
 
 func aclCat(c *Ctx) {
 	if len(c.Args) > 3 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try ACL HELP.")
+		c.subcommandSyntaxError()
 		return
 	}
 	if len(c.Args) == 2 {
@@ -207,7 +207,7 @@ func aclWhoAmI(c *Ctx) { c.W.BulkString(userName(c.Client)) }
 
 func aclGenPass(c *Ctx) {
 	if len(c.Args) > 3 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try ACL HELP.")
+		c.subcommandSyntaxError()
 		return
 	}
 	bits := int64(256)
@@ -265,7 +265,7 @@ func aclSave(c *Ctx) {
 
 func aclLog(c *Ctx) {
 	if len(c.Args) > 3 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try ACL HELP.")
+		c.subcommandSyntaxError()
 		return
 	}
 	n := 10

@@ -73,7 +73,7 @@ func cmdDebug(c *Ctx) {
 		// Knobs for Redis internals Damselfly does not have.
 		c.W.OK()
 	default:
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try DEBUG HELP.")
+		c.subcommandSyntaxError()
 	}
 }
 

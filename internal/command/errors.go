@@ -27,3 +27,9 @@ func errWrongArgs(name string) string {
 func errInvalidExpire(name string) string {
 	return "ERR invalid expire time in '" + name + "' command"
 }
+
+// subcommandSyntaxError is Redis's addReplySubcommandSyntaxError: a
+// container command's subcommand handler refusing its arguments.
+func (c *Ctx) subcommandSyntaxError() {
+	c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try " + upperASCII(string(c.Args[0])) + " HELP.")
+}

@@ -35,15 +35,7 @@ func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	if _, ok := e.Store.EvictForWrite(e.keyShard(c, spec), time.Now().UnixMilli()); ok {
 		return true
 	}
-	e.noteRejected(c.Client, spec)
-	if spec.Name == "exec" && m != nil {
-		c.discardMulti()
-		e.unwatch(c.Client)
-		c.Err("EXECABORT Transaction discarded because of: " + errOOM)
-		return false
-	}
-	c.flagTransaction()
-	c.Err(errOOM)
+	e.reject(c, spec, errOOM)
 	return false
 }
 

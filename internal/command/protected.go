@@ -32,9 +32,7 @@ func (e *Env) refuseProtected(c *Ctx, spec *Spec) bool {
 	if config.Allows(mode, c.Client.Addr) {
 		return false
 	}
-	e.noteRejected(c.Client, spec)
-	c.flagTransaction()
-	c.Err("ERR " + name + " command not allowed. If the " + option + ` option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
+	e.reject(c, spec, "ERR "+name+" command not allowed. If the "+option+` option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
 	return true
 }
 

@@ -774,7 +774,7 @@ func cmdFunctionDelete(c *Ctx) {
 
 func cmdFunctionFlush(c *Ctx) {
 	if len(c.Args) > 3 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try FUNCTION HELP.")
+		c.subcommandSyntaxError()
 		return
 	}
 	if !scriptFlushMode(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option") {
@@ -913,7 +913,7 @@ func cmdFunctionDump(c *Ctx) {
 
 func cmdFunctionRestore(c *Ctx) {
 	if len(c.Args) > 4 {
-		c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try FUNCTION HELP.")
+		c.subcommandSyntaxError()
 		return
 	}
 	policy := script.RestoreAppend

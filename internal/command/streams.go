@@ -1425,11 +1425,6 @@ func cmdXSetID(c *Ctx) {
 
 // XGROUP
 
-// xgroupSyntaxError is Redis's addReplySubcommandSyntaxError.
-func (c *Ctx) subcommandSyntaxError() {
-	c.Err("ERR unknown subcommand or wrong number of arguments for '" + truncate(string(c.Args[1]), 128) + "'. Try " + upperASCII(string(c.Args[0])) + " HELP.")
-}
-
 func upperASCII(s string) string {
 	b := []byte(s)
 	for i, x := range b {
