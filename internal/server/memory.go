@@ -13,7 +13,7 @@ import (
 // goLimitPermille is the share of maxmemory the Go runtime may map (its
 // soft limit, debug.SetMemoryLimit), before taking off what RSS holds
 // outside the runtime (the binary's pages, measured at start), so that
-// RSS tops out near maxmemory. It is below the RSS watch's target (95 %,
+// RSS tops out near maxmemory. It is below the RSS watch's target (92 %,
 // shard/memory.go): with the limit at 100 % the heap (data plus garbage
 // up to the next collection, GOGC letting it double) reached the target
 // first, and the watch evicted until the data was half the cap. Under the
@@ -22,7 +22,7 @@ import (
 // limit the collector runs more often instead of letting garbage grow the
 // heap, so RSS stays near the target; the heartbeat's RSS watch evicts if
 // it still goes over.
-const goLimitPermille = 930
+const goLimitPermille = 900
 
 // minGoLimit keeps a tiny maxmemory (tests set 1mb) from pinning the
 // collector at its CPU cap: the runtime's baseline alone is a few MB.

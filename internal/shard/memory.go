@@ -47,8 +47,9 @@ const (
 	// tenth of a 64 MB cap between two collections (dropped arena pages
 	// and dead records are garbage until the next one), so steering the
 	// mean to the limit itself let the peaks reach 1.12-1.2 x maxmemory;
-	// 95 % keeps them under 1.1 x.
-	rssTargetPermille = 950
+	// 95 % kept them at 1.05-1.10 x, too close to the 1.1 x bound on a
+	// busy machine (a CI run peaked at 1.100 x); 92 % leaves room.
+	rssTargetPermille = 920
 	// rssPriorPermille is the garbage room the RSS watch starts with: the
 	// first fill overshoots before the watch has measured anything, so it
 	// starts with 30 % of the limit and lets the data grow back from
