@@ -42,6 +42,10 @@ type conn struct {
 	anchor time.Time
 	// lastFlush is how long the last flush's write took.
 	lastFlush time.Duration
+	// uncounted is how many commands ran since the client's Cmds counter
+	// was last advanced; flush advances it before writing, so a peer that
+	// has a reply and then scrapes /metrics sees its command counted.
+	uncounted int64
 	// arena and spans hold the batch's parsed commands (runBatch).
 	arena [][]byte
 	spans []cmdSpan
@@ -227,13 +231,11 @@ func (c *conn) serve() {
 		// While the batch runs its bytes are in the query buffer, as in
 		// Redis (CLIENT LIST/INFO show qbuf=26 for a lone CLIENT INFO).
 		c.cl.QueryBufLen.Store(int64(c.end))
-		pos, cmds, ok := c.runBatch(&args)
+		pos, _, ok := c.runBatch(&args)
 		c.pb.Flush()
+		c.countCmds()
 		if !ok {
 			return
-		}
-		if cmds > 0 {
-			c.cl.Cmds.Add(int64(cmds))
 		}
 		if c.w.Len() > 0 && !c.flush() {
 			return
@@ -300,6 +302,7 @@ func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
 		for k, sp := range c.spans {
 			blocked := c.exec(c.arena[sp.from:sp.to:sp.to])
 			cmds++
+			c.uncounted++
 			if st := c.ctx.Started; !st.IsZero() {
 				if batchStart.IsZero() {
 					batchStart = st
@@ -440,10 +443,20 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 }
 
 // flush writes the buffered replies with one write call.
+// countCmds adds the commands run since the last call to the client's
+// counter: one uncontended atomic add per batch rather than per command.
+func (c *conn) countCmds() {
+	if c.uncounted > 0 {
+		c.cl.Cmds.Add(c.uncounted)
+		c.uncounted = 0
+	}
+}
+
 func (c *conn) flush() bool {
 	// Never write to the socket holding a shard: a slow reader would
 	// stall every client of that shard.
 	c.ctx.EndSquash()
+	c.countCmds()
 	// Subscribers go first: the publisher's own reply may take a while.
 	c.pb.Flush()
 	if c.w.Len() == 0 {
