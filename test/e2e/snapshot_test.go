@@ -364,9 +364,15 @@ func TestSnapshotCrash(t *testing.T) {
 // /healthz answers 503 and data commands get -LOADING.
 func TestSnapshotLoading(t *testing.T) {
 	d := Start(t, "--dbfilename", "dump.rdb")
-	c := d.Client(t, 2)
+	// POPULATE and SAVE of 2M keys can outlast go-redis's 3 s read
+	// timeout on a busy machine, and its retry of SAVE then meets the
+	// first one still running ("Background save already in progress").
+	c := redis.NewClient(&redis.Options{Addr: d.Addr, ReadTimeout: 30 * time.Second, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
 	ctx := Ctx(t)
-	c.Do(ctx, "DEBUG", "POPULATE", 2000000, "k", 100)
+	if err := c.Do(ctx, "DEBUG", "POPULATE", 2000000, "k", 100).Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Save(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}

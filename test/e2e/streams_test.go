@@ -302,7 +302,13 @@ func TestStreamsBlockingAcrossShards(t *testing.T) {
 			}
 			res <- v
 		}()
-		time.Sleep(30 * time.Millisecond)
+		// "$" means entries after the reader blocks: add only once it has.
+		for deadline := time.Now().Add(3 * time.Second); !strings.Contains(c.Info(ctx, "clients").Val(), "blocked_clients:1\r\n"); {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: reader never blocked", round)
+			}
+			time.Sleep(time.Millisecond)
+		}
 		id, err := c.XAdd(ctx, &redis.XAddArgs{Stream: target, Values: []string{"round", fmt.Sprint(round)}}).Result()
 		if err != nil {
 			t.Fatal(err)
