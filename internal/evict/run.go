@@ -38,7 +38,7 @@ func (p *Pool) Run(pol Policy, t Table, now int64, samples int, want int64, maxK
 		}
 		for r := 0; r < rounds; r++ {
 			t.Sample(volatile, samples, offer)
-			if b, ok := p.Best(); !ok || OnProbation(b.Score) {
+			if b, ok := p.Best(); !ok || Rare(b.Score) {
 				break
 			}
 		}
