@@ -68,11 +68,18 @@ type Meta struct {
 }
 
 // TwoQ's ranking, most significant first: the rarer the key's recent
-// accesses (Meta.Est, at most 15), then probation before protected, then
-// the idler first.
+// accesses (Meta.Est, at most 15, plus protectedBonus for a key read since
+// it was written), then probation before protected, then the idler.
+//
+// The bonus is the scan resistance: a long scan ages every count in the
+// sketch (it halves them every ten table widths of accesses), so with the
+// counts alone a scan that outlasted a hot set's last reads would push it
+// out; a protected key instead always outranks a key written once and
+// never read.
 const (
-	estShift     = 56
-	probationBit = 1 << 55
+	estShift       = 56
+	probationBit   = 1 << 55
+	protectedBonus = 2
 )
 
 // maxIdle keeps idle times below probationBit and, for LFU, in the low
@@ -100,7 +107,11 @@ func (p Policy) Score(m Meta, now int64, rnd uint64) uint64 {
 	case AllKeysRandom, VolatileRandom:
 		return rnd
 	case TwoQ:
-		s := uint64(15-min(m.Est, 15))<<estShift | idle
+		est := min(m.Est, 15)
+		if !m.Probation {
+			est = min(est+protectedBonus, 15)
+		}
+		s := uint64(15-est)<<estShift | idle
 		if m.Probation {
 			s |= probationBit
 		}

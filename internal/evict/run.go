@@ -13,9 +13,9 @@ type Table interface {
 }
 
 // twoQRounds bounds the extra samples TwoQ takes, when a sample shows no
-// probation key, before it settles for a protected one: with the hot set
-// filling most of the memory, one sample of 5 keys would often miss the
-// few probation keys and erode the hot set.
+// rarely used key (Rare), before it settles for a more used one: with the
+// hot set filling most of the memory, one sample of 5 keys would often
+// miss the few cold keys and erode the hot set.
 const twoQRounds = 4
 
 // Run evicts keys of t by policy pol until want bytes are freed, maxKeys

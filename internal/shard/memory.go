@@ -208,8 +208,11 @@ func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 // used_memory does not. Each tick the gap between RSS and its target
 // (rssTargetPermille of the limit) is added to a correction that eviction
 // counts on top of used memory; once RSS is back under, the correction
-// decays. This integral control settles RSS near the target whatever the
-// account misses. It only acts while the data is a large part of the
+// decays, but only once the data is half the limit: while a cache first
+// fills, RSS under the target says nothing yet about the garbage room the
+// full cache will need, and letting the prior decay then made the first
+// fill overshoot the cap before the watch caught up. This integral
+// control settles RSS near the target whatever the account misses. It only acts while the data is a large part of the
 // limit: below that the process's floor dominates RSS and evicting could
 // not help.
 func (st *Store) watchRSS(lim int64, p evict.Policy) {
@@ -223,7 +226,7 @@ func (st *Store) watchRSS(lim int64, p evict.Policy) {
 	case rss > target:
 		// The floor, not the data, is over: let the data grow back.
 		adj = max(adj-lim/500, 0)
-	case rss < target-lim/50:
+	case rss < target-lim/50 && st.DatasetBytes() > lim/2:
 		adj = max(adj-lim/500, 0)
 	}
 	st.mem.rssAdjust.Store(adj)
