@@ -264,3 +264,26 @@ func TestNoEvictionNeverEvicts(t *testing.T) {
 
 // noEst turns the sketch off in the model (TestSimHitRatio's NOEST).
 var noEst bool
+
+// BenchmarkSketchAdd is the cost the keyspace's Find pays per lookup under
+// cache_mode, on a sketch sized for 64 k keys (512 KiB, beyond L1/L2 on
+// most machines, as in a real cache).
+func BenchmarkSketchAdd(b *testing.B) {
+	s := NewSketch(64 << 10)
+	h := uint64(1)
+	for b.Loop() {
+		h = h*6364136223846793005 + 1442695040888963407
+		s.Add(h)
+	}
+}
+
+func BenchmarkSketchEstimate(b *testing.B) {
+	s := NewSketch(64 << 10)
+	h := uint64(1)
+	var sink uint8
+	for b.Loop() {
+		h = h*6364136223846793005 + 1442695040888963407
+		sink += s.Estimate(h)
+	}
+	_ = sink
+}

@@ -18,8 +18,9 @@ import "math/bits"
 // A Sketch is not safe for concurrent use: its shard's lock guards it.
 type Sketch struct {
 	table []uint64
-	mask  uint64
-	added int
+	// blockMask selects one of the table's 8-word blocks.
+	blockMask uint64
+	added     int
 	// period is the number of additions between two halvings.
 	period int
 }
@@ -50,7 +51,7 @@ func wordsFor(keys int) int {
 
 func (s *Sketch) resize(words int) {
 	s.table = make([]uint64, words)
-	s.mask = uint64(words - 1)
+	s.blockMask = uint64(words/8 - 1)
 	s.added = 0
 	s.period = 10 * words
 }
@@ -68,13 +69,15 @@ func (s *Sketch) Fit(keys int) {
 func (s *Sketch) Bytes() int64 { return int64(len(s.table)) * 8 }
 
 // slot returns the word and the nibble shift of the counter of row i for
-// hash h. Each row takes its word from a different multiply of h and its
-// counter from a different nibble of that word's row quarter, so the four
-// counters of a key rarely share a word with another key's.
+// hash h. A key's four counters lie in one 64-byte block of the table
+// (two words per row), so counting an access costs one cache miss, not
+// four; the block comes from the high bits of one multiply of h, the
+// word and nibble in it from a different mix per row.
 func (s *Sketch) slot(h uint64, i int) (w uint64, shift uint) {
-	x := (h + sketchSeeds[i]) * 0x9E3779B97F4A7C15
-	x ^= x >> 29
-	return x & s.mask, uint(i*4+int(x>>60)&3) * 4
+	block := (h * 0x9E3779B97F4A7C15 >> 32) & s.blockMask
+	x := (h + sketchSeeds[i]) * 0xBF58476D1CE4E5B9
+	x ^= x >> 31
+	return block<<3 | uint64(i)<<1 | x>>63, uint(x&15) * 4
 }
 
 var sketchSeeds = [4]uint64{0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f, 0xcbf29ce484222325}
