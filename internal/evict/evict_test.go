@@ -127,9 +127,7 @@ func (m *model) Sample(volatile bool, n int, fn func(int, string, Meta)) {
 			continue // like SampleVolatile, which only sees keys with a TTL
 		}
 		md := m.meta[k]
-		if !noEst {
-			md.Est = m.sk.Estimate(m.hash(k))
-		}
+		md.Est = m.sk.Estimate(m.hash(k))
 		fn(0, k, md)
 		i++
 	}
@@ -140,9 +138,7 @@ func (m *model) Evict(_ int, k string, accept func(Meta) bool) (int64, bool, Met
 	if !ok {
 		return 0, false, md
 	}
-	if !noEst {
-		md.Est = m.sk.Estimate(m.hash(k))
-	}
+	md.Est = m.sk.Estimate(m.hash(k))
 	if !accept(md) {
 		return 0, true, md
 	}
@@ -261,9 +257,6 @@ func TestNoEvictionNeverEvicts(t *testing.T) {
 		t.Fatal("noeviction evicted")
 	}
 }
-
-// noEst turns the sketch off in the model (TestSimHitRatio's NOEST).
-var noEst bool
 
 // BenchmarkSketchAdd is the cost the keyspace's Find pays per lookup under
 // cache_mode, on a sketch sized for 64 k keys (512 KiB, beyond L1/L2 on
