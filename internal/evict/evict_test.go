@@ -1,6 +1,7 @@
 package evict
 
 import (
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -78,13 +79,20 @@ type model struct {
 	index map[string]int
 	meta  map[string]Meta
 	now   int64
+	// sk counts every read and write, as the keyspace's Find does.
+	sk   *Sketch
+	seed maphash.Seed
 }
 
 func newModel(seed uint64) *model {
-	return &model{rng: rand.New(rand.NewPCG(seed, 1)), index: map[string]int{}, meta: map[string]Meta{}}
+	return &model{rng: rand.New(rand.NewPCG(seed, 1)), index: map[string]int{}, meta: map[string]Meta{},
+		sk: NewSketch(0), seed: maphash.MakeSeed()}
 }
 
+func (m *model) hash(k string) uint64 { return maphash.String(m.seed, k) }
+
 func (m *model) write(k string, ttl int64) {
+	m.sk.Add(m.hash(k))
 	if _, ok := m.index[k]; !ok {
 		m.index[k] = len(m.keys)
 		m.keys = append(m.keys, k)
@@ -99,6 +107,7 @@ func (m *model) write(k string, ttl int64) {
 }
 
 func (m *model) read(k string) bool {
+	m.sk.Add(m.hash(k))
 	md, ok := m.meta[k]
 	if !ok {
 		return false
@@ -117,7 +126,9 @@ func (m *model) Sample(volatile bool, n int, fn func(int, string, Meta)) {
 		if volatile && m.meta[k].ExpireAt == 0 {
 			continue // like SampleVolatile, which only sees keys with a TTL
 		}
-		fn(0, k, m.meta[k])
+		md := m.meta[k]
+		md.Est = m.sk.Estimate(m.hash(k))
+		fn(0, k, md)
 		i++
 	}
 }
@@ -127,6 +138,7 @@ func (m *model) Evict(_ int, k string, accept func(Meta) bool) (int64, bool, Met
 	if !ok {
 		return 0, false, md
 	}
+	md.Est = m.sk.Estimate(m.hash(k))
 	if !accept(md) {
 		return 0, true, md
 	}
@@ -244,4 +256,27 @@ func TestNoEvictionNeverEvicts(t *testing.T) {
 	if _, n := NewPool(1).Run(NoEviction, m, 0, 5, 1, 1); n != 0 {
 		t.Fatal("noeviction evicted")
 	}
+}
+
+// BenchmarkSketchAdd is the cost the keyspace's Find pays per lookup under
+// cache_mode, on a sketch sized for 64 k keys (512 KiB, beyond L1/L2 on
+// most machines, as in a real cache).
+func BenchmarkSketchAdd(b *testing.B) {
+	s := NewSketch(64 << 10)
+	h := uint64(1)
+	for b.Loop() {
+		h = h*6364136223846793005 + 1442695040888963407
+		s.Add(h)
+	}
+}
+
+func BenchmarkSketchEstimate(b *testing.B) {
+	s := NewSketch(64 << 10)
+	h := uint64(1)
+	var sink uint8
+	for b.Loop() {
+		h = h*6364136223846793005 + 1442695040888963407
+		sink += s.Estimate(h)
+	}
+	_ = sink
 }

@@ -63,11 +63,24 @@ type Meta struct {
 	ExpireAt  int64 // unix ms, 0 when none
 	Freq      uint8 // access counter
 	Probation bool  // never read since written
+	// Est is the Sketch's estimate of the key's recent accesses (TwoQ).
+	Est uint8
 }
 
-// probationBit lifts every probation key above every protected one in
-// TwoQ's ranking.
-const probationBit = 1 << 63
+// TwoQ's ranking, most significant first: the rarer the key's recent
+// accesses (Meta.Est, at most 15, plus protectedBonus for a key read since
+// it was written), then probation before protected, then the idler.
+//
+// The bonus is the scan resistance: a long scan ages every count in the
+// sketch (it halves them every ten table widths of accesses), so with the
+// counts alone a scan that outlasted a hot set's last reads would push it
+// out; a protected key instead always outranks a key written once and
+// never read.
+const (
+	estShift       = 56
+	probationBit   = 1 << 55
+	protectedBonus = 2
+)
 
 // maxIdle keeps idle times below probationBit and, for LFU, in the low
 // bits under the counter.
@@ -94,13 +107,23 @@ func (p Policy) Score(m Meta, now int64, rnd uint64) uint64 {
 	case AllKeysRandom, VolatileRandom:
 		return rnd
 	case TwoQ:
-		if m.Probation {
-			return probationBit | idle
+		est := min(m.Est, 15)
+		if !m.Probation {
+			est = min(est+protectedBonus, 15)
 		}
-		return idle
+		s := uint64(15-est)<<estShift | idle
+		if m.Probation {
+			s |= probationBit
+		}
+		return s
 	}
 	return 0
 }
 
-// OnProbation reports whether a TwoQ score is a probation key's.
-func OnProbation(score uint64) bool { return score&probationBit != 0 }
+// rareEst is the estimate at or below which a TwoQ candidate is taken
+// without sampling further: a key asked for at most once lately.
+const rareEst = 1
+
+// Rare reports whether a TwoQ score is a rarely used key's, one worth
+// evicting without looking further.
+func Rare(score uint64) bool { return score>>estShift >= 15-rareEst }

@@ -13,9 +13,9 @@ type Table interface {
 }
 
 // twoQRounds bounds the extra samples TwoQ takes, when a sample shows no
-// probation key, before it settles for a protected one: with the hot set
-// filling most of the memory, one sample of 5 keys would often miss the
-// few probation keys and erode the hot set.
+// rarely used key (Rare), before it settles for a more used one: with the
+// hot set filling most of the memory, one sample of 5 keys would often
+// miss the few cold keys and erode the hot set.
 const twoQRounds = 4
 
 // Run evicts keys of t by policy pol until want bytes are freed, maxKeys
@@ -38,7 +38,7 @@ func (p *Pool) Run(pol Policy, t Table, now int64, samples int, want int64, maxK
 		}
 		for r := 0; r < rounds; r++ {
 			t.Sample(volatile, samples, offer)
-			if b, ok := p.Best(); !ok || OnProbation(b.Score) {
+			if b, ok := p.Best(); !ok || Rare(b.Score) {
 				break
 			}
 		}

@@ -26,6 +26,9 @@ type Clock struct {
 	// Policy says how entries keep their access data (LRU or LFU); nil
 	// means LRU.
 	Policy *Policy
+	// Freq, when set, is told the hash of every key Find looks up, found
+	// or not (cache_mode's frequency sketch, evict.Sketch).
+	Freq interface{ Add(h uint64) }
 }
 
 // Values past these sizes live out of line, in DB.bigs: a SET of a big
@@ -248,7 +251,11 @@ func (d *DB) expired(r Ref) bool {
 // Find looks key up for a command, expiring it lazily and recording the
 // access for LRU/LFU.
 func (d *DB) Find(key []byte) (Ref, bool) {
-	r := d.lookup(key, d.Hash(key))
+	h := d.Hash(key)
+	if d.clock.Freq != nil {
+		d.clock.Freq.Add(h)
+	}
+	r := d.lookup(key, h)
 	if r == noRef || d.expired(r) {
 		return noRef, false
 	}

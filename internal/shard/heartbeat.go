@@ -107,6 +107,9 @@ func (sh *Shard) rehash() {
 		d.RehashSome(rehashPerTick)
 		d.Maintain(maintBudget(d.DeadBytes()))
 	}
+	if sh.sketch != nil {
+		sh.sketch.Fit(sh.keys())
+	}
 	sh.publishUsed()
 	sh.Unlock()
 }

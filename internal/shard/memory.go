@@ -82,9 +82,34 @@ func (st *Store) SetMemoryPolicy(limit int64, p evict.Policy, samples int) {
 		for _, sh := range st.shards {
 			sh.mu.Lock()
 			sh.pool.Reset()
+			sh.setSketch(p == evict.TwoQ)
 			sh.mu.Unlock()
 		}
 	}
+}
+
+// setSketch starts or stops counting key accesses: only cache_mode's
+// policy ranks keys by the sketch, and the other policies should not pay
+// for it on every lookup. The shard must be locked.
+func (sh *Shard) setSketch(on bool) {
+	switch {
+	case on && sh.sketch == nil:
+		sh.sketch = evict.NewSketch(sh.keys())
+		sh.clock.Freq = sh.sketch
+	case !on && sh.sketch != nil:
+		sh.sketch = nil
+		sh.clock.Freq = nil
+	}
+}
+
+// keys is the shard's key count over its databases. The shard must be
+// locked.
+func (sh *Shard) keys() int {
+	n := 0
+	for _, d := range sh.dbs {
+		n += d.Len()
+	}
+	return n
 }
 
 // SetRSSFloor records the RSS the process holds outside the Go runtime,
@@ -183,8 +208,11 @@ func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 // used_memory does not. Each tick the gap between RSS and its target
 // (rssTargetPermille of the limit) is added to a correction that eviction
 // counts on top of used memory; once RSS is back under, the correction
-// decays. This integral control settles RSS near the target whatever the
-// account misses. It only acts while the data is a large part of the
+// decays, but only once the data is half the limit: while a cache first
+// fills, RSS under the target says nothing yet about the garbage room the
+// full cache will need, and letting the prior decay then made the first
+// fill overshoot the cap before the watch caught up. This integral
+// control settles RSS near the target whatever the account misses. It only acts while the data is a large part of the
 // limit: below that the process's floor dominates RSS and evicting could
 // not help.
 func (st *Store) watchRSS(lim int64, p evict.Policy) {
@@ -198,7 +226,7 @@ func (st *Store) watchRSS(lim int64, p evict.Policy) {
 	case rss > target:
 		// The floor, not the data, is over: let the data grow back.
 		adj = max(adj-lim/500, 0)
-	case rss < target-lim/50:
+	case rss < target-lim/50 && st.DatasetBytes() > lim/2:
 		adj = max(adj-lim/500, 0)
 	}
 	st.mem.rssAdjust.Store(adj)
@@ -285,13 +313,21 @@ type shardTable struct {
 	hook func(db int, key string)
 }
 
-func meta(d *keyspace.DB, r keyspace.Ref) evict.Meta {
-	return evict.Meta{Atime: d.AccessTime(r), ExpireAt: d.ExpireAt(r), Freq: d.Freq(r), Probation: d.Probation(r)}
+// meta describes r for the eviction policy; key is r's key.
+func (t shardTable) meta(d *keyspace.DB, r keyspace.Ref, key string) evict.Meta {
+	m := evict.Meta{Atime: d.AccessTime(r), ExpireAt: d.ExpireAt(r), Freq: d.Freq(r), Probation: d.Probation(r)}
+	if sk := t.sh.sketch; sk != nil {
+		m.Est = sk.Estimate(d.Hash([]byte(key)))
+	}
+	return m
 }
 
 func (t shardTable) Sample(volatile bool, n int, fn func(int, string, evict.Meta)) {
 	for i, d := range t.sh.dbs {
-		emit := func(r keyspace.Ref) { fn(i, d.Key(r), meta(d, r)) }
+		emit := func(r keyspace.Ref) {
+			k := d.Key(r)
+			fn(i, k, t.meta(d, r, k))
+		}
 		switch {
 		case volatile && d.ExpiresLen() > 0:
 			d.SampleVolatile(n, emit)
@@ -307,7 +343,7 @@ func (t shardTable) Evict(db int, key string, accept func(evict.Meta) bool) (int
 	if !ok {
 		return 0, false, evict.Meta{}
 	}
-	m := meta(d, r)
+	m := t.meta(d, r, key)
 	if !accept(m) {
 		return 0, true, m
 	}

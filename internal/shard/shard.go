@@ -50,6 +50,9 @@ type Shard struct {
 	usedVer uint64
 	// pool holds the shard's eviction candidates between evictions.
 	pool *evict.Pool
+	// sketch counts key accesses for cache_mode's eviction (nil under
+	// other policies); see memory.go.
+	sketch *evict.Sketch
 
 	// Stats, guarded by mu and summed across shards when read.
 	Hits, Misses  int64
