@@ -22,11 +22,12 @@ const (
 )
 
 type maintState struct {
-	passing   bool // a compaction pass runs
-	compNext  int  // its cursor over the slab
-	clampNext int  // the version clamp's cursor over the slab
-	packNext  int  // packStep's cursor over the slab
-	expNext   int  // sweepExp's cursor over the expiry list
+	passing   bool     // a compaction pass runs
+	victims   []uint32 // the pages it empties
+	vi, voff  int      // its cursor: victims[vi], byte offset voff
+	clampNext int      // the version clamp's cursor over the slab
+	packNext  int      // packStep's cursor over the slab
+	expNext   int      // sweepExp's cursor over the expiry list
 	lastVer   uint64
 }
 
@@ -102,13 +103,21 @@ func (d *DB) clampVersions(slots int, st *MaintainStats) {
 
 // compactStep advances the compaction pass, starting one when the sparse
 // pages hold enough dead bytes. A pass marks the sparse pages (never the
-// current one: new records go there) and walks the slab once, moving every
-// record found in a marked page to the current page; the marked pages
-// empty and are dropped as their last record leaves. New records never go
-// to marked pages, so slots the walk has passed cannot gain records there.
+// current one: new records go there) and walks each marked page's records
+// in address order, moving the live ones to the current page; a page is
+// dropped as its last live record leaves. Walking pages rather than the
+// slab reads records sequentially (the hardware prefetches them) instead
+// of one cache and TLB miss per record in slot order, and it skips the
+// slots whose records lie elsewhere without touching them. A record finds
+// its entry through its key: the hash picks the bucket, and the chain's
+// entry whose loc is this record is the owner (comparing locs reads no
+// other record); a record no entry points at is dead. New records never
+// go to marked pages, and a marked page that empties is dropped and, if
+// reused, unmarked, so the walk never meets a record it has not seen.
 func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 	a := &d.arena
-	if !d.maint.passing {
+	m := &d.maint
+	if !m.passing {
 		dead := 0
 		for i := range a.pages {
 			p := &a.pages[i]
@@ -119,39 +128,72 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 		if dead < compactMinDead || int64(dead) < a.bytes/16 {
 			return
 		}
+		m.victims = m.victims[:0]
 		for i := range a.pages {
 			p := &a.pages[i]
 			if p.buf != nil && i != a.cur && p.live*compactLiveDen < cap(p.buf)*compactLiveNum {
 				p.victim = true
+				m.victims = append(m.victims, uint32(i))
 			}
 		}
-		d.maint.passing, d.maint.compNext = true, 0
+		m.passing, m.vi, m.voff = true, 0, 0
 	}
-	for ; slots > 0 && st.MovedBytes < moveBytes && d.maint.compNext < d.nslots; slots-- {
-		r := Ref(d.maint.compNext)
-		d.maint.compNext++
-		st.Scanned++
-		e := d.ent(r)
-		if !e.live() || !a.pages[e.loc.page()].victim {
+	for slots > 0 && st.MovedBytes < moveBytes && m.vi < len(m.victims) {
+		pi := m.victims[m.vi]
+		p := &a.pages[pi]
+		if !p.victim || m.voff >= len(p.buf) {
+			// Emptied and dropped (perhaps reused since), or walked to
+			// its end: every live record left, so it was dropped, unless
+			// the accounts are wrong; then let it be.
+			p.victim = false
+			m.vi, m.voff = m.vi+1, 0
 			continue
 		}
-		size := d.rec(e).size
-		old := e.loc
+		slots--
+		st.Scanned++
+		old := loc(pi<<pageBits | uint32(m.voff))
+		size, key := a.walkRec(old)
+		m.voff += size
+		r := d.ownerOf(key, old)
+		if r == noRef {
+			continue
+		}
 		l, b := a.alloc(size)
 		copy(b, a.at(old)[:size])
-		e.loc = l
+		d.ent(r).loc = l
 		before := len(a.freePages)
 		a.free(old, size)
 		st.PagesDropped += len(a.freePages) - before
 		st.Moved++
 		st.MovedBytes += size
 	}
-	if d.maint.compNext >= d.nslots {
-		d.maint.passing = false
-		for i := range a.pages {
-			a.pages[i].victim = false
+	if m.vi >= len(m.victims) {
+		m.passing = false
+		for _, pi := range m.victims {
+			a.pages[pi].victim = false
+		}
+		m.victims = m.victims[:0]
+	}
+}
+
+// ownerOf returns the entry whose record is at l, whose key is key, or
+// noRef when the record is dead.
+func (d *DB) ownerOf(key []byte, l loc) Ref {
+	h := d.Hash(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if len(tb.buckets) == 0 {
+			break
+		}
+		for r := tb.buckets[h&tb.mask()]; r != noRef; {
+			e := d.ent(r)
+			if e.loc == l {
+				return r
+			}
+			r = e.next()
 		}
 	}
+	return noRef
 }
 
 // ArenaStats reports the arena's size, live bytes and page count.
