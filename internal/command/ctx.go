@@ -46,6 +46,14 @@ type Ctx struct {
 	// connection sets it for long pipelines.
 	Squash bool
 	squash squashState
+	// Ahead, when the connection sets it, is the commands of the batch
+	// after the current one: a squashed run prefetches their keys
+	// (prefetch.go). The connection clears it when the batch ends, since
+	// the arguments live in its buffers.
+	Ahead [][][]byte
+	// prefetched is how many commands of Ahead were prefetched under
+	// the held shard and not run yet.
+	prefetched int
 
 	failed bool
 
