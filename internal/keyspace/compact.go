@@ -1,5 +1,7 @@
 package keyspace
 
+import "unsafe"
+
 // Heartbeat maintenance: arena compaction and version clamping. Both run
 // only from Maintain, which the shard's heartbeat calls a bounded amount
 // at a time, never inside a command.
@@ -15,6 +17,10 @@ const (
 	// A pass starts only when it would reclaim this much, so a few dead
 	// bytes don't cause endless walks over a big slab.
 	compactMinDead = 256 << 10
+	// Records a pass resolves together, their cache misses overlapping.
+	compactBatch = 16
+	// How far ahead of its reads the page walk prefetches, in bytes.
+	compactReadAhead = 1024
 	// Version clamping must visit every slot within clampWindow versions
 	// (see doc.go).
 	clampAge    = 1 << 30
@@ -149,23 +155,51 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 			m.vi, m.voff = m.vi+1, 0
 			continue
 		}
-		slots--
-		st.Scanned++
-		old := loc(pi<<pageBits | uint32(m.voff))
-		size, key := a.walkRec(old)
-		m.voff += size
-		r := d.ownerOf(key, old)
-		if r == noRef {
-			continue
+		// A batch of the page's next records: hash their keys and
+		// prefetch their buckets, then the first entries of those
+		// chains, so the owners' cache misses overlap (see
+		// DB.Prefetch) instead of costing one after the other.
+		var batch [compactBatch]struct {
+			l    loc
+			size int
 		}
-		l, b := a.alloc(size)
-		copy(b, a.at(old)[:size])
-		d.ent(r).loc = l
-		before := len(a.freePages)
-		a.free(old, size)
-		st.PagesDropped += len(a.freePages) - before
-		st.Moved++
-		st.MovedBytes += size
+		var hs [compactBatch]uint64
+		n := 0
+		for ; n < compactBatch && n < slots && m.voff < len(p.buf); n++ {
+			// The page is read in order, but its lines are cold and the
+			// hardware prefetcher stops at each 4 KiB: ask for the
+			// lines a few records ahead.
+			prefetch(uintptr(unsafe.Pointer(&p.buf[m.voff])) + compactReadAhead)
+			l := loc(pi<<pageBits | uint32(m.voff))
+			size, key := a.walkRec(l)
+			batch[n].l, batch[n].size = l, size
+			hs[n] = d.Hash(key)
+			m.voff += size
+		}
+		d.Prefetch(hs[:n])
+		for j := 0; j < n; j++ {
+			slots--
+			st.Scanned++
+			if !a.pages[pi].victim {
+				// Emptied by a move, dropped, and maybe reused by the
+				// next move: its other records were dead, and their
+				// locs may now name new records.
+				break
+			}
+			old, size := batch[j].l, batch[j].size
+			r := d.ownerOf(hs[j], old)
+			if r == noRef {
+				continue
+			}
+			l, b := a.alloc(size)
+			copy(b, a.at(old)[:size])
+			d.ent(r).loc = l
+			before := len(a.freePages)
+			a.free(old, size)
+			st.PagesDropped += len(a.freePages) - before
+			st.Moved++
+			st.MovedBytes += size
+		}
 	}
 	if m.vi >= len(m.victims) {
 		m.passing = false
@@ -176,10 +210,9 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 	}
 }
 
-// ownerOf returns the entry whose record is at l, whose key is key, or
-// noRef when the record is dead.
-func (d *DB) ownerOf(key []byte, l loc) Ref {
-	h := d.Hash(key)
+// ownerOf returns the entry whose record is at l, whose key's Hash is h,
+// or noRef when the record is dead.
+func (d *DB) ownerOf(h uint64, l loc) Ref {
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if len(tb.buckets) == 0 {
