@@ -161,9 +161,19 @@ func (c *Client) Select(db int) {
 func (c *Client) SharedDB() int { return int(c.dbShared.Load()) }
 
 // Touch records a command for idle time and CLIENT LIST's cmd field.
+//
+// An atomic store is a full barrier on amd64 (XCHG), which waits for the
+// command's earlier writes to reach the cache: so a pipeline of one
+// command stores the name once, and the time only when it moved by a
+// millisecond (CLIENT LIST shows idle= in seconds).
 func (c *Client) Touch(cmd *string, now time.Time) {
-	c.lastCmd.Store(cmd)
-	c.lastActive.Store(now.UnixNano())
+	if c.lastCmd.Load() != cmd {
+		c.lastCmd.Store(cmd)
+	}
+	ns := now.UnixNano()
+	if d := ns - c.lastActive.Load(); d >= int64(time.Millisecond) || d < 0 {
+		c.lastActive.Store(ns)
+	}
 }
 
 // LastCmd is the last command's name.

@@ -46,6 +46,14 @@ type Ctx struct {
 	// connection sets it for long pipelines.
 	Squash bool
 	squash squashState
+	// Ahead, when the connection sets it, is the commands of the batch
+	// after the current one: a squashed run prefetches their keys
+	// (prefetch.go). The connection clears it when the batch ends, since
+	// the arguments live in its buffers.
+	Ahead [][][]byte
+	// prefetched is how many commands of Ahead were prefetched under
+	// the held shard and not run yet.
+	prefetched int
 
 	failed bool
 
@@ -101,6 +109,21 @@ func (c *Ctx) keyHash(key []byte) (uint64, bool) {
 	return 0, false
 }
 
+// hashOf is key's Store.Hash (the hash every keyspace.DB of the store
+// uses too): the one routing computed when key is the routed argument,
+// else computed now and, for the routed key, kept for the rest of the
+// command. With one shard routing hashes nothing, so this is the first.
+func (c *Ctx) hashOf(key []byte) uint64 {
+	if h, ok := c.keyHash(key); ok {
+		return h
+	}
+	h := c.Env.Store.Hash(key)
+	if len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		c.routedHash, c.hashed = h, true
+	}
+	return h
+}
+
 // Err writes an error reply and counts it.
 func (c *Ctx) Err(msg string) {
 	c.failed = true
@@ -134,10 +157,11 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	db := sh.DB(c.Client.DB)
 	var r keyspace.Ref
 	var ok bool
+	h := c.hashOf(key)
 	if c.Client.NoTouch {
-		r, ok = db.Peek(key)
+		r, ok = db.PeekHashed(key, h)
 	} else {
-		r, ok = db.Find(key)
+		r, ok = db.FindHashed(key, h)
 	}
 	if ok {
 		sh.Hits++
@@ -152,6 +176,6 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 // LookupWrite finds key for a write, without touching hit/miss counters.
 func (c *Ctx) LookupWrite(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	db := c.DB(key)
-	r, ok := db.Find(key)
+	r, ok := db.FindHashed(key, c.hashOf(key))
 	return db, r, ok
 }

@@ -187,6 +187,9 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 			c.EndSquash()
 			sh.Lock(c.Now)
 		}
+		if c.Squash {
+			e.prefetchAhead(c, i)
+		}
 		e.beforeWrite(c, spec)
 		spec.Handler(c)
 		e.afterCommand(c, spec)
@@ -200,6 +203,7 @@ func (e *Env) run(c *Ctx, spec *Spec) {
 		}
 		if !c.squashKeep(sh, i, spec) {
 			c.squash = squashState{}
+			c.prefetched = 0
 			sh.Unlock()
 		}
 		return

@@ -248,7 +248,7 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 	if spec.KeysFn != nil {
 		pos := spec.KeysFn(c.Args)
 		for _, p := range pos {
-			st.Shard(c.shardIndex(c.Args[p])).Dirty.Add(1)
+			e.noteDirty(c, c.Args[p])
 		}
 		if len(pos) > 0 {
 			return
@@ -262,7 +262,7 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 		}
 		n := 0
 		for i := spec.First; i <= last && i < len(c.Args); i += spec.Step {
-			st.Shard(c.shardIndex(c.Args[i])).Dirty.Add(1)
+			e.noteDirty(c, c.Args[i])
 			n++
 		}
 		if n > 0 {
@@ -270,6 +270,19 @@ func (e *Env) countChanges(c *Ctx, spec *Spec) {
 		}
 	}
 	st.Shard(0).Dirty.Add(1)
+}
+
+// noteDirty counts a change to key. The key a single-key command was
+// routed by has its shard locked by the dispatcher, which releases it
+// with Shard.Unlock: that one counts without an atomic operation per
+// command. Other keys' shards may be held in other ways (or, for a
+// command that locked and released them itself, not at all).
+func (e *Env) noteDirty(c *Ctx, key []byte) {
+	if len(key) > 0 && len(key) == len(c.routedKey) && &key[0] == &c.routedKey[0] {
+		e.Store.Shard(c.routedShard).NoteDirty()
+		return
+	}
+	e.Store.Shard(c.shardIndex(key)).Dirty.Add(1)
 }
 
 // FunctionLibraries returns the code of the loaded function libraries,

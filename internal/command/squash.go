@@ -40,6 +40,7 @@ func (c *Ctx) EndSquash() {
 		c.squash.held.Unlock()
 		c.squash = squashState{}
 	}
+	c.prefetched = 0
 }
 
 // squashHolds reports whether the run holds shard i and may serve one

@@ -174,7 +174,8 @@ func cmdSet(c *Ctx) {
 	args := c.Args
 	key := args[1]
 	db := c.DB(key)
-	ref, exists := db.Find(key)
+	h := c.hashOf(key)
+	ref, exists := db.FindHashed(key, h)
 	if flags&optGet != 0 {
 		if exists && db.Kind(ref) != value.String {
 			c.Err(ErrWrongType)
@@ -200,7 +201,8 @@ func cmdSet(c *Ctx) {
 		c.Notify(config.EventString, "set", key)
 		c.Notify(config.EventGeneric, "del", key)
 	} else {
-		db.SetString(key, args[2], expireAt, flags&optKeepTTL != 0)
+		// One chain walk: the entry Find just returned is the one to set.
+		db.SetStringAt(ref, key, h, args[2], expireAt, flags&optKeepTTL != 0)
 		c.Notify(config.EventString, "set", key)
 		if expire != nil {
 			c.Notify(config.EventGeneric, "expire", key)
@@ -212,12 +214,14 @@ func cmdSet(c *Ctx) {
 }
 
 func cmdSetNX(c *Ctx) {
-	db := c.DB(c.Args[1])
-	if _, exists := db.Find(c.Args[1]); exists {
+	key := c.Args[1]
+	db := c.DB(key)
+	h := c.hashOf(key)
+	if _, exists := db.FindHashed(key, h); exists {
 		c.W.Int(0)
 		return
 	}
-	db.SetString(c.Args[1], c.Args[2], 0, false)
+	db.SetStringAt(keyspace.NoRef, key, h, c.Args[2], 0, false)
 	c.Notify(config.EventString, "set", c.Args[1])
 	c.W.Int(1)
 }
@@ -464,7 +468,7 @@ func cmdSetRange(c *Ctx) {
 // or 0 when absent.
 func (c *Ctx) incrTarget(key []byte) (db *keyspace.DB, ref keyspace.Ref, exists bool, cur int64, ok bool) {
 	db = c.DB(key)
-	ref, exists = db.Find(key)
+	ref, exists = db.FindHashed(key, c.hashOf(key))
 	if !exists {
 		return db, ref, false, 0, true
 	}
@@ -495,7 +499,7 @@ func incrBy(c *Ctx, by int64) {
 	if exists {
 		db.ReplaceString(ref, b)
 	} else {
-		db.SetString(key, b, 0, false)
+		db.SetStringAt(keyspace.NoRef, key, c.hashOf(key), b, 0, false)
 	}
 	c.Notify(config.EventString, "incrby", key)
 	c.W.Int(n)

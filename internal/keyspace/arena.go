@@ -44,12 +44,30 @@ type arena struct {
 
 func (a *arena) init() { a.cur = -1 }
 
-// record header flags are not stored: the entry's flags say whether a
-// record has an expiry and a handle.
+// A record's first uvarint is its key length shifted left by two, with
+// whether it has an expiry and a handle in the low bits: the entry's flags
+// say the same, but compaction walks a page's records in order without
+// knowing their entries, and must find each record's size alone. Keys
+// under 32 bytes keep a one-byte header.
+const (
+	hdrExp    = 1 << 1
+	hdrHandle = 1 << 0
+)
+
+func keyHeader(klen int, hasExp, hasHandle bool) uint64 {
+	x := uint64(klen) << 2
+	if hasExp {
+		x |= hdrExp
+	}
+	if hasHandle {
+		x |= hdrHandle
+	}
+	return x
+}
 
 // recSize is the encoded size of a record.
 func recSize(klen, vlen int, hasExp bool, handle int32, hasHandle bool) int {
-	n := uvarintLen(uint64(klen)) + uvarintLen(uint64(vlen)) + klen + vlen
+	n := uvarintLen(keyHeader(klen, hasExp, hasHandle)) + uvarintLen(uint64(vlen)) + klen + vlen
 	if hasExp {
 		n += 8
 	}
@@ -149,7 +167,8 @@ func (a *arena) at(l loc) []byte { return a.pages[l.page()].buf[l.off():] }
 func (a *arena) decode(l loc, hasExp, hasHandle bool) rec {
 	b := a.at(l)
 	var r rec
-	klen, n1 := uvarint(b)
+	kh, n1 := uvarint(b)
+	klen := kh >> 2
 	vlen, n2 := uvarint(b[n1:])
 	i := n1 + n2
 	if hasExp {
@@ -174,10 +193,11 @@ func (a *arena) keyAt(l loc, hasExp, hasHandle bool) []byte {
 	var klen uint64
 	var i int
 	if b[0] < 0x80 && b[1] < 0x80 {
-		klen, i = uint64(b[0]), 2
+		klen, i = uint64(b[0])>>2, 2
 	} else {
 		var n1, n2 int
 		klen, n1 = uvarint(b)
+		klen >>= 2
 		_, n2 = uvarint(b[n1:])
 		i = n1 + n2
 	}
@@ -193,6 +213,23 @@ func (a *arena) keyAt(l loc, hasExp, hasHandle bool) []byte {
 	return b[i : i+int(klen) : i+int(klen)]
 }
 
+// walkRec reads the record at l from its header alone: its size and key.
+func (a *arena) walkRec(l loc) (size int, key []byte) {
+	b := a.at(l)
+	kh, n1 := uvarint(b)
+	vlen, n2 := uvarint(b[n1:])
+	i := n1 + n2
+	if kh&hdrExp != 0 {
+		i += 8
+	}
+	if kh&hdrHandle != 0 {
+		_, n := uvarint(b[i:])
+		i += n
+	}
+	klen := int(kh >> 2)
+	return i + klen + int(vlen), b[i : i+klen : i+klen]
+}
+
 func uvarint(b []byte) (uint64, int) {
 	if b[0] < 0x80 {
 		return uint64(b[0]), 1
@@ -205,7 +242,7 @@ func uvarint(b []byte) (uint64, int) {
 func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, hasHandle bool) (loc, int) {
 	n := recSize(len(key), len(v1)+len(v2), hasExp, handle, hasHandle)
 	l, b := a.alloc(n)
-	i := binary.PutUvarint(b, uint64(len(key)))
+	i := binary.PutUvarint(b, keyHeader(len(key), hasExp, hasHandle))
 	i += binary.PutUvarint(b[i:], uint64(len(v1)+len(v2)))
 	if hasExp {
 		binary.LittleEndian.PutUint64(b[i:], uint64(exp))

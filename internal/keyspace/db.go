@@ -11,7 +11,11 @@ import (
 // Ref names an entry of a DB. It is valid until that entry is deleted.
 type Ref int32
 
-const noRef Ref = -1
+// NoRef is the Ref of no entry: what Find returns for a missing key, and
+// what SetStringAt takes to create one.
+const NoRef Ref = -1
+
+const noRef = NoRef
 
 // Clock is the shard's notion of "now", set once per command under the
 // shard lock so that every key touched by one command (or one MULTI/EXEC,
@@ -212,6 +216,7 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 		return noRef
 	}
 	d.rehashStep()
+	tag := tagOf(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if len(tb.buckets) == 0 {
@@ -219,10 +224,10 @@ func (d *DB) lookup(key []byte, h uint64) Ref {
 		}
 		for r := tb.buckets[h&tb.mask()]; r != noRef; {
 			e := d.ent(r)
-			if string(d.keyOf(e)) == string(key) {
+			if e.tag() == tag && string(d.keyOf(e)) == string(key) {
 				return r
 			}
-			r = e.next
+			r = e.next()
 		}
 		if !d.rehashing() {
 			break
@@ -250,8 +255,11 @@ func (d *DB) expired(r Ref) bool {
 
 // Find looks key up for a command, expiring it lazily and recording the
 // access for LRU/LFU.
-func (d *DB) Find(key []byte) (Ref, bool) {
-	h := d.Hash(key)
+func (d *DB) Find(key []byte) (Ref, bool) { return d.FindHashed(key, d.Hash(key)) }
+
+// FindHashed is Find for a key whose Hash is h: the shard router computes
+// that hash anyway, so a command hashes its key once for both.
+func (d *DB) FindHashed(key []byte, h uint64) (Ref, bool) {
 	if d.clock.Freq != nil {
 		d.clock.Freq.Add(h)
 	}
@@ -267,8 +275,11 @@ func (d *DB) Find(key []byte) (Ref, bool) {
 
 // Peek is Find without touching the access time (OBJECT, TYPE-free paths
 // such as SCAN's TYPE filter and DEBUG).
-func (d *DB) Peek(key []byte) (Ref, bool) {
-	r := d.lookup(key, d.Hash(key))
+func (d *DB) Peek(key []byte) (Ref, bool) { return d.PeekHashed(key, d.Hash(key)) }
+
+// PeekHashed is Peek for a key whose Hash is h.
+func (d *DB) PeekHashed(key []byte, h uint64) (Ref, bool) {
+	r := d.lookup(key, h)
 	if r == noRef || d.expired(r) {
 		return noRef, false
 	}
@@ -451,7 +462,14 @@ func (d *DB) storeBig(r Ref, e *entry, key, b []byte, at int64, oldSize int) {
 // key and val are copied.
 func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 	h := d.Hash(key)
-	r := d.lookup(key, h)
+	return d.SetStringAt(d.lookup(key, h), key, h, val, expireAt, keepTTL)
+}
+
+// SetStringAt is SetString for a key the caller has just looked up in this
+// command (Find, FindHashed, Peek...): r is what the lookup returned (NoRef
+// when missing) and h the key's Hash, so a SET walks the bucket chain once
+// instead of twice. Nothing may have changed the DB since the lookup.
+func (d *DB) SetStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64, keepTTL bool) Ref {
 	if r == noRef {
 		r = d.insert(h)
 		e := d.ent(r)
@@ -638,7 +656,7 @@ func (d *DB) insert(h uint64) Ref {
 	tb := &d.ht[t]
 	b := h & tb.mask()
 	e := d.ent(r)
-	*e = entry{next: tb.buckets[b], ver: d.newVersion(), meta: e.meta&flagInExp | flagProbation | d.fresh()}
+	*e = entry{link: tagOf(h) | refLink(tb.buckets[b]), ver: d.newVersion(), meta: e.meta&flagInExp | flagProbation | d.fresh()}
 	tb.buckets[b] = r
 	tb.used++
 	d.count++
@@ -676,12 +694,12 @@ func (d *DB) DeleteRef(r Ref) {
 		}
 		b := h & tb.mask()
 		prev := noRef
-		for c := tb.buckets[b]; c != noRef; c = d.ent(c).next {
+		for c := tb.buckets[b]; c != noRef; c = d.ent(c).next() {
 			if c == r {
 				if prev == noRef {
-					tb.buckets[b] = e.next
+					tb.buckets[b] = e.next()
 				} else {
-					d.ent(prev).next = e.next
+					d.ent(prev).setNext(e.next())
 				}
 				tb.used--
 				goto found
@@ -698,7 +716,7 @@ found:
 		d.nexp--
 	}
 	d.arena.free(e.loc, rc.size)
-	*e = entry{next: d.free, meta: e.meta&flagInExp | kindFree<<kindShift}
+	*e = entry{link: refLink(d.free), meta: e.meta&flagInExp | kindFree<<kindShift}
 	d.free = r
 	d.count--
 	d.shrinkIfNeeded()
@@ -782,9 +800,9 @@ func (d *DB) rehashStep() {
 	if d.rehashIdx < len(old.buckets) {
 		for r := old.buckets[d.rehashIdx]; r != noRef; {
 			e := d.ent(r)
-			next := e.next
+			next := e.next()
 			b := d.hashOf(e) & nt.mask()
-			e.next = nt.buckets[b]
+			e.setNext(nt.buckets[b])
 			nt.buckets[b] = r
 			old.used--
 			nt.used++
@@ -825,7 +843,7 @@ func (d *DB) Scan(cursor uint64, fn func(r Ref)) uint64 {
 	emit := func(t *table, i uint64) {
 		for r := t.buckets[i]; r != noRef; {
 			e := d.ent(r)
-			next := e.next
+			next := e.next()
 			if !e.hasExp() || d.expOf(e) > d.clock.Ms {
 				fn(r)
 			}
@@ -900,13 +918,13 @@ func (d *DB) randomEntry() Ref {
 			continue
 		}
 		n := 0
-		for r := b; r != noRef; r = d.ent(r).next {
+		for r := b; r != noRef; r = d.ent(r).next() {
 			n++
 		}
 		k := int(d.random() % uint64(n))
 		r := b
 		for ; k > 0; k-- {
-			r = d.ent(r).next
+			r = d.ent(r).next()
 		}
 		return r
 	}

@@ -15,14 +15,19 @@
 //   - The slab: 16-byte entries in chunks of 4096 (entry.go), named by Ref,
 //     stable until the entry is deleted; freed slots are reused. Growth adds
 //     a chunk and never copies the slab. An entry holds the bucket chain
-//     link, the location of its arena record, a 32-bit version, and one
-//     packed word: 24 bits of LRU/LFU data (access.go), the kind, and flags
-//     (raw, probation, has-expiry, out-of-line string, listed-for-expiry).
+//     link with 6 bits of its key's hash (a tag: chain walks compare tags
+//     and read the arena only on a match; it caps a database of one shard
+//     at 2^26-1 keys), the location of its arena record, a 32-bit version,
+//     and one packed word: 24 bits of LRU/LFU data (access.go), the kind,
+//     and flags (raw, probation, has-expiry, out-of-line string,
+//     listed-for-expiry).
 //   - The arena (arena.go): log-structured pages of 4 KiB growing to 1 MiB,
-//     allocated one at a time. A record is uvarint key length, uvarint
-//     value length, the expiry (8 bytes, only when the key has one), a
-//     uvarint side-table handle (only for complex and out-of-line values),
-//     the key and the value. A location is page:offset in 32 bits, which
+//     allocated one at a time. A record is a uvarint of the key length
+//     shifted left by two with has-expiry and has-handle in the low bits
+//     (so a page can be walked without the entries), a uvarint value
+//     length, the expiry (8 bytes, only when the key has one), a uvarint
+//     side-table handle (only for complex and out-of-line values), the key
+//     and the value. A location is page:offset in 32 bits, which
 //     caps one database of one shard at 4096 pages (4 GiB of records).
 //   - Side tables (side.go), the only parts holding pointers: out-of-line
 //     strings ([]byte: values over 16 KiB, strings grown by APPEND past
@@ -57,8 +62,18 @@
 // by Maintain, which the shard's heartbeat calls with a bounded budget of
 // slots examined and bytes copied per tick, never inside a command: a pass
 // marks the pages less than half live (when they hold enough dead bytes to
-// be worth it), walks the slab once moving each record found in a marked
-// page to the current page, and the marked pages drop as they empty.
+// be worth it), then walks each marked page's records in address order,
+// moving the live ones to the current page; the marked pages drop as they
+// empty. A record's owner is found through its key: hash, bucket, and the
+// chain entry whose location is the record's (no other record is read);
+// 16 records at a time, with their buckets and entries prefetched.
+//
+// # Prefetching
+//
+// A lookup is three dependent cache misses (bucket, entry, record).
+// Prefetch takes the hashes of keys about to be looked up (the next
+// commands of a pipeline) and issues those misses for all of them at once,
+// in three rounds, so they overlap; it changes nothing.
 //
 // # String views
 //

@@ -1,19 +1,63 @@
 package keyspace
 
-import "github.com/damselfly-db/damselfly/internal/value"
+import (
+	"fmt"
+
+	"github.com/damselfly-db/damselfly/internal/value"
+)
 
 // entry is one slot of the slab: 16 bytes, no pointers. The key, the
 // string value and the expiry live in the arena record at loc; complex and
 // out-of-line string values in side tables, named by a handle stored in
 // the record.
 type entry struct {
-	next Ref    // bucket chain, or free list when the slot is free
+	link uint32 // next slot of the bucket chain (or free list), and the key's hash tag
 	loc  loc    // the entry's arena record
 	ver  uint32 // see Version and snapshot.go
 	meta uint32 // access data (24 bits), kind (3 bits), flags (5 bits)
 }
 
 const entryBytes = 16
+
+// link layout: the low linkBits name the next slot (noLink: none), the
+// high tagBits hold bits of the key's hash. A chain walk compares tags
+// before keys, so it reads the arena record (a cache miss, often a TLB
+// miss too) only for the entry that matches, and for one in 2^tagBits of
+// the others, instead of for every entry ahead of it in the chain. The
+// price is a cap of maxSlots keys per database of one shard, next to the
+// arena's own 4 GiB.
+const (
+	linkBits = 26
+	tagBits  = 32 - linkBits
+	linkMask = 1<<linkBits - 1
+	noLink   = linkMask
+	maxSlots = noLink // slots 0..maxSlots-1
+)
+
+// tagOf is the tag of a key whose Hash is h: its top bits, which neither
+// the bucket index (low bits) nor the shard router (bits 32 and up, modulo
+// the shard count) depends on in practice.
+func tagOf(h uint64) uint32 { return uint32(h>>(64-tagBits)) << linkBits }
+
+func (e *entry) tag() uint32 { return e.link &^ linkMask }
+
+func (e *entry) next() Ref {
+	n := e.link & linkMask
+	if n == noLink {
+		return noRef
+	}
+	return Ref(n)
+}
+
+// setNext changes the chain link, keeping the tag.
+func (e *entry) setNext(r Ref) { e.link = e.link&^linkMask | refLink(r) }
+
+func refLink(r Ref) uint32 {
+	if r == noRef {
+		return noLink
+	}
+	return uint32(r)
+}
 
 // meta layout.
 const (
@@ -63,8 +107,11 @@ func (d *DB) ent(r Ref) *entry { return &d.chunks[r>>chunkShift][r&chunkMask] }
 func (d *DB) newSlot() Ref {
 	if d.free != noRef {
 		r := d.free
-		d.free = d.ent(r).next
+		d.free = d.ent(r).next()
 		return r
+	}
+	if d.nslots >= maxSlots {
+		panic(fmt.Sprintf("keyspace: %d keys in one database of one shard, the most it holds; use more shards", maxSlots))
 	}
 	r := Ref(d.nslots)
 	c := d.nslots >> chunkShift

@@ -40,6 +40,10 @@ type Shard struct {
 	// rdb_changes_since_last_save and the save rules). Written under mu,
 	// read without it.
 	Dirty atomic.Int64
+	// dirty is changes counted under mu (NoteDirty), added to Dirty
+	// when the lock is released: one atomic add per lock hold, not one
+	// per command of a squashed pipeline.
+	dirty int64
 
 	// used is the shard's dataset bytes (the sum of its databases'
 	// keyspace.DB.Bytes), refreshed on Unlock after writes and by the
@@ -86,8 +90,16 @@ func (s *Shard) Unlock() {
 		s.usedVer = s.clock.Ver
 		s.publishUsed()
 	}
+	if s.dirty != 0 {
+		s.Dirty.Add(s.dirty)
+		s.dirty = 0
+	}
 	s.mu.Unlock()
 }
+
+// NoteDirty counts one change (see Dirty). The shard must be locked, and
+// released with Unlock, which publishes the count.
+func (s *Shard) NoteDirty() { s.dirty++ }
 
 // publishUsed sums the databases' accounts into used. The shard must be
 // locked.
