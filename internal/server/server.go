@@ -270,6 +270,7 @@ func (s *Server) Serve() error {
 		}()
 	}
 	go s.snap.Run(ctx)
+	go s.returnFreeMemory(ctx)
 	go s.env.RunSampler(ctx)
 	go s.admin.Run(ctx)
 	s.mu.Lock()
