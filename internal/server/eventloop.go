@@ -51,7 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -74,9 +74,13 @@ const (
 type loop struct {
 	s    *Server
 	epfd int
-	// wake is a pipe whose read end sits in the epoll set, so that
-	// stopping the server interrupts epoll_wait.
-	wake [2]int
+	// file is the epoll descriptor as an *os.File: the descriptor is
+	// itself pollable, so an idle loop parks in Go's poller (rc.Read)
+	// like any goroutine waiting for a socket, instead of holding a
+	// thread and its P in a blocking epoll_wait. Closing it stops the
+	// loop.
+	file *os.File
+	rc   syscall.RawConn
 
 	mu    sync.Mutex
 	conns map[int32]*conn // the connections in the epoll set, by descriptor
@@ -87,8 +91,10 @@ type loop struct {
 	seen uint64
 
 	closing atomic.Bool
-	// lastSweep: when the idle sweep last ran (the running loop goroutine).
+	// lastSweep: when the idle sweep last ran; deadline: a read deadline
+	// is set on file (both the running loop goroutine's).
 	lastSweep time.Time
+	deadline  bool
 }
 
 func newLoop(s *Server) (*loop, error) {
@@ -96,23 +102,17 @@ func newLoop(s *Server) (*loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
-	l := &loop{s: s, epfd: epfd, conns: map[int32]*conn{}, lastSweep: time.Now()}
-	if err := syscall.Pipe2(l.wake[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+	if err := syscall.SetNonblock(epfd, true); err != nil {
 		syscall.Close(epfd)
-		return nil, fmt.Errorf("pipe2: %w", err)
+		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.wake[0])}
-	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wake[0], &ev); err != nil {
-		l.closeFDs()
-		return nil, fmt.Errorf("epoll_ctl: %w", err)
+	l := &loop{s: s, epfd: epfd, conns: map[int32]*conn{}, lastSweep: time.Now()}
+	l.file = os.NewFile(uintptr(epfd), "epoll")
+	if l.rc, err = l.file.SyscallConn(); err != nil {
+		l.file.Close()
+		return nil, fmt.Errorf("epoll: %w", err)
 	}
 	return l, nil
-}
-
-func (l *loop) closeFDs() {
-	syscall.Close(l.epfd)
-	syscall.Close(l.wake[0])
-	syscall.Close(l.wake[1])
 }
 
 // add puts c into the epoll set.
@@ -145,7 +145,6 @@ func (l *loop) run() {
 	for {
 		n, err := l.wait(events)
 		if l.closing.Load() {
-			l.closeFDs()
 			return
 		}
 		if err != nil {
@@ -174,22 +173,30 @@ func (l *loop) run() {
 }
 
 // wait returns the next batch of ready descriptors. A busy loop finds
-// some without blocking: that epoll_wait goes through RawSyscall, which
-// skips the scheduler's bookkeeping for a system call that cannot block,
-// and keeps the thread's P, so the runtime's monitor has no P to take
-// back and hand to another thread. Only an empty poll waits for real,
-// after letting other goroutines run once.
+// some at once: that epoll_wait goes through RawSyscall, which skips the
+// scheduler's bookkeeping for a system call that cannot block. An idle
+// one parks in Go's poller until the epoll descriptor is readable, or
+// for at most sweepEvery when the idle timeout needs sweeping.
 func (l *loop) wait(events []syscall.EpollEvent) (int, error) {
-	for spin := 0; ; spin++ {
-		n, err := rawEpollWait(l.epfd, events, 0)
-		if n > 0 || err != nil && err != syscall.EINTR {
-			return n, err
-		}
-		if spin == 1 {
-			return syscall.EpollWait(l.epfd, events, int(sweepEvery/time.Millisecond))
-		}
-		runtime.Gosched()
+	n, err := rawEpollWait(l.epfd, events, 0)
+	if n > 0 || err != nil && err != syscall.EINTR {
+		return n, err
 	}
+	if l.s.cfg.Timeout.Get() > 0 {
+		l.file.SetReadDeadline(time.Now().Add(sweepEvery))
+		l.deadline = true
+	} else if l.deadline {
+		l.file.SetReadDeadline(time.Time{})
+		l.deadline = false
+	}
+	err = l.rc.Read(func(fd uintptr) bool {
+		n, err = rawEpollWait(int(fd), events, 0)
+		return n > 0 || err != nil && err != syscall.EINTR
+	})
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, nil
+	}
+	return n, err
 }
 
 func rawEpollWait(epfd int, events []syscall.EpollEvent, msec int) (int, error) {
@@ -320,7 +327,7 @@ func (l *loop) sweep() {
 // every connection is gone.
 func (l *loop) stop() {
 	l.closing.Store(true)
-	syscall.Write(l.wake[1], []byte{0})
+	l.file.Close()
 }
 
 // loopStep is one turn of the loop for c: one read, then the batch.

@@ -192,6 +192,11 @@ func (s *Server) Listen() error {
 	if len(s.listeners) == 0 {
 		return errors.New("no address to listen on")
 	}
+	if s.cfg.EventLoop && s.tlsMain == nil {
+		if err := s.startLoops(runtime.GOMAXPROCS(0)); err != nil {
+			s.log.Warn("no event loop; serving one goroutine per connection", "err", err)
+		}
+	}
 	if p := s.cfg.PrometheusPort; p > 0 {
 		ls, err := s.listenExtra(binds, p)
 		if err != nil {
@@ -297,11 +302,6 @@ func (s *Server) Serve() error {
 		s.promServers = append(s.promServers, serveHTTPOnly(l, s.admin.MetricsHandler(), s.log))
 	}
 	s.mu.Unlock()
-	if s.cfg.EventLoop && s.tlsMain == nil {
-		if err := s.startLoops(runtime.GOMAXPROCS(0)); err != nil {
-			s.log.Warn("no event loop; serving one goroutine per connection", "err", err)
-		}
-	}
 	for _, l := range s.listeners {
 		s.wg.Add(1)
 		go func(l net.Listener) {
