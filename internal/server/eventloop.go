@@ -7,7 +7,9 @@ package server
 // writes the replies once, then goes to the next. A goroutine per
 // connection costs, per request, a probing read that returns EAGAIN, a
 // park in Go's poller and a wake-up through the scheduler; the loop pays
-// one epoll_wait per batch of ready clients instead.
+// one epoll_wait per batch of ready clients instead (a non-blocking one
+// while it is busy; an idle loop parks in Go's poller on its epoll
+// descriptor, so no thread sits in a blocking system call).
 //
 // A loop must never wait for one connection. Whatever can make a
 // connection wait is handed off: the connection leaves the epoll set, a
