@@ -17,7 +17,7 @@ var loopModes = []struct {
 	name  string
 	flags []string
 }{
-	{"loop", []string{"--proactor_threads", "1"}},
+	{"loop", []string{"--proactor_threads", "1", "--event_loop=true"}},
 	{"goroutines", []string{"--proactor_threads", "1", "--event_loop=false"}},
 }
 
