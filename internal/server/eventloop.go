@@ -387,6 +387,9 @@ func (c *conn) detach(wmuHeld bool) {
 		return
 	}
 	c.detached = true
+	// What follows may wait (for the write lock, for the loop's lock):
+	// never with a squashed shard held.
+	c.ctx.EndSquash()
 	c.lp.takeOver(c.stepSeq, c)
 	// Whoever took the loop has removed c from the epoll set under l.mu.
 	c.lp.mu.Lock()
