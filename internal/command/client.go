@@ -204,6 +204,10 @@ func (c *Client) SetFlag(f uint32, on bool) {
 // HasFlag reports a flag bit.
 func (c *Client) HasFlag(f uint32) bool { return c.flags.Load()&f != 0 }
 
+// Tracking reports whether client-side caching is on (CLIENT TRACKING):
+// invalidations are then pushed to the connection by other goroutines.
+func (c *Client) Tracking() bool { return c.trackingOn.Load() }
+
 // RequestClose asks the server to close the connection after this batch.
 func (c *Client) RequestClose() { c.closeReq.Store(true) }
 

@@ -24,6 +24,7 @@ type Config struct {
 	TCPBacklog      int
 	ProactorThreads int // 0: one per CPU
 	ConnIOThreads   int // 0: all proactor threads
+	EventLoop       bool
 	PrometheusPort  int // 0: off
 	AdminPort       int // 0: off
 	AdminBind       string

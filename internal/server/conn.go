@@ -49,6 +49,22 @@ type conn struct {
 	// arena and spans hold the batch's parsed commands (runBatch).
 	arena [][]byte
 	spans []cmdSpan
+	// ahead holds the batch's commands for command.Ctx.Ahead, so a
+	// squashed run can prefetch the keys of the commands after it.
+	ahead [][][]byte
+	args  [][]byte // the parser's scratch
+
+	// Event-loop connections (eventloop.go): lp is the loop, ls the
+	// socket (also raw and, until handed off, nc) and fd its descriptor.
+	// stepSeq is the loop's step counter of the step serving c;
+	// detached is set once c left the loop for a goroutine of its own;
+	// lastRead feeds the loop's idle-timeout sweep.
+	lp       *loop
+	ls       *loopSock
+	fd       int
+	stepSeq  uint64
+	detached bool
+	lastRead time.Time
 
 	// rc reads a plain TCP connection's descriptor (bufpool.go; nil under
 	// TLS, whose bytes must go through nc); readFn is its callback, made
@@ -176,17 +192,30 @@ func fdOf(nc net.Conn) int {
 
 func (c *conn) serve() {
 	defer c.cleanup()
-	env := c.s.env
 	if !c.handshake() {
 		return
 	}
-	if c.s.protectedRefuses(c.cl.Addr) {
-		env.Stats.ConnectionsReceived.Add(1)
-		env.Stats.RejectedConnections.Add(1)
-		refuse(c.nc, errProtectedMode)
+	if c.refused() {
 		return
 	}
-	var args [][]byte
+	c.serveLoop()
+}
+
+// refused turns away, with Redis's message, a client that protected mode
+// does not serve.
+func (c *conn) refused() bool {
+	if !c.s.protectedRefuses(c.cl.Addr) {
+		return false
+	}
+	c.s.env.Stats.ConnectionsReceived.Add(1)
+	c.s.env.Stats.RejectedConnections.Add(1)
+	refuse(c.nc, errProtectedMode)
+	return true
+}
+
+// serveLoop is the goroutine-per-connection loop: read, run, reply, until
+// the connection closes. Event-loop connections run it once handed off.
+func (c *conn) serveLoop() {
 	for {
 		if t := c.s.cfg.Timeout.Get(); t > 0 {
 			if c.cl.HasFlag(command.ClientPubSub | command.ClientMonitor | command.ClientBlocked) {
@@ -204,52 +233,64 @@ func (c *conn) serve() {
 			}
 		}
 		n, err := c.read()
-		if n > 0 {
-			c.end += n
-			c.cl.TotNetIn.Add(int64(n))
-			c.cl.Conn.Reads.Add(1)
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.s.log.Debug("client read error", "addr", c.cl.Addr, "err", err)
-			}
+		if !c.handle(n, err) {
 			return
-		}
-		if c.sniffing {
-			switch sniff(c.buf[:c.end]) {
-			case sniffMore:
-				continue
-			case sniffHTTP:
-				c.handoffHTTP()
-				return
-			}
-			// Counted once it is known to be a client: HTTP requests (a
-			// scrape every few seconds) are not connections in INFO's sense.
-			env.Stats.ConnectionsReceived.Add(1)
-			c.sniffing = false
-		}
-		// While the batch runs its bytes are in the query buffer, as in
-		// Redis (CLIENT LIST/INFO show qbuf=26 for a lone CLIENT INFO).
-		c.cl.QueryBufLen.Store(int64(c.end))
-		pos, _, ok := c.runBatch(&args)
-		c.pb.Flush()
-		c.countCmds()
-		if !ok {
-			return
-		}
-		if c.w.Len() > 0 && !c.flush() {
-			return
-		}
-		// Keep the unparsed tail at the front of the buffer.
-		if pos > 0 {
-			c.end = copy(c.buf, c.buf[pos:c.end])
-		}
-		c.cl.QueryBufLen.Store(int64(c.end))
-		if c.end == 0 && len(c.buf) > 4*initialReadBuf {
-			c.buf = nil // give back a big-value buffer; read takes a pooled one
-			c.cl.Conn.BufResizes.Add(1)
 		}
 	}
+}
+
+// handle takes the result of one read: it sniffs HTTP on a new
+// connection, runs the complete commands and flushes their replies. It
+// reports false when the connection must close (or was given to HTTP).
+func (c *conn) handle(n int, err error) bool {
+	env := c.s.env
+	if n > 0 {
+		c.end += n
+		c.cl.TotNetIn.Add(int64(n))
+		c.cl.Conn.Reads.Add(1)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && err != errEOF {
+			c.s.log.Debug("client read error", "addr", c.cl.Addr, "err", err)
+		}
+		return false
+	}
+	if c.sniffing {
+		switch sniff(c.buf[:c.end]) {
+		case sniffMore:
+			return true
+		case sniffHTTP:
+			c.detach(false)
+			c.handoffHTTP()
+			return false
+		}
+		// Counted once it is known to be a client: HTTP requests (a
+		// scrape every few seconds) are not connections in INFO's sense.
+		env.Stats.ConnectionsReceived.Add(1)
+		c.sniffing = false
+	}
+	// While the batch runs its bytes are in the query buffer, as in
+	// Redis (CLIENT LIST/INFO show qbuf=26 for a lone CLIENT INFO).
+	c.cl.QueryBufLen.Store(int64(c.end))
+	pos, _, ok := c.runBatch(&c.args)
+	c.pb.Flush()
+	c.countCmds()
+	if !ok {
+		return false
+	}
+	if c.w.Len() > 0 && !c.flush() {
+		return false
+	}
+	// Keep the unparsed tail at the front of the buffer.
+	if pos > 0 {
+		c.end = copy(c.buf, c.buf[pos:c.end])
+	}
+	c.cl.QueryBufLen.Store(int64(c.end))
+	if c.end == 0 && len(c.buf) > 4*initialReadBuf {
+		c.buf = nil // give back a big-value buffer; read takes a pooled one
+		c.cl.Conn.BufResizes.Add(1)
+	}
+	return true
 }
 
 // cmdSpan is one parsed command of a batch: its arguments are
@@ -271,6 +312,7 @@ func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
 	c.ensureWriteBuf()
 	c.ctx.Next = c.now() // the batch's one clock read
 	defer c.ctx.EndSquash()
+	defer func() { c.ctx.Ahead = nil }()
 	for pos < c.end {
 		lim := resp.Limits{MaxBulk: c.s.cfg.ProtoMaxBulkLen.Get(), Unauthenticated: !c.cl.Authed}
 		c.arena = c.arena[:0]
@@ -299,7 +341,16 @@ func (c *conn) runBatch(scratch *[][]byte) (pos, cmds int, ok bool) {
 		}
 		sq := c.s.cfg.PipelineSquash.Get()
 		c.ctx.Squash = sq > 0 && int64(len(c.spans)) > sq
+		c.ahead = c.ahead[:0]
+		if c.ctx.Squash {
+			for _, sp := range c.spans {
+				c.ahead = append(c.ahead, c.arena[sp.from:sp.to:sp.to])
+			}
+		}
 		for k, sp := range c.spans {
+			if c.ctx.Squash {
+				c.ctx.Ahead = c.ahead[k+1:]
+			}
 			blocked := c.exec(c.arena[sp.from:sp.to:sp.to])
 			cmds++
 			c.uncounted++
@@ -423,6 +474,9 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		c.skipNext = true
 		c.cl.ReplyMode = 0
 	}
+	if c.lp != nil && !c.detached && c.wantsDetach() {
+		c.detach(false)
+	}
 	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
 		// MONITOR's +OK leaves on the same queue as the lines, queued
 		// under the hub's lock as the client joins: every command that
@@ -476,7 +530,13 @@ func (c *conn) flush() bool {
 	if start.IsZero() {
 		start = c.now()
 	}
-	n, err := c.nc.Write(c.w.Buf)
+	var n int
+	var err error
+	if c.lp != nil && !c.detached {
+		n, err = c.loopWrite(c.w.Buf)
+	} else {
+		n, err = c.nc.Write(c.w.Buf)
+	}
 	c.lastFlush = time.Since(start)
 	c.ctx.Next = start.Add(c.lastFlush)
 	c.cl.Conn.ReplyNanos.Add(int64(c.lastFlush))
@@ -692,6 +752,7 @@ func (c *conn) cleanup() {
 // is cancelled and no data is handed to it), and bytes it pipelines behind
 // the blocking command are kept for afterwards.
 func (c *conn) awaitBlocked(w *shard.Waiter, timeout time.Duration) {
+	c.detach(false)
 	c.flush()
 	// The idle timeout (config "timeout") does not apply while blocked,
 	// and a deadline left from the last read would stop the watcher.

@@ -173,9 +173,18 @@ func TestPipelineSquashLive(t *testing.T) {
 
 // A pipeline that arrives in one read is answered with one write: the
 // connection's own counters (read calls that returned data, write calls)
-// move by one each.
+// move by one each. On the event loop and on a goroutine per connection.
 func TestOneReadOneWritePerBatch(t *testing.T) {
-	s := start(t)
+	for _, mode := range []string{"--event_loop=true", "--event_loop=false"} {
+		t.Run(mode, func(t *testing.T) { testOneReadOneWrite(t, mode) })
+	}
+}
+
+func testOneReadOneWrite(t *testing.T, mode string) {
+	s := startTB(t, mode)
+	if on := len(s.loops) > 0; on != (mode == "--event_loop=true") {
+		t.Fatalf("%s: %d event loops", mode, len(s.loops))
+	}
 	c, err := net.Dial("tcp", s.listeners[0].Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ func (c *conn) normalLimit() (config.BufferLimit, bool) {
 // flushQueued hands the batch to the connection's writer under lim; it
 // reports false once the client is over its limit and being closed.
 func (c *conn) flushQueued(lim config.BufferLimit) bool {
+	// The writer is another goroutine, which must not share a raw
+	// socket with the event loop.
+	c.detach(false)
 	c.cl.Conn.Replies.Add(1)
 	buf := c.w.Buf
 	// The queue owns buf now; the next batch gets a fresh buffer.

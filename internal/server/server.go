@@ -1,7 +1,15 @@
-// Package server owns the network side: listeners, one goroutine per
-// connection that reads, parses every complete command in its buffer, runs
-// each and flushes the replies with one write per batch (pipelining), plus
-// the process lifecycle (heartbeat, shutdown).
+// Package server owns the network side: listeners, the serving of each
+// connection (read, parse every complete command in the buffer, run each,
+// flush the replies with one write per batch: pipelining), plus the
+// process lifecycle (heartbeat, shutdown).
+//
+// Plain-TCP clients of the client port are served by one epoll event loop
+// per proactor thread (--event_loop, the default); a connection that has
+// to wait (a blocking command, pub/sub, MONITOR, a peer that does not
+// read its replies, a long script...) is handed off to a goroutine of its
+// own, which is how every other connection (TLS, the admin port,
+// --noevent_loop) is served from the start. eventloop.go explains the
+// hand-off and where it hooks in.
 package server
 
 import (
@@ -71,6 +79,11 @@ type Server struct {
 	// (memory.go).
 	rssFloor int64
 	serveErr error
+
+	// The event loops (--event_loop, eventloop.go) and their watchdog.
+	loops              []*loop
+	loopStop, loopDone chan struct{}
+	loopHandoffs       atomic.Int64 // loops taken over by the watchdog or a detach
 }
 
 // New builds a server from a loaded configuration.
@@ -178,6 +191,11 @@ func (s *Server) Listen() error {
 	}
 	if len(s.listeners) == 0 {
 		return errors.New("no address to listen on")
+	}
+	if s.cfg.EventLoop && s.tlsMain == nil {
+		if err := s.startLoops(runtime.GOMAXPROCS(0)); err != nil {
+			s.log.Warn("no event loop; serving one goroutine per connection", "err", err)
+		}
 	}
 	if p := s.cfg.PrometheusPort; p > 0 {
 		ls, err := s.listenExtra(binds, p)
@@ -289,7 +307,11 @@ func (s *Server) Serve() error {
 		s.wg.Add(1)
 		go func(l net.Listener) {
 			defer s.wg.Done()
-			s.acceptLoop(l, "main", s.tlsMain)
+			if len(s.loops) > 0 {
+				s.acceptToLoops(l)
+			} else {
+				s.acceptLoop(l, "main", s.tlsMain)
+			}
 		}(l)
 	}
 	for _, l := range s.adminListeners {
@@ -409,6 +431,7 @@ func (s *Server) close(save bool) {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.stopLoops()
 	if save && !s.loadFailed.Load() && !s.env.Loading.Load() {
 		if err := s.snap.Shutdown(true); err != nil {
 			s.log.Error("the save on shutdown failed", "err", err)

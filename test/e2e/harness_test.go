@@ -105,6 +105,11 @@ func Start(t testing.TB, flags ...string) *Server {
 	port := freePort(t)
 	dir := t.TempDir()
 	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--log_level", "warning"}, flags...)
+	// DAMSELFLY_FLAGS runs the whole suite in another mode, e.g.
+	// DAMSELFLY_FLAGS=--event_loop=false for one goroutine per connection.
+	if extra := os.Getenv("DAMSELFLY_FLAGS"); extra != "" {
+		args = append(args[:4:4], append(strings.Fields(extra), args[4:]...)...)
+	}
 	return startProcess(t, binary(t), args, port, dir)
 }
 

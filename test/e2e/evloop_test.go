@@ -1,0 +1,201 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The event loop (--event_loop, the default) serves many connections on
+// one goroutine per proactor thread. With --proactor_threads 1 every
+// client shares one loop, so a client that waits (blocked, busy, not
+// reading) would stall all the others unless it is handed off. Each case
+// runs against the loop and against --event_loop=false.
+
+var loopModes = []struct {
+	name  string
+	flags []string
+}{
+	{"loop", []string{"--proactor_threads", "1", "--event_loop=true"}},
+	{"goroutines", []string{"--proactor_threads", "1", "--event_loop=false"}},
+}
+
+// stallBound is how long another client may take for a few commands
+// while one client waits. The waits below last far longer (or for
+// ever), so a stalled loop fails it however busy the machine is.
+const stallBound = 2 * time.Second
+
+// assertResponsive runs PING, SET and GET on a fresh connection within
+// stallBound.
+func assertResponsive(t *testing.T, s *Server, what string) {
+	t.Helper()
+	w := dialWire(t, s.Addr)
+	w.timeout = stallBound
+	start := time.Now()
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"PING"}, "+PONG\r\n"},
+		{[]string{"SET", "probe", what}, "+OK\r\n"},
+		{[]string{"GET", "probe"}, respBulk(what)},
+	} {
+		w.write(respCmd(step.args...))
+		got, err := w.tryReply()
+		if err != nil || got != step.want {
+			t.Fatalf("%s: %v got %q, %v after %v: the other clients are stalled", what, step.args, got, err, time.Since(start))
+		}
+	}
+	if d := time.Since(start); d > stallBound {
+		t.Fatalf("%s: other clients took %v", what, d)
+	}
+}
+
+func TestEventLoopHandOff(t *testing.T) {
+	for _, m := range loopModes {
+		t.Run(m.name, func(t *testing.T) {
+			s := Start(t, m.flags...)
+
+			t.Run("BLPOP", func(t *testing.T) {
+				b := dialWire(t, s.Addr)
+				b.write(respCmd("BLPOP", "evl:list", "0"))
+				time.Sleep(100 * time.Millisecond)
+				assertResponsive(t, s, "blpop")
+				p := dialWire(t, s.Addr)
+				p.do("RPUSH", "evl:list", "x")
+				b.expect("*2\r\n$8\r\nevl:list\r\n$1\r\nx\r\n")
+				// The handed-off client keeps working.
+				b.write(respCmd("PING"))
+				b.expect("+PONG\r\n")
+			})
+
+			t.Run("DEBUG SLEEP", func(t *testing.T) {
+				b := dialWire(t, s.Addr)
+				b.timeout = 10 * time.Second
+				b.write(respCmd("DEBUG", "SLEEP", "3"))
+				time.Sleep(100 * time.Millisecond)
+				w := dialWire(t, s.Addr)
+				w.timeout = stallBound
+				start := time.Now()
+				w.write(respCmd("PING"))
+				w.expect("+PONG\r\n")
+				if d := time.Since(start); d > stallBound {
+					t.Fatalf("PING took %v during DEBUG SLEEP", d)
+				}
+				b.expect("+OK\r\n")
+				assertResponsive(t, s, "after-sleep")
+			})
+
+			t.Run("busy script", func(t *testing.T) {
+				b := dialWire(t, s.Addr)
+				b.timeout = 10 * time.Second
+				// Spins for 1.5 s of TIME, well under lua-time-limit.
+				script := "local t=redis.call('TIME') local s=t[1]*1000000+t[2] " +
+					"repeat local n=redis.call('TIME') until n[1]*1000000+n[2]-s > 1500000 return 1"
+				b.write(respCmd("EVAL", script, "0"))
+				time.Sleep(100 * time.Millisecond)
+				w := dialWire(t, s.Addr)
+				w.timeout = stallBound
+				start := time.Now()
+				// PING takes no shard: the script holds them all.
+				w.write(respCmd("PING"))
+				w.expect("+PONG\r\n")
+				if d := time.Since(start); d > time.Second {
+					t.Fatalf("PING took %v during a busy script", d)
+				}
+				b.expect(":1\r\n")
+				assertResponsive(t, s, "after-script")
+			})
+
+			t.Run("subscriber not reading", func(t *testing.T) {
+				sub := rawDial(t, s.Addr)
+				defer sub.Close()
+				fmt.Fprintf(sub, "%s", respCmd("SUBSCRIBE", "evl:ch"))
+				time.Sleep(100 * time.Millisecond)
+				pub := dialWire(t, s.Addr)
+				msg := strings.Repeat("m", 64*1024)
+				// 8 MB for a reader that never reads: the socket fills.
+				for range 128 {
+					pub.write(respCmd("PUBLISH", "evl:ch", msg))
+					if got := pub.reply(); got != ":1\r\n" && got != ":0\r\n" {
+						t.Fatalf("PUBLISH: %q", got)
+					}
+				}
+				assertResponsive(t, s, "subscriber")
+			})
+
+			t.Run("huge unread reply", func(t *testing.T) {
+				w := dialWire(t, s.Addr)
+				big := strings.Repeat("v", 4<<20)
+				w.write(respCmd("SET", "evl:big", big))
+				w.expect("+OK\r\n")
+				r := rawDial(t, s.Addr)
+				defer r.Close()
+				// 40 MB of replies nobody reads.
+				var req strings.Builder
+				for range 10 {
+					req.Write(respCmd("GET", "evl:big"))
+				}
+				fmt.Fprint(r, req.String())
+				time.Sleep(300 * time.Millisecond)
+				assertResponsive(t, s, "unread")
+			})
+		})
+	}
+}
+
+// TestEventLoopIdleConnections: idle clients on the loop cost no
+// goroutine each; without it each has one. This is how the test knows
+// the loop really serves them.
+func TestEventLoopIdleConnections(t *testing.T) {
+	for _, m := range loopModes {
+		t.Run(m.name, func(t *testing.T) {
+			s := Start(t, m.flags...)
+			base := scrapeGauge(t, s, "dragonfly_goroutines")
+			const n = 100
+			for i := range n {
+				w := dialWire(t, s.Addr)
+				w.write(respCmd("SET", fmt.Sprintf("idle:%d", i), "1"))
+				w.expect("+OK\r\n")
+			}
+			got := scrapeGauge(t, s, "dragonfly_goroutines")
+			t.Logf("%d goroutines with %d idle clients (baseline %d)", got, n, base)
+			if m.name == "loop" && got > base+10 {
+				t.Fatalf("%d goroutines for %d idle clients on the loop (baseline %d): not served by the loop", got, n, base)
+			}
+			if m.name == "goroutines" && got < base+n*9/10 {
+				t.Fatalf("%d goroutines for %d idle clients without the loop (baseline %d)", got, n, base)
+			}
+			// And they are all served.
+			info := s.Client(t, 2).Info(Ctx(t), "clients").Val()
+			var connected int
+			fmt.Sscanf(info[strings.Index(info, "connected_clients:"):], "connected_clients:%d", &connected)
+			if connected < n {
+				t.Fatalf("connected_clients %d, want at least %d", connected, n)
+			}
+		})
+	}
+}
+
+// TestEventLoopTimeout: the loop's sweep closes clients idle for longer
+// than "timeout", and spares them before.
+func TestEventLoopTimeout(t *testing.T) {
+	for _, m := range loopModes {
+		t.Run(m.name, func(t *testing.T) {
+			s := Start(t, append(m.flags, "--timeout", "1")...)
+			idle := dialWire(t, s.Addr)
+			idle.write(respCmd("PING"))
+			idle.expect("+PONG\r\n")
+			busy := dialWire(t, s.Addr)
+			// 3 s: past the timeout and at least one sweep for idle;
+			// busy is never idle for more than a quarter second.
+			for range 12 {
+				time.Sleep(250 * time.Millisecond)
+				busy.write(respCmd("PING"))
+				busy.expect("+PONG\r\n")
+			}
+			idle.expectClosed()
+		})
+	}
+}
