@@ -48,6 +48,9 @@ type Ctx struct {
 	squash squashState
 
 	failed bool
+	// pushesHeld: the client's invalidation messages are held while this
+	// command runs (tracking_push.go).
+	pushesHeld bool
 
 	// aclReq is reused by the ACL check of restricted users.
 	aclReq acl.Request
