@@ -393,7 +393,18 @@ func (e *Env) sendInvalidation(id, from int64, keys [][]byte, fromTable bool) {
 // keysChanged runs after a write command: WATCH versions and client-side
 // caching invalidations for the command's keys. The keys' shards are held.
 func (e *Env) keysChanged(c *Ctx, spec *Spec) {
-	e.countChanges(c, spec)
+	if c.changesKnown {
+		n := c.changes
+		c.changesKnown, c.changes = false, 0
+		if n == 0 || c.failed {
+			return
+		}
+		if pos := spec.KeyPositions(c.Args); len(pos) > 0 {
+			e.Store.Shard(c.shardIndex(c.Args[pos[0]])).Dirty.Add(n)
+		}
+	} else {
+		e.countChanges(c, spec)
+	}
 	watching := e.Watching.n.Load() != 0
 	tracking := e.Tracking.active.Load() != 0 || e.Tracking.nkeys.Load() != 0
 	if !watching && !tracking {

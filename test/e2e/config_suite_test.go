@@ -88,3 +88,14 @@ func TestConfigGetNamesAndHidden(t *testing.T) {
 		w.expect0("CONFIG", "GET", "maxmemory-clients", "*2\r\n$17\r\nmaxmemory-clients\r\n$10\r\n1073741824\r\n")
 	})
 }
+
+// TestGetKeysAndFlagsSortStore: SORT's STORE destination is flagged as
+// overwritten (OW update), as Redis's getkeys procedure does.
+func TestGetKeysAndFlagsSortStore(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		want := "*2\r\n*2\r\n$2\r\nk1\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$2\r\nk2\r\n*2\r\n+OW\r\n+update\r\n"
+		w.expect0("COMMAND", "GETKEYSANDFLAGS", "sort", "k1", "store", "k2", want)
+		w.expect0("COMMAND", "GETKEYSANDFLAGS", "sort", "k1", "by", "x", "get", "y", "store", "k2", want)
+	})
+}
