@@ -107,6 +107,9 @@ type Stats struct {
 	ACLDeniedKey     atomic.Int64
 	ACLDeniedChannel atomic.Int64
 	BlockedClients   atomic.Int64
+	// LazyfreedObjects counts what Redis would have freed in the
+	// background (INFO lazyfreed_objects; lazyfree.go).
+	LazyfreedObjects atomic.Int64
 	// CommandsOther counts the commands of CommandsProcessed that came
 	// through a listener other than the main one (the admin port), for
 	// dragonfly_commands_processed_total{listener="other"}.

@@ -79,6 +79,7 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 	d.UsedCPUGC, d.GCCPUFraction = gcCPU()
 	d.Errors, d.TotalErrorReplies = e.Errors.Snapshot()
 	d.TrackingTotalKeys, d.TrackingTotalItems, d.TrackingTotalPrefixes = e.Tracking.Counts()
+	d.LazyfreedObjects = e.Stats.LazyfreedObjects.Load()
 
 	for _, cl := range e.Clients.List() {
 		d.ConnectedClients++

@@ -175,6 +175,7 @@ type Data struct {
 	ConnectedClients, MaxClients     int64
 	BlockedClients, PubSubClients    int64
 	WatchingClients, TrackingClients int64
+	LazyfreedObjects                 int64
 	// Client-side caching's table: keys, (key, client) pairs, BCAST
 	// prefixes.
 	TrackingTotalKeys, TrackingTotalItems, TrackingTotalPrefixes int64
@@ -453,7 +454,7 @@ func memory(b *Builder, d *Data) {
 	b.Str("mem_allocator", d.MemAllocator)
 	b.Int("active_defrag_running", 0)
 	b.Int("lazyfree_pending_objects", 0)
-	b.Int("lazyfreed_objects", 0)
+	b.Int("lazyfreed_objects", d.LazyfreedObjects)
 	types := make([]string, 0, len(d.TypeMemory))
 	for t := range d.TypeMemory {
 		types = append(types, t)
