@@ -61,6 +61,9 @@ type Env struct {
 	// Persist runs saves (SAVE, BGSAVE, DEBUG RELOAD); nil when the
 	// server has no snapshot subsystem.
 	Persist Persistence
+	// reloadKeepLibraries: DEBUG RELOAD without MERGE is loading, so a
+	// library of the file that is already loaded is an error.
+	reloadKeepLibraries atomic.Bool
 	// Loading is set while a snapshot loads: commands without the
 	// "loading" flag are refused with -LOADING.
 	Loading atomic.Bool

@@ -19,6 +19,11 @@ const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
 func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	m := c.Client.multi
 	deny := spec.Has(DenyOOM)
+	if spec.Subcommands != nil && len(c.Args) > 1 {
+		if sub := spec.Sub(c.Args[1]); sub != nil && sub.Has(DenyOOM) {
+			deny = true // FUNCTION LOAD, FUNCTION RESTORE
+		}
+	}
 	switch spec.Name {
 	case "exec":
 		deny = deny || m != nil && m.denyOOM()
