@@ -1,6 +1,11 @@
 package command
 
-import "github.com/damselfly-db/damselfly/internal/resp"
+import (
+	"runtime"
+	"time"
+
+	"github.com/damselfly-db/damselfly/internal/resp"
+)
 
 // Invalidation messages never land in the middle of a client's reply.
 // Redis 7.0 sends the ones a client's own command causes right after that
@@ -72,6 +77,7 @@ func (e *Env) execTracked(c *Ctx) {
 	}
 	hold := cl.trackingOn.Load()
 	if hold {
+		awaitQueuedPushes(cl)
 		cl.holdPushes()
 	}
 	c.pushesHeld = hold
@@ -95,4 +101,20 @@ func (e *Env) WatchTrackingConfig() {
 	}
 	apply()
 	e.Config.OnChange("tracking-table-max-keys", apply)
+}
+
+// awaitQueuedPushes lets the connection's writer send the messages queued
+// for cl (an invalidation from another client's write) before cl's next
+// reply, which goes out by another path and could overtake them: Redis
+// sends them first, and clients read them as the reply to a PING that
+// followed. The wait is bounded, so a client that does not read cannot
+// stall its own commands for long.
+func awaitQueuedPushes(cl *Client) {
+	if cl.OutBufLen.Load() == 0 {
+		return
+	}
+	deadline := time.Now().Add(2 * time.Millisecond)
+	for cl.OutBufLen.Load() > 0 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
 }
