@@ -223,3 +223,21 @@ func TestTrackingBrokenRedirect(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackingPushBeforeNextReply: an invalidation caused by another
+// client's write reaches the tracking client before the reply to the
+// command it sends next (clients read it as that command's first reply).
+func TestTrackingPushBeforeNextReply(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		c := dialWire(t, s.Addr)
+		other := dialWire(t, s.Addr)
+		c.do("HELLO", "3")
+		c.expect0("CLIENT", "TRACKING", "on", "BCAST", "+OK\r\n")
+		for i := 0; i < 50; i++ {
+			other.expect0("INCR", "key1", ":"+strconv.Itoa(i+1)+"\r\n")
+			c.write(respCmd("PING"))
+			c.expect(invPush + bulks("key1"))
+			c.expect("+PONG\r\n")
+		}
+	})
+}
