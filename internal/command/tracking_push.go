@@ -113,8 +113,14 @@ func awaitQueuedPushes(cl *Client) {
 	if cl.OutBufLen.Load() == 0 {
 		return
 	}
+	// Sleeping, not yielding: the writer, made runnable by another
+	// client's goroutine, may wait behind a yielding goroutine for long.
 	deadline := time.Now().Add(2 * time.Millisecond)
-	for cl.OutBufLen.Load() > 0 && time.Now().Before(deadline) {
-		runtime.Gosched()
+	for i := 0; cl.OutBufLen.Load() > 0 && time.Now().Before(deadline); i++ {
+		if i < 3 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 }
