@@ -100,6 +100,9 @@ func cmdSetBit(c *Ctx) {
 	}
 	if grown || old != (on == 1) {
 		c.Notify(config.EventString, "setbit", c.Args[1])
+		c.Changed(1)
+	} else {
+		c.Changed(0)
 	}
 	c.W.Int(b2i(old))
 }
@@ -722,4 +725,5 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 	if changes > 0 {
 		c.Notify(config.EventString, "setbit", args[1])
 	}
+	c.Changed(int64(changes))
 }

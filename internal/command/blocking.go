@@ -60,7 +60,10 @@ type blockedCmd struct {
 	// failed: the reply is an error (failed_calls counts it when the
 	// client resumes); unblockErr: CLIENT UNBLOCK ... ERROR ended the wait.
 	failed, unblockErr bool
-	retry              atomic.Bool // woken to retry from its own goroutine
+	// heldPushes: the client's invalidation messages are held until its
+	// reply is written (tracking_push.go).
+	heldPushes bool
+	retry      atomic.Bool // woken to retry from its own goroutine
 }
 
 // maxBlockTimeout is the longest timeout (ms) a time.Duration holds; a
@@ -295,6 +298,10 @@ func (e *Env) serveKey(sh *shard.Shard, k shard.BlockKey, held, extra *shard.Set
 			}
 			continue
 		}
+		if bc.client.trackingOn.Load() {
+			bc.client.holdPushes()
+			bc.heldPushes = true
+		}
 		e.afterServe(&c, w, k)
 		bc.reply, bc.failed = out.Buf, c.failed
 		w.State.Store(shard.Served)
@@ -345,7 +352,7 @@ func (e *Env) afterServe(c *Ctx, w *shard.Waiter, k shard.BlockKey) {
 			}
 		}
 		if tracking {
-			e.invalidate(key, c.Client.ID)
+			e.invalidate(c, key, c.Client.ID)
 		}
 	}
 }
@@ -426,6 +433,10 @@ func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone 
 				return
 			}
 			c.W.Raw(bc.reply)
+			if bc.heldPushes {
+				bc.heldPushes = false
+				c.Client.writeHeld(c.replyWriter(), true)
+			}
 			if bc.failed {
 				e.noteFailedAfterBlock(c.Client, bc.spec)
 			}
@@ -457,7 +468,17 @@ func (e *Env) retryBlocked(c *Ctx, w *shard.Waiter) {
 	out.Proto = bc.client.Proto
 	rc := Ctx{Env: e, Client: bc.client, W: &out, Args: bc.args, Spec: bc.spec, retrying: true}
 	rc.Now = time.Now().UnixMilli()
+	hold := bc.client.trackingOn.Load()
+	if hold {
+		bc.client.holdPushes()
+	}
 	e.run(&rc, bc.spec)
+	e.flushBcast()
+	if hold && rc.wouldBlock {
+		bc.client.writeHeld(nil, true)
+	} else if hold {
+		bc.heldPushes = true
+	}
 	if rc.wouldBlock {
 		w.State.Store(shard.Waiting)
 		w.Signal() // look at the timeout again

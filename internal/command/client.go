@@ -95,6 +95,17 @@ type Client struct {
 	tracking       *trackingState
 	trackingShared atomic.Pointer[trackingState]
 	trackingOn     atomic.Bool
+	// trackingBroken: an invalidation found the redirect target gone
+	// (CLIENT TRACKINGINFO's broken_redirect).
+	trackingBroken atomic.Bool
+	// scriptRead: the running script called a read-only command, so its
+	// declared keys are tracked when it ends (Redis's rule).
+	scriptRead bool
+	// Messages for this client held while it runs a command, written after
+	// its reply (tracking_push.go).
+	pushMu   sync.Mutex
+	pushHeld bool
+	held     [][]byte
 
 	// Transaction state, owned by the connection goroutine.
 	multi   *multiState

@@ -459,6 +459,14 @@ func variableKeyFlags(name string, args [][]byte, flags map[int][]string) {
 			}
 		}
 		flags[1] = f
+	case "sort":
+		// The STORE destination, which Redis's key spec cannot locate
+		// (its getkeys procedure flags it as overwritten).
+		for _, p := range sortKeys(args) {
+			if p != 1 {
+				flags[p] = []string{"OW", "update"}
+			}
+		}
 	}
 }
 

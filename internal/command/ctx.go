@@ -56,6 +56,14 @@ type Ctx struct {
 	prefetched int
 
 	failed bool
+	// changesKnown: the write handler counted its own changes (SETBIT,
+	// BITFIELD), which replace the one per key keysChanged assumes; with
+	// none, the key was not modified (no dirty, WATCH or invalidation).
+	changesKnown bool
+	changes      int64
+	// pushesHeld: the client's invalidation messages are held while this
+	// command runs (tracking_push.go).
+	pushesHeld bool
 
 	// aclReq is reused by the ACL check of restricted users.
 	aclReq acl.Request
@@ -178,4 +186,11 @@ func (c *Ctx) LookupWrite(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	db := c.DB(key)
 	r, ok := db.FindHashed(key, c.hashOf(key))
 	return db, r, ok
+}
+
+// Changed reports how many changes a write handler made (Redis's dirty
+// increments): 0 means the key was left as it was, so it is not counted
+// for snapshots, WATCH or client-side caching.
+func (c *Ctx) Changed(n int64) {
+	c.changesKnown, c.changes = true, n
 }

@@ -481,9 +481,16 @@ func debugReload(c *Ctx) {
 				sh.DB(j).Clear()
 			}
 		}
+		// Redis empties the function libraries too.
+		c.Env.Scripts().FlushFunctions()
 	}
-	if err := p.ReloadLocked(merge); err != nil {
-		c.Err("ERR Error trying to load the RDB dump, check server logs.")
+	// Without MERGE, a library already loaded makes the load fail, as a
+	// key already present would.
+	c.Env.reloadKeepLibraries.Store(!merge)
+	err := p.ReloadLocked(merge)
+	c.Env.reloadKeepLibraries.Store(false)
+	if err != nil {
+		c.Err("ERR Error trying to load the RDB dump")
 		c.Env.Log.Error("DEBUG RELOAD failed", "err", err)
 		return
 	}

@@ -9,6 +9,14 @@ import (
 
 // Exec runs one command (c.Args) for c.Client and writes its reply to c.W.
 func (e *Env) Exec(c *Ctx) {
+	if e.Tracking.active.Load() != 0 {
+		e.execTracked(c)
+		return
+	}
+	e.exec(c)
+}
+
+func (e *Env) exec(c *Ctx) {
 	args := c.Args
 	c.Started = time.Time{}
 	if c.squash.held != nil && (!c.Squash || c.Client.multi != nil || e.Pause.Active() || e.Scripting.running.Load() != 0) {
@@ -108,6 +116,9 @@ func (e *Env) Exec(c *Ctx) {
 	c.Now = start.UnixMilli()
 	c.Client.Touch(&target.fullName, start)
 	c.failed = false
+	if c.pushesHeld {
+		c.Client.writeHeld(c.W, false) // caused before it ran: before its reply
+	}
 	e.run(c, spec)
 	// Like Redis, MONITOR sees a command after it ran (SELECT shows the
 	// database it selected).

@@ -61,6 +61,9 @@ type Env struct {
 	// Persist runs saves (SAVE, BGSAVE, DEBUG RELOAD); nil when the
 	// server has no snapshot subsystem.
 	Persist Persistence
+	// reloadKeepLibraries: DEBUG RELOAD without MERGE is loading, so a
+	// library of the file that is already loaded is an error.
+	reloadKeepLibraries atomic.Bool
 	// Loading is set while a snapshot loads: commands without the
 	// "loading" flag are refused with -LOADING.
 	Loading atomic.Bool
@@ -107,6 +110,9 @@ type Stats struct {
 	ACLDeniedKey     atomic.Int64
 	ACLDeniedChannel atomic.Int64
 	BlockedClients   atomic.Int64
+	// LazyfreedObjects counts what Redis would have freed in the
+	// background (INFO lazyfreed_objects; lazyfree.go).
+	LazyfreedObjects atomic.Int64
 	// CommandsOther counts the commands of CommandsProcessed that came
 	// through a listener other than the main one (the admin port), for
 	// dragonfly_commands_processed_total{listener="other"}.

@@ -135,7 +135,7 @@ func cmdPFCount(c *Ctx) {
 	}
 	value.HLLSetCache(s, card)
 	// The cache is part of the value: like Redis, tell client-side caches.
-	c.Env.invalidate(c.Args[1], c.Client.ID)
+	c.Env.invalidate(c, c.Args[1], c.Client.ID)
 	c.W.Int(int64(card))
 }
 

@@ -78,6 +78,8 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 	d.UsedCPUSys, d.UsedCPUUser = cpuTimes()
 	d.UsedCPUGC, d.GCCPUFraction = gcCPU()
 	d.Errors, d.TotalErrorReplies = e.Errors.Snapshot()
+	d.TrackingTotalKeys, d.TrackingTotalItems, d.TrackingTotalPrefixes = e.Tracking.Counts()
+	d.LazyfreedObjects = e.Stats.LazyfreedObjects.Load()
 
 	for _, cl := range e.Clients.List() {
 		d.ConnectedClients++
@@ -86,6 +88,9 @@ func (e *Env) GatherInfo(sel info.Selection, owner int64) *info.Data {
 		}
 		if cl.HasFlag(ClientPubSub) {
 			d.PubSubClients++
+		}
+		if cl.trackingOn.Load() {
+			d.TrackingClients++
 		}
 		if q := cl.QueryBufLen.Load(); q > d.ClientRecentMaxInput {
 			d.ClientRecentMaxInput = q

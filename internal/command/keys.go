@@ -20,7 +20,7 @@ func registerKeys(t *Table) {
 	}
 	t.add(
 		key("del", -2, Write, 1, -1, 1, cmdDel, "1.0.0", "Deletes one or more keys."),
-		key("unlink", -2, Write|Fast, 1, -1, 1, cmdDel, "4.0.0", "Asynchronously deletes one or more keys."),
+		key("unlink", -2, Write|Fast, 1, -1, 1, cmdUnlink, "4.0.0", "Asynchronously deletes one or more keys."),
 		key("exists", -2, ReadOnly|Fast, 1, -1, 1, cmdExists, "1.0.0", "Determines whether one or more keys exist."),
 		key("touch", -2, ReadOnly|Fast, 1, -1, 1, cmdTouch, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed."),
 		key("type", 2, ReadOnly|Fast, 1, 1, 1, cmdType, "1.0.0", "Determines the type of value stored at a key."),

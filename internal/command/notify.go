@@ -43,7 +43,7 @@ func (e *Env) notify(class config.KeyspaceEvents, event string, key []byte, db i
 // Expired implements keyspace.Events.
 func (e *Env) Expired(db int, key string) {
 	e.notify(config.EventExpired, "expired", []byte(key), db)
-	e.invalidate([]byte(key), 0)
+	e.invalidate(nil, []byte(key), 0)
 }
 
 // Created implements keyspace.Events ("new" events, class n).

@@ -10,8 +10,8 @@ import (
 const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
 
 // checkMemory is Redis's maxmemory gate (processCommand), run before a
-// command while usage is over the limit, with no shard held. Commands that
-// may grow memory (denyoom, an EXEC whose queue holds one, and anything
+// command while usage is over the limit, with no shard held. Every command
+// first lets the policy evict; commands that may grow memory (denyoom, an EXEC whose queue holds one, and anything
 // queued inside MULTI but EXEC, DISCARD, QUIT and RESET) first make room by
 // the eviction policy; they are refused with -OOM only when nothing could
 // be evicted (noeviction, or a volatile-* policy with no key with a TTL).
@@ -19,6 +19,11 @@ const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
 func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	m := c.Client.multi
 	deny := spec.Has(DenyOOM)
+	if spec.Subcommands != nil && len(c.Args) > 1 {
+		if sub := spec.Sub(c.Args[1]); sub != nil && sub.Has(DenyOOM) {
+			deny = true // FUNCTION LOAD, FUNCTION RESTORE
+		}
+	}
 	switch spec.Name {
 	case "exec":
 		deny = deny || m != nil && m.denyOOM()
@@ -26,12 +31,16 @@ func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	default:
 		deny = deny || m != nil
 	}
-	if !deny {
-		return true
-	}
 	// Eviction takes shard locks: a squashed pipeline's held shard is
 	// released first.
 	c.EndSquash()
+	if !deny {
+		// Like Redis (performEvictions in processCommand), any command
+		// makes room while usage is over the limit; only the ones that
+		// may grow memory are refused when nothing can go.
+		e.Store.EvictForWrite(e.keyShard(c, spec), time.Now().UnixMilli())
+		return true
+	}
 	if _, ok := e.Store.EvictForWrite(e.keyShard(c, spec), time.Now().UnixMilli()); ok {
 		return true
 	}
@@ -79,5 +88,5 @@ func (e *Env) scriptOOM(c *Ctx) bool {
 // as for any deletion.
 func (e *Env) Evicted(db int, key string) {
 	e.notify(config.EventEvicted, "evicted", []byte(key), db)
-	e.invalidate([]byte(key), 0)
+	e.invalidate(nil, []byte(key), 0)
 }

@@ -298,6 +298,6 @@ func (e *Env) FunctionLibraries() [][]byte {
 // RestoreFunctionLibrary loads a library read from a snapshot, replacing
 // one of the same name (DEBUG RELOAD).
 func (e *Env) RestoreFunctionLibrary(code []byte) error {
-	_, err := e.Scripts().LoadLibrary(string(code), true)
+	_, err := e.Scripts().LoadLibrary(string(code), !e.reloadKeepLibraries.Load())
 	return err
 }

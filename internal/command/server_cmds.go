@@ -188,8 +188,13 @@ func cmdFlushDB(c *Ctx) {
 		return
 	}
 	st := c.Env.Store
+	async := c.Env.flushAsync(c)
 	for i := 0; i < st.N(); i++ {
-		st.Shard(i).DB(c.Client.DB).Clear()
+		db := st.Shard(i).DB(c.Client.DB)
+		if async {
+			c.Env.Stats.LazyfreedObjects.Add(int64(db.Len()))
+		}
+		db.Clear()
 	}
 	c.W.OK()
 }
@@ -199,9 +204,13 @@ func cmdFlushAll(c *Ctx) {
 		return
 	}
 	st := c.Env.Store
+	async := c.Env.flushAsync(c)
 	for i := 0; i < st.N(); i++ {
 		sh := st.Shard(i)
 		for d := 0; d < sh.NumDBs(); d++ {
+			if async {
+				c.Env.Stats.LazyfreedObjects.Add(int64(sh.DB(d).Len()))
+			}
 			sh.DB(d).Clear()
 		}
 	}
@@ -283,7 +292,7 @@ func (e *Env) ResetStats(owner int64) {
 	st := &e.Stats
 	for _, v := range []*atomic.Int64{&st.ConnectionsReceived, &st.RejectedConnections,
 		&st.ExpiredKeysActive, &st.ProtocolErrors, &st.AuthFailures,
-		&st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedChannel} {
+		&st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedChannel, &st.LazyfreedObjects} {
 		v.Store(0)
 	}
 	e.resetTotals()

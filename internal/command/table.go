@@ -41,6 +41,7 @@ func NewTable() *Table {
 		registerSort,
 		registerGeo,
 		registerPersistence,
+		registerMigrate,
 		registerACL,
 		registerCluster,
 	} {

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,10 +12,22 @@ import (
 // Client-side caching (CLIENT TRACKING). In the default mode the server
 // remembers which clients read which keys; in BCAST mode clients subscribe
 // to key prefixes. A change to a key (any write command on it, expiry,
-// FLUSHALL) sends an "invalidate" push to the interested clients: a RESP3
-// push, or with REDIRECT a __redis__:invalidate pub/sub message to another
-// connection. The dispatcher records reads and invalidates writes for
-// every command, so families need no code of their own.
+// eviction, FLUSHALL) sends an "invalidate" message to the interested
+// clients: a RESP3 push, or with REDIRECT a __redis__:invalidate pub/sub
+// message to another connection. The dispatcher records reads and
+// invalidates writes for every command, so families need no code of their
+// own.
+//
+// Two details follow Redis 7.0 because clients and its test suite rely on
+// them:
+//   - BCAST messages carry every key a command changed under a prefix in
+//     one message (Redis collects them for a whole event-loop pass), so
+//     keys changed by a command are queued and sent when it ends; keys
+//     that expire or are evicted outside a command go at once.
+//   - A client never sees an invalidation in the middle of a reply: what
+//     is meant for a client while it runs a command (or is being served
+//     after blocking) is held and written right after its reply
+//     (tracking_push.go).
 
 type trackingState struct {
 	bcast, optin, optout, noloop bool
@@ -23,44 +36,69 @@ type trackingState struct {
 	caching                      int8 // CLIENT CACHING: 1 yes, -1 no, 0 unset
 }
 
-// Tracking is the server's invalidation table. Its lock is a leaf.
+// Tracking is the server's invalidation table. Its lock is a leaf: no
+// client is called while it is held.
 type Tracking struct {
 	active atomic.Int64 // clients with tracking on: the hot path checks it
-	mu     sync.Mutex
-	keys   map[string]map[int64]struct{}
-	bcast  map[string]map[int64]struct{} // prefix -> clients
+	// maxKeys is tracking-table-max-keys (0: no limit).
+	maxKeys atomic.Int64
+	// queued counts BCAST keys waiting for the end of their command.
+	queued atomic.Int64
+	// nkeys is len(keys), for the per-command limit check.
+	nkeys atomic.Int64
+
+	mu    sync.Mutex
+	keys  map[string]map[int64]struct{} // key -> clients that read it
+	items int                           // sum of the sets' sizes
+	bcast map[string]*bcastPrefix
+}
+
+// bcastPrefix is one BCAST prefix: its subscribers and the keys under it
+// changed since the last flush, with the client that changed each (0 for
+// the server), which NOLOOP subscribers skip.
+type bcastPrefix struct {
+	clients map[int64]struct{}
+	changed map[string]int64
+	order   []string
 }
 
 func (t *Tracking) enable(id int64, st *trackingState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if st.bcast {
-		if t.bcast == nil {
-			t.bcast = map[string]map[int64]struct{}{}
+	if !st.bcast {
+		return
+	}
+	if t.bcast == nil {
+		t.bcast = map[string]*bcastPrefix{}
+	}
+	for _, p := range st.prefixes {
+		bp := t.bcast[p]
+		if bp == nil {
+			bp = &bcastPrefix{clients: map[int64]struct{}{}}
+			t.bcast[p] = bp
 		}
-		prefixes := st.prefixes
-		if len(prefixes) == 0 {
-			prefixes = []string{""}
-		}
-		for _, p := range prefixes {
-			if t.bcast[p] == nil {
-				t.bcast[p] = map[int64]struct{}{}
-			}
-			t.bcast[p][id] = struct{}{}
-		}
+		bp.clients[id] = struct{}{}
 	}
 }
 
+// disable removes a client's BCAST prefixes. Like Redis, the keys it read
+// stay in the table until they change or are evicted from it.
 func (t *Tracking) disable(id int64, st *trackingState) {
+	if !st.bcast {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for p, ids := range t.bcast {
-		delete(ids, id)
-		if len(ids) == 0 {
+	for _, p := range st.prefixes {
+		bp := t.bcast[p]
+		if bp == nil {
+			continue
+		}
+		delete(bp.clients, id)
+		if len(bp.clients) == 0 {
 			delete(t.bcast, p)
 		}
 	}
-	_ = st
 }
 
 // remember records that client id read key.
@@ -74,8 +112,19 @@ func (t *Tracking) remember(id int64, key []byte) {
 		ids = map[int64]struct{}{}
 		t.keys[string(key)] = ids
 	}
-	ids[id] = struct{}{}
+	if _, ok := ids[id]; !ok {
+		ids[id] = struct{}{}
+		t.items++
+	}
+	t.nkeys.Store(int64(len(t.keys)))
 	t.mu.Unlock()
+}
+
+// Counts returns INFO's tracking_total_keys, _items and _prefixes.
+func (t *Tracking) Counts() (keys, items, prefixes int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return int64(len(t.keys)), int64(t.items), int64(len(t.bcast))
 }
 
 // trackRead records the keys a tracking client read.
@@ -94,8 +143,12 @@ func (e *Env) trackRead(c *Ctx, spec *Spec) {
 
 // afterCommand runs, under the command's locks, after every command that
 // touched keys: versions and invalidations for writes, tracking for reads,
-// and the one-command life of CLIENT CACHING.
+// and the one-command life of CLIENT CACHING. Inside a script a read only
+// marks the script: Redis then tracks the keys the script declared.
 func (e *Env) afterCommand(c *Ctx, spec *Spec) {
+	if c.blocked != nil || c.retrying && c.wouldBlock {
+		return // it blocked: nothing changed yet
+	}
 	if spec.Flags&Write != 0 {
 		e.keysChanged(c, spec)
 	}
@@ -103,9 +156,16 @@ func (e *Env) afterCommand(c *Ctx, spec *Spec) {
 	if st == nil {
 		return
 	}
-	if spec.Flags&ReadOnly != 0 {
+	if c.inScript {
+		if spec.Flags&ReadOnly != 0 {
+			c.Client.scriptRead = true
+		}
+		return
+	}
+	if spec.Flags&ReadOnly != 0 && !runsScript(spec) || c.Client.scriptRead {
 		e.trackRead(c, spec)
 	}
+	c.Client.scriptRead = false
 	switch st.caching {
 	case 2:
 		st.caching = 1
@@ -117,49 +177,166 @@ func (e *Env) afterCommand(c *Ctx, spec *Spec) {
 }
 
 // invalidate tells the clients interested in key that it changed; from is
-// the client that changed it (for NOLOOP), or 0.
-func (e *Env) invalidate(key []byte, from int64) {
-	if e.Tracking.active.Load() == 0 {
+// the client that changed it (for NOLOOP), or 0. c is the command that
+// changed it, nil for expiry and eviction outside a command.
+func (e *Env) invalidate(c *Ctx, key []byte, from int64) {
+	// Keys read by clients that have since turned tracking off stay in
+	// the table (Redis does not purge them either) until they change.
+	if e.Tracking.active.Load() == 0 && e.Tracking.nkeys.Load() == 0 {
 		return
 	}
 	t := &e.Tracking
 	t.mu.Lock()
 	var targets []int64
-	for id := range t.keys[string(key)] {
-		targets = append(targets, id)
-	}
-	delete(t.keys, string(key))
-	for p, ids := range t.bcast {
-		if strings.HasPrefix(string(key), p) {
-			for id := range ids {
-				targets = append(targets, id)
-			}
+	if ids, ok := t.keys[string(key)]; ok {
+		for id := range ids {
+			targets = append(targets, id)
 		}
+		t.items -= len(ids)
+		delete(t.keys, string(key))
+		t.nkeys.Store(int64(len(t.keys)))
+	}
+	queued := false
+	for p, bp := range t.bcast {
+		if !strings.HasPrefix(string(key), p) {
+			continue
+		}
+		if bp.changed == nil {
+			bp.changed = map[string]int64{}
+		}
+		if _, ok := bp.changed[string(key)]; !ok {
+			bp.order = append(bp.order, string(key))
+		}
+		bp.changed[string(key)] = from
+		queued = true
 	}
 	t.mu.Unlock()
 	for _, id := range targets {
-		e.sendInvalidation(id, from, [][]byte{key})
+		e.sendInvalidation(id, from, [][]byte{key}, true)
+	}
+	if queued {
+		t.queued.Add(1)
+		if c == nil {
+			e.flushBcast()
+		}
+	}
+}
+
+// flushBcast sends the BCAST keys queued so far: per prefix and
+// subscriber one message, without the keys a NOLOOP subscriber changed
+// itself.
+func (e *Env) flushBcast() {
+	t := &e.Tracking
+	if t.queued.Load() == 0 {
+		return
+	}
+	type msg struct {
+		id   int64
+		keys [][]byte
+	}
+	var out []msg
+	t.mu.Lock()
+	t.queued.Store(0)
+	// Redis keeps prefixes and keys in radix trees: both go out sorted.
+	prefixes := make([]string, 0, len(t.bcast))
+	for p, bp := range t.bcast {
+		if len(bp.order) > 0 {
+			prefixes = append(prefixes, p)
+		}
+	}
+	sort.Strings(prefixes)
+	for _, p := range prefixes {
+		bp := t.bcast[p]
+		sort.Strings(bp.order)
+		for id := range bp.clients {
+			cl := e.Clients.Get(id)
+			var st *trackingState
+			if cl != nil {
+				st = cl.trackingShared.Load()
+			}
+			if st == nil {
+				continue
+			}
+			var keys [][]byte
+			for _, k := range bp.order {
+				if st.noloop && bp.changed[k] == id {
+					continue
+				}
+				keys = append(keys, []byte(k))
+			}
+			if len(keys) > 0 {
+				out = append(out, msg{id, keys})
+			}
+		}
+		bp.changed, bp.order = nil, nil
+	}
+	t.mu.Unlock()
+	for _, m := range out {
+		e.sendInvalidation(m.id, 0, m.keys, false)
 	}
 }
 
 // invalidateAll is FLUSHALL/FLUSHDB's invalidation: a null key list to
-// every tracking client.
+// every tracking client, and an empty table.
 func (e *Env) invalidateAll() {
-	if e.Tracking.active.Load() == 0 {
+	t := &e.Tracking
+	if t.nkeys.Load() != 0 {
+		t.mu.Lock()
+		t.keys, t.items = nil, 0
+		t.nkeys.Store(0)
+		t.mu.Unlock()
+	}
+	if t.active.Load() == 0 {
 		return
 	}
-	t := &e.Tracking
-	t.mu.Lock()
-	t.keys = nil
-	t.mu.Unlock()
 	for _, cl := range e.Clients.List() {
 		if cl.trackingOn.Load() {
-			e.sendInvalidation(cl.ID, 0, nil)
+			e.sendInvalidation(cl.ID, 0, nil, false)
 		}
 	}
 }
 
-func (e *Env) sendInvalidation(id, from int64, keys [][]byte) {
+// limitTrackingTable evicts keys from the table while it holds more than
+// tracking-table-max-keys, telling their readers the keys changed (they
+// can no longer be told when they do), as Redis does.
+func (e *Env) limitTrackingTable() {
+	t := &e.Tracking
+	max := t.maxKeys.Load()
+	if max <= 0 {
+		return
+	}
+	type evicted struct {
+		key string
+		ids []int64
+	}
+	var out []evicted
+	t.mu.Lock()
+	for k, ids := range t.keys {
+		if int64(len(t.keys)) <= max {
+			break
+		}
+		ev := evicted{key: k}
+		for id := range ids {
+			ev.ids = append(ev.ids, id)
+		}
+		t.items -= len(ids)
+		delete(t.keys, k)
+		out = append(out, ev)
+	}
+	t.nkeys.Store(int64(len(t.keys)))
+	t.mu.Unlock()
+	for _, ev := range out {
+		for _, id := range ev.ids {
+			e.sendInvalidation(id, 0, [][]byte{[]byte(ev.key)}, true)
+		}
+	}
+}
+
+// sendInvalidation sends keys (nil: everything) to client id, or where it
+// redirects its messages; from is the client whose write caused it.
+// Keys from the table (read in the default mode) are not sent to a
+// client that has since switched to BCAST.
+func (e *Env) sendInvalidation(id, from int64, keys [][]byte, fromTable bool) {
 	cl := e.Clients.Get(id)
 	if cl == nil {
 		return
@@ -168,26 +345,35 @@ func (e *Env) sendInvalidation(id, from int64, keys [][]byte) {
 	if st == nil {
 		return
 	}
-	if st.noloop && id == from {
+	if st.noloop && id == from || fromTable && st.bcast {
 		return
 	}
 	target := cl
-	if st.redirect != 0 {
+	if st.redirect != 0 && st.redirect != id {
 		target = e.Clients.Get(st.redirect)
 		if target == nil {
+			// Redis tells the tracking client, if it can hear pushes,
+			// each time a message is lost this way.
+			cl.trackingBroken.Store(true)
+			if cl.Proto >= 3 {
+				w := resp.Writer{Proto: cl.Proto}
+				w.Push(2)
+				w.BulkString("tracking-redir-broken")
+				w.Int(st.redirect)
+				cl.deliver(w.Buf)
+			}
 			return
 		}
-	}
-	if target.Push == nil {
-		return
 	}
 	w := resp.Writer{Proto: target.Proto}
 	if target.Proto >= 3 {
 		w.Push(2)
 		w.BulkString("invalidate")
 	} else {
-		if !target.HasFlag(ClientPubSub) {
-			return // RESP2 redirect target must be subscribed, as in Redis
+		// A RESP2 connection hears them only as the redirect target of
+		// some client, and only while in pub/sub mode, as in Redis.
+		if st.redirect == 0 || !target.HasFlag(ClientPubSub) {
+			return
 		}
 		w.Array(3)
 		w.BulkString("message")
@@ -201,15 +387,26 @@ func (e *Env) sendInvalidation(id, from int64, keys [][]byte) {
 			w.Bulk(k)
 		}
 	}
-	target.Push(w.Buf)
+	target.deliver(w.Buf)
 }
 
 // keysChanged runs after a write command: WATCH versions and client-side
 // caching invalidations for the command's keys. The keys' shards are held.
 func (e *Env) keysChanged(c *Ctx, spec *Spec) {
-	e.countChanges(c, spec)
+	if c.changesKnown {
+		n := c.changes
+		c.changesKnown, c.changes = false, 0
+		if n == 0 || c.failed {
+			return
+		}
+		if pos := spec.KeyPositions(c.Args); len(pos) > 0 {
+			e.Store.Shard(c.shardIndex(c.Args[pos[0]])).Dirty.Add(n)
+		}
+	} else {
+		e.countChanges(c, spec)
+	}
 	watching := e.Watching.n.Load() != 0
-	tracking := e.Tracking.active.Load() != 0
+	tracking := e.Tracking.active.Load() != 0 || e.Tracking.nkeys.Load() != 0
 	if !watching && !tracking {
 		return
 	}
@@ -222,7 +419,7 @@ func (e *Env) keysChanged(c *Ctx, spec *Spec) {
 			}
 		}
 		if tracking {
-			e.invalidate(key, c.Client.ID)
+			e.invalidate(c, key, c.Client.ID)
 		}
 	}
 	if tracking && (spec.Name == "flushall" || spec.Name == "flushdb") {
@@ -230,179 +427,12 @@ func (e *Env) keysChanged(c *Ctx, spec *Spec) {
 	}
 }
 
-func clientTracking(c *Ctx) {
-	on := false
-	switch lower(c.Args[2]) {
-	case "on":
-		on = true
-	case "off":
-	default:
-		c.Err(ErrSyntax)
-		return
+// runsScript: the read-only script commands track only through what their
+// script reads, like the others.
+func runsScript(spec *Spec) bool {
+	switch spec.Name {
+	case "eval_ro", "evalsha_ro", "fcall_ro":
+		return true
 	}
-	st := &trackingState{}
-	for i := 3; i < len(c.Args); i++ {
-		switch opt := lower(c.Args[i]); {
-		case opt == "redirect" && i+1 < len(c.Args):
-			id, ok := parseInt(c.Args[i+1])
-			if !ok {
-				c.Err(ErrNotInt)
-				return
-			}
-			if id != c.Client.ID && c.Env.Clients.Get(id) == nil {
-				c.Err("ERR The client ID you want redirect to does not exist")
-				return
-			}
-			st.redirect = id
-			i++
-		case opt == "bcast":
-			st.bcast = true
-		case opt == "optin":
-			st.optin = true
-		case opt == "optout":
-			st.optout = true
-		case opt == "noloop":
-			st.noloop = true
-		case opt == "prefix" && i+1 < len(c.Args):
-			st.prefixes = append(st.prefixes, string(c.Args[i+1]))
-			i++
-		default:
-			c.Err(ErrSyntax)
-			return
-		}
-	}
-	cl := c.Client
-	if !on {
-		if cl.tracking != nil {
-			c.Env.Tracking.disable(cl.ID, cl.tracking)
-			c.Env.Tracking.active.Add(-1)
-		}
-		cl.tracking = nil
-		cl.trackingShared.Store(nil)
-		cl.trackingOn.Store(false)
-		c.W.OK()
-		return
-	}
-	if len(st.prefixes) > 0 && !st.bcast {
-		c.Err("ERR PREFIX option requires BCAST mode to be enabled")
-		return
-	}
-	if st.optin && st.optout {
-		c.Err("ERR You can't specify both OPTIN mode and OPTOUT mode")
-		return
-	}
-	if st.bcast && (st.optin || st.optout) {
-		c.Err("ERR OPTIN and OPTOUT are not compatible with BCAST")
-		return
-	}
-	if cl.tracking != nil {
-		c.Env.Tracking.disable(cl.ID, cl.tracking)
-	} else {
-		c.Env.Tracking.active.Add(1)
-	}
-	cl.tracking = st
-	cl.trackingShared.Store(st)
-	cl.trackingOn.Store(true)
-	c.Env.Tracking.enable(cl.ID, st)
-	c.W.OK()
-}
-
-func clientCaching(c *Ctx) {
-	st := c.Client.tracking
-	if st == nil || (!st.optin && !st.optout) {
-		c.Err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
-		return
-	}
-	switch lower(c.Args[2]) {
-	case "yes":
-		if !st.optin {
-			c.Err("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
-			return
-		}
-		st.caching = 2 // survives this command; the next read consumes it
-	case "no":
-		if !st.optout {
-			c.Err("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
-			return
-		}
-		st.caching = -2
-	default:
-		c.Err(ErrSyntax)
-		return
-	}
-	c.W.OK()
-}
-
-func clientGetRedir(c *Ctx) {
-	st := c.Client.tracking
-	switch {
-	case st == nil:
-		c.W.Int(-1)
-	default:
-		c.W.Int(st.redirect)
-	}
-}
-
-func clientTrackingInfo(c *Ctx) {
-	st := c.Client.tracking
-	var flags []string
-	redirect := int64(-1)
-	var prefixes []string
-	if st == nil {
-		flags = []string{"off"}
-	} else {
-		flags = []string{"on"}
-		if st.bcast {
-			flags = append(flags, "bcast")
-		}
-		if st.optin {
-			flags = append(flags, "optin")
-			if st.caching > 0 {
-				flags = append(flags, "caching-yes")
-			}
-		}
-		if st.optout {
-			flags = append(flags, "optout")
-			if st.caching < 0 {
-				flags = append(flags, "caching-no")
-			}
-		}
-		if st.noloop {
-			flags = append(flags, "noloop")
-		}
-		if st.redirect != 0 {
-			redirect = st.redirect
-			if c.Env.Clients.Get(st.redirect) == nil {
-				flags = append(flags, "broken_redirect")
-			}
-		} else {
-			redirect = 0
-		}
-		prefixes = st.prefixes
-	}
-	w := c.W
-	w.Map(3)
-	w.BulkString("flags")
-	w.Set(len(flags))
-	for _, f := range flags {
-		w.BulkString(f)
-	}
-	w.BulkString("redirect")
-	w.Int(redirect)
-	w.BulkString("prefixes")
-	w.Array(len(prefixes))
-	for _, p := range prefixes {
-		w.BulkString(p)
-	}
-}
-
-// dropTracking turns tracking off for a client that leaves.
-func (e *Env) dropTracking(cl *Client) {
-	if cl.tracking != nil {
-		e.Tracking.disable(cl.ID, cl.tracking)
-		e.Tracking.active.Add(-1)
-		cl.tracking = nil
-		cl.trackingShared.Store(nil)
-		cl.trackingOn.Store(false)
-	}
+	return false
 }

@@ -6,7 +6,7 @@ import "math"
 // command lines carry. All start-only.
 func (c *Config) loggingSettings() []*setting {
 	return []*setting{
-		newSetting(spec{name: "log_level",
+		newSetting(spec{name: "log_level", acceptCurrent: true,
 			aliases: []string{"loglevel"},
 			help:    "Least severe messages to log: debug, info, warning or error (Redis's verbose, notice and nothing work too)."},
 			enumCodec(logLevels()...), "info", field(&c.LogLevel)),

@@ -8,10 +8,10 @@ import (
 // networkSettings: where and how Damselfly listens. All start-only.
 func (c *Config) networkSettings() []*setting {
 	return []*setting{
-		newSetting(spec{name: "port",
+		newSetting(spec{name: "port", acceptCurrent: true,
 			help: "TCP port for client connections; 0 disables TCP, -1 picks a free port (Dragonfly)."},
 			intCodec(-1, 65535), 6379, intField(&c.Port)),
-		newSetting(spec{name: "bind",
+		newSetting(spec{name: "bind", acceptCurrent: true,
 			help: "Addresses to listen on, separated by spaces or commas (127.0.0.1 ::1); empty means all interfaces."},
 			bindCodec(), nil, field(&c.Bind)),
 		newSetting(spec{name: "tcp_backlog",

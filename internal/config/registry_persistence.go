@@ -29,7 +29,7 @@ func (c *Config) persistenceSettings() []*setting {
 		newSetting(spec{name: "snapshot_cron", status: live,
 			help: `When to take snapshots, as a cron expression "minute hour day month weekday" (e.g. "*/30 * * * *").`},
 			cronCodec(), nil, field(&c.SnapshotCron)),
-		newSetting(spec{name: "appendonly", status: compat,
+		newSetting(spec{name: "appendonly", status: compat, acceptCurrent: true,
 			help: "Always no: there is no append-only file. Present because tools such as redis-benchmark read it."},
 			appendOnlyCodec(), false, slot[bool]{func() bool { return false }, func(bool) {}}),
 		newSetting(spec{name: "start_empty_on_corrupt_snapshot", status: live,

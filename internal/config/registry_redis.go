@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // redisCompatSettings are the Redis 7.0 parameters that have no effect
@@ -14,7 +16,7 @@ import (
 func (c *Config) redisCompatSettings() []*setting {
 	out := make([]*setting, 0, len(redisCompat))
 	for _, p := range redisCompat {
-		sp := spec{name: p.name, aliases: p.aliases, mutable: p.mutable, status: compat,
+		sp := spec{name: p.name, aliases: p.aliases, mutable: p.mutable, status: compat, hidden: p.hidden,
 			help: "Redis compatibility (" + p.what() + "); no effect here."}
 		switch p.kind {
 		case kBool:
@@ -29,6 +31,9 @@ func (c *Config) redisCompatSettings() []*setting {
 		case kEnum:
 			h := new(String)
 			out = append(out, newSetting(sp, enumCodec(p.values...), p.def, stringHolder(h)))
+		case kMemoryOrPercent:
+			h := new(String)
+			out = append(out, newSetting(sp, memoryOrPercentCodec(), p.def, stringHolder(h)))
 		default:
 			h := new(String)
 			out = append(out, newSetting(sp, stringCodec(nil), p.def, stringHolder(h)))
@@ -45,6 +50,7 @@ const (
 	kInt
 	kMemory
 	kEnum
+	kMemoryOrPercent // "10%" of maxmemory, or a memory size
 )
 
 type compatParam struct {
@@ -54,6 +60,9 @@ type compatParam struct {
 	mutable bool
 	aliases []string
 	values  []string
+	// hidden: CONFIG GET answers it by exact name only (Redis's hidden
+	// test configs).
+	hidden bool
 }
 
 // what names the Redis feature a parameter belongs to, for --help.
@@ -88,6 +97,10 @@ var redisCompat = []compatParam{
 	{name: "active-defrag-threshold-lower", def: "10", kind: kInt, mutable: true},
 	{name: "active-defrag-threshold-upper", def: "100", kind: kInt, mutable: true},
 	{name: "active-expire-effort", def: "1", kind: kInt, mutable: true},
+	{name: "key-load-delay", def: "0", kind: kInt, mutable: true, hidden: true},
+	{name: "rdb-key-save-delay", def: "0", kind: kInt, mutable: true, hidden: true},
+	{name: "loading-process-events-interval-bytes", def: "2097152", kind: kInt, mutable: true, hidden: true},
+	{name: "maxmemory-clients", def: "0", kind: kMemoryOrPercent, mutable: true},
 	{name: "activedefrag", def: "no", kind: kBool, mutable: true},
 	{name: "activerehashing", def: "yes", kind: kBool, mutable: true},
 	{name: "always-show-logo", def: "no", kind: kBool, mutable: false},
@@ -184,4 +197,30 @@ var redisCompat = []compatParam{
 	{name: "tracking-table-max-keys", def: "1000000", kind: kInt, mutable: true},
 	{name: "unixsocket", def: "", kind: kString, mutable: false},
 	{name: "unixsocketperm", def: "0", kind: kString, mutable: false},
+}
+
+// memoryOrPercentCodec is Redis's maxmemory-clients value: a percentage
+// of maxmemory ("10%", shown as given) or a memory size (shown in bytes).
+func memoryOrPercentCodec() codec[string] {
+	return codec[string]{
+		typ: "memory or percent",
+		parse: func(s string) (string, error) {
+			if rest, ok := strings.CutSuffix(s, "%"); ok {
+				n, err := strconv.ParseInt(rest, 10, 64)
+				switch {
+				case err != nil || n < 0:
+					return "", errors.New("argument must be a memory or percent value")
+				case n > 100:
+					return "", errors.New("percentage argument must be less or equal to 100")
+				}
+				return strconv.FormatInt(n, 10) + "%", nil
+			}
+			n, err := ParseMemory(s)
+			if err != nil || n < 0 {
+				return "", errors.New("argument must be a memory or percent value")
+			}
+			return strconv.FormatInt(n, 10), nil
+		},
+		format: func(v string) string { return v },
+	}
 }

@@ -39,7 +39,7 @@ func (c *Config) set(pairs [][2]string, remote string) ([]func(), error) {
 			return nil, &SetError{Name: p[0], Unknown: true}
 		case s.protected && !Allows(c.EnableProtectedConfigs, remote):
 			return nil, &SetError{Name: p[0], Reason: "can't set protected config"}
-		case !s.mutable:
+		case !s.mutable && !(s.acceptCurrent && strings.EqualFold(p[1], s.get())):
 			return nil, &SetError{Name: p[0], Reason: "can't set immutable config"}
 		case seen[s]:
 			// Redis counts HZ and hz as one; so do we, and dash/underscore
@@ -52,6 +52,10 @@ func (c *Config) set(pairs [][2]string, remote string) ([]func(), error) {
 
 	appliers := make([]func(), len(pairs))
 	for i, p := range pairs {
+		if !targets[i].mutable {
+			appliers[i] = func() {} // acceptCurrent: the value in force
+			continue
+		}
 		apply, err := targets[i].parse(p[1])
 		if err != nil {
 			// Redis names the setting here by its registered, lower-case

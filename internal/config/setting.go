@@ -34,6 +34,13 @@ type spec struct {
 	// check that would be wrong at start (a --dir the process creates).
 	setCheck func(string) error
 	status   status
+	// hidden settings answer CONFIG GET by exact name only, never a glob
+	// (Redis's HIDDEN_CONFIG, such as key-load-delay).
+	hidden bool
+	// acceptCurrent: Redis can change this setting at run time and we
+	// cannot, but CONFIG SET to the value in force succeeds as a no-op,
+	// so writing back what CONFIG GET * said works as on Redis.
+	acceptCurrent bool
 }
 
 // setting is one registry entry with its value bound to a Config.
@@ -100,17 +107,46 @@ func (s *setting) names() []string {
 	return append([]string{s.name}, s.aliases...)
 }
 
-// globName returns the first of the setting's names that pattern matches,
-// trying each in its dash and underscore spellings, or "".
-func (s *setting) globName(pattern string) string {
+// globNames returns the setting's names that pattern matches, each tried
+// in its dash and underscore spellings: like Redis, a glob lists a
+// setting under each of its names (*of gives replicaof and slaveof).
+// Hidden settings match no glob. A start-only Dragonfly or glog
+// spelling (tcp_backlog, admin_port, v) matches only a glob written in
+// Dragonfly's style, with an underscore: CONFIG GET * and *port list
+// Redis's names alone, so writing their answer back with CONFIG SET, as
+// tools and Redis's own tests do, meets no setting that only Damselfly
+// refuses to change.
+func (s *setting) globNames(pattern string) []string {
+	if s.hidden {
+		return nil
+	}
+	dragonflyGlob := strings.Contains(pattern, "_")
+	var out []string
 	for _, n := range s.names() {
+		if !s.mutable && !s.acceptCurrent && !isRedisName(n) && !dragonflyGlob {
+			continue
+		}
 		for _, form := range []string{n, strings.ReplaceAll(n, "_", "-"), strings.ReplaceAll(n, "-", "_")} {
 			if glob.MatchString(pattern, form, true) {
-				return n
+				out = append(out, n)
+				break
 			}
 		}
 	}
-	return ""
+	return out
+}
+
+// isRedisName tells Redis's spellings from Dragonfly's and glog's, which
+// use underscores or are among a few single words.
+func isRedisName(n string) bool {
+	if strings.Contains(n, "_") {
+		return false
+	}
+	switch n {
+	case "v", "minloglevel", "logtostderr", "alsologtostderr", "tls", "dbnum":
+		return false
+	}
+	return true
 }
 
 // flag describes the setting to the command-line parser.

@@ -172,12 +172,16 @@ type Data struct {
 	Threads, Shards                  int
 
 	// Clients
-	ConnectedClients, MaxClients        int64
-	BlockedClients, PubSubClients       int64
-	WatchingClients, TrackingClients    int64
-	ClientRecentMaxInput                int64
-	ClientRecentMaxOutput               int64
-	TotalBlockingKeys, TotalWatchedKeys int64
+	ConnectedClients, MaxClients     int64
+	BlockedClients, PubSubClients    int64
+	WatchingClients, TrackingClients int64
+	LazyfreedObjects                 int64
+	// Client-side caching's table: keys, (key, client) pairs, BCAST
+	// prefixes.
+	TrackingTotalKeys, TrackingTotalItems, TrackingTotalPrefixes int64
+	ClientRecentMaxInput                                         int64
+	ClientRecentMaxOutput                                        int64
+	TotalBlockingKeys, TotalWatchedKeys                          int64
 
 	// Memory
 	UsedMemory, UsedMemoryRSS, UsedMemoryPeak  int64
@@ -450,7 +454,7 @@ func memory(b *Builder, d *Data) {
 	b.Str("mem_allocator", d.MemAllocator)
 	b.Int("active_defrag_running", 0)
 	b.Int("lazyfree_pending_objects", 0)
-	b.Int("lazyfreed_objects", 0)
+	b.Int("lazyfreed_objects", d.LazyfreedObjects)
 	types := make([]string, 0, len(d.TypeMemory))
 	for t := range d.TypeMemory {
 		types = append(types, t)
@@ -558,9 +562,9 @@ func stats(b *Builder, d *Data) {
 	b.Int("active_defrag_key_misses", 0)
 	b.Int("total_active_defrag_time", 0)
 	b.Int("current_active_defrag_time", 0)
-	b.Int("tracking_total_keys", 0)
-	b.Int("tracking_total_items", 0)
-	b.Int("tracking_total_prefixes", 0)
+	b.Int("tracking_total_keys", d.TrackingTotalKeys)
+	b.Int("tracking_total_items", d.TrackingTotalItems)
+	b.Int("tracking_total_prefixes", d.TrackingTotalPrefixes)
 	b.Int("unexpected_error_replies", 0)
 	b.Int("total_error_replies", d.TotalErrorReplies)
 	b.Int("dump_payload_sanitizations", 0)

@@ -351,6 +351,9 @@ func evalShebang(body []byte) (Flags, int, error) {
 			if !strings.HasPrefix(p, "flags=") {
 				return 0, 0, Error("ERR Unknown lua shebang option: " + p)
 			}
+			if p == "flags=" {
+				continue // no flags at all: Redis splits "" into nothing
+			}
 			for _, f := range strings.Split(p[len("flags="):], ",") {
 				fl, ok := flagByName(f)
 				if !ok {

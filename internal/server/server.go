@@ -118,6 +118,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.InfoHooks = append(s.env.InfoHooks, s.env.ScriptingInfo)
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
+	s.env.WatchTrackingConfig()
 	s.watchMemorySettings()
 	applyPolicy := func() {
 		s.env.Store.AccessPolicy().Set(cfg.Get("maxmemory-policy")[0][1], cfg.LFULogFactor.Get(), cfg.LFUDecayTime.Get())

@@ -280,6 +280,10 @@ func (l *Quicklist) nodeAt(i int) *lnode { return &l.nodes[l.head+i] }
 
 func (l *Quicklist) numNodes() int { return l.tail - l.head }
 
+// NumNodes is the number of nodes (the cost Redis weighs before freeing a
+// list in the background).
+func (l *Quicklist) NumNodes() int { return l.numNodes() }
+
 // regrow re-centres the live nodes in a slice with room for more on both
 // sides.
 func (l *Quicklist) regrow(front bool) {
