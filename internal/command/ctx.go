@@ -166,9 +166,12 @@ func (c *Ctx) Lookup(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 	var r keyspace.Ref
 	var ok bool
 	h := c.hashOf(key)
-	if c.Client.NoTouch {
+	switch {
+	case c.Env.Pause.Active():
+		r, ok = db.PeekHeld(key, h)
+	case c.Client.NoTouch:
 		r, ok = db.PeekHashed(key, h)
-	} else {
+	default:
 		r, ok = db.FindHashed(key, h)
 	}
 	if ok {

@@ -287,6 +287,22 @@ func (d *DB) PeekHashed(key []byte, h uint64) (Ref, bool) {
 	return r, true
 }
 
+// PeekHeld is a read's lookup while expiry is held (CLIENT PAUSE: Redis 7
+// keeps the dataset unchanged during a pause, answering as if expired
+// keys were gone without deleting them, so they expire, and count, once
+// the pause ends). Unlike Find it records no access.
+func (d *DB) PeekHeld(key []byte, h uint64) (Ref, bool) {
+	r := d.lookup(key, h)
+	if r == noRef {
+		return noRef, false
+	}
+	if e := d.ent(r); e.hasExp() && d.expOf(e) <= d.clock.Ms {
+		return noRef, false
+	}
+	d.lastKind = d.ent(r).kind()
+	return r, true
+}
+
 // Key returns r's key: a view of the arena, see doc.go.
 func (d *DB) Key(r Ref) string { return d.keyString(d.ent(r)) }
 

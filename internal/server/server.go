@@ -272,7 +272,7 @@ func (s *Server) Addrs() []net.Addr {
 func (s *Server) Serve() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go s.env.Store.Heartbeat(ctx, s.cfg.HZ.Get, &s.activeExpire, &s.env.Stats.ExpiredKeysActive)
+	go s.env.Store.Heartbeat(ctx, s.cfg.HZ.Get, func() bool { return s.activeExpire.Load() && !s.env.Pause.Active() }, &s.env.Stats.ExpiredKeysActive)
 	// The snapshot to load is chosen before accepting connections, so
 	// that no command runs on the empty dataset: until it is loaded they
 	// get -LOADING, INFO says loading:1 and /healthz answers 503.

@@ -36,7 +36,10 @@ func maintBudget(dead int64) (slots, bytes int) {
 
 // Heartbeat runs the background work of every shard every 1000/hz ms until
 // ctx ends. hz is read each tick, so CONFIG SET hz takes effect.
-func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *atomic.Bool, expired *atomic.Int64) {
+// activeExpire says whether active expiry may run now (DEBUG
+// SET-ACTIVE-EXPIRE, and not during CLIENT PAUSE, which keeps the dataset
+// as it is, as Redis 7 does); nil means always.
+func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire func() bool, expired *atomic.Int64) {
 	go st.WatchRSS(ctx)
 	// A ticker, not a sleep after the work: the work's own time must not
 	// stretch the period, or under load (a TTL churn, eviction) the
@@ -58,7 +61,7 @@ func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire *a
 		}
 		budget := period / 4
 		for _, sh := range st.shards {
-			if activeExpire == nil || activeExpire.Load() {
+			if activeExpire == nil || activeExpire() {
 				n := sh.expireCycle(budget / time.Duration(len(st.shards)))
 				if expired != nil {
 					expired.Add(int64(n))

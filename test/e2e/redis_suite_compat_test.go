@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,43 @@ func TestPauseWriteBlocksWritingExecAndScripts(t *testing.T) {
 		admin.expect0("CLIENT", "UNPAUSE", "+OK\r\n")
 		tx.expect("*1\r\n+OK\r\n")
 		sc.expect(":1\r\n")
+	})
+}
+
+// TestExpiryHeldDuringPause: during CLIENT PAUSE the dataset stays as it
+// is (Redis 7): expired keys read as absent but are neither deleted
+// actively nor lazily, nor counted in expired_keys, until the pause ends.
+func TestExpiryHeldDuringPause(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		w := dialWire(t, s.Addr)
+		expired := func() string {
+			for _, l := range strings.Split(w.do("INFO", "stats"), "\r\n") {
+				if strings.HasPrefix(l, "expired_keys:") {
+					return l
+				}
+			}
+			t.Fatal("no expired_keys in INFO stats")
+			return ""
+		}
+		before := expired()
+		w.expect0("MULTI", "+OK\r\n")
+		w.expect0("SET", "foo{t}", "bar", "PX", "10", "+QUEUED\r\n")
+		w.expect0("SET", "bar{t}", "foo", "PX", "10", "+QUEUED\r\n")
+		w.expect0("CLIENT", "PAUSE", "50000", "WRITE", "+QUEUED\r\n")
+		w.expect0("EXEC", "*3\r\n+OK\r\n+OK\r\n+OK\r\n")
+		time.Sleep(300 * time.Millisecond) // several active-expiry cycles
+		w.expect0("GET", "foo{t}", "$-1\r\n")
+		w.expect0("GET", "bar{t}", "$-1\r\n")
+		if got := expired(); got != before {
+			t.Fatalf("keys expired during the pause: %s, before %s", got, before)
+		}
+		w.expect0("CLIENT", "UNPAUSE", "+OK\r\n")
+		w.expect0("GET", "foo{t}", "$-1\r\n")
+		w.expect0("GET", "bar{t}", "$-1\r\n")
+		var n int
+		fmt.Sscanf(strings.TrimPrefix(before, "expired_keys:"), "%d", &n)
+		if got, want := expired(), fmt.Sprintf("expired_keys:%d", n+2); got != want {
+			t.Fatalf("after the pause: %s, want %s", got, want)
+		}
 	})
 }
