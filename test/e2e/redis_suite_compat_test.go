@@ -81,6 +81,13 @@ func TestClientKillSkipmeNo(t *testing.T) {
 		other := dialWire(t, s.Addr)
 		other.expect0("PING", "+PONG\r\n")
 		me := dialWire(t, s.Addr)
+		// The harness's start-up probe may still be closing: wait until
+		// only these two are connected.
+		for deadline := time.Now().Add(5 * time.Second); strings.Count(me.do("CLIENT", "LIST"), "id=") != 2; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("other clients than these two stay connected")
+			}
+		}
 		got := me.do("CLIENT", "KILL", "SKIPME", "no")
 		if got != ":2\r\n" {
 			t.Fatalf("CLIENT KILL SKIPME no: %q, want :2", got)
