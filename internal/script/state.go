@@ -102,6 +102,7 @@ func newState(e *Engine, kind int) *state {
 	st.nextFn = L.NewFunction(st.next)
 	g.RawSetString("next", st.nextFn)
 	g.RawSetString("rawset", L.NewFunction(st.rawset))
+	g.RawSetString("rawget", L.NewFunction(st.rawget))
 	g.RawSetString("setmetatable", L.NewFunction(st.setmetatable))
 	g.RawSetString("getmetatable", L.NewFunction(st.getmetatable))
 
@@ -247,6 +248,16 @@ func (st *state) next(L *lua.LState) int {
 	L.Push(k)
 	L.Push(v)
 	return 2
+}
+
+// rawget reads through a read-only proxy, whose own table is empty: in
+// Redis the protected tables are the real ones.
+func (st *state) rawget(L *lua.LState) int {
+	t := L.CheckTable(1)
+	L.CheckAny(2)
+	L.SetTop(2)
+	L.Push(st.real(t).RawGet(L.Get(2)))
+	return 1
 }
 
 func (st *state) rawset(L *lua.LState) int {
