@@ -315,7 +315,8 @@ func (c *Ctx) runScript(eval bool, name string, flags script.Flags, ro bool, num
 		CountError: sc.countError,
 	}
 	took := st.AcquireSetOwned(&rs.shards, c.Client.ID, c.Now)
-	sc.register(rs, time.Now())
+	rs.caller.began = time.Now()
+	sc.register(rs, rs.caller.began)
 	db := c.Client.DB
 	exec(&rs.run)
 	// Like Redis 7, SELECT inside a script does not change the caller's
@@ -339,6 +340,9 @@ type scriptCaller struct {
 	keys   [][]byte
 	w      resp.Writer
 	inner  Ctx
+	// began is when the script started: commands are timed as monotonic
+	// offsets from it, one clock read each end instead of time.Now's two.
+	began time.Time
 }
 
 // mayReplicate lists the commands Redis flags may_replicate that a
@@ -410,16 +414,16 @@ func (sc *scriptCaller) Call(args [][]byte, proto int, out []byte) []byte {
 		// SCRIPT KILL came first.
 		return sc.refuse("ERR Script killed by user with SCRIPT KILL...", nil)
 	}
-	start := time.Now()
+	startOff := time.Since(sc.began)
 	sc.inner = Ctx{Env: env, Client: sc.c.Client, W: &sc.w, Args: args, Spec: spec, Now: sc.c.Now, noBlock: true, inScript: true}
 	inner := &sc.inner
 	env.beforeWrite(inner, spec)
 	spec.Handler(inner)
 	env.afterCommand(inner, spec)
 	if env.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
-		env.Monitor.Feed(&Client{Addr: "lua", DB: sc.c.Client.DB}, args, start)
+		env.Monitor.Feed(&Client{Addr: "lua", DB: sc.c.Client.DB}, args, sc.began.Add(startOff))
 	}
-	env.noteCall(sc.c.Client, target, time.Since(start), inner.failed)
+	env.noteCall(sc.c.Client, target, time.Since(sc.began)-startOff, inner.failed)
 	return sc.w.Buf
 }
 

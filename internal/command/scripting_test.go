@@ -72,12 +72,16 @@ func BenchmarkEvalSHA(b *testing.B) {
 		{"incr", []string{"INCR", "bench:key"}},
 		{"evalsha_incr", []string{"EVALSHA", "2bab3b661081db58bd2341920e0ba7cf5dc77b25", "1", "bench:key"}},
 		{"evalsha_return", []string{"EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"}},
+		// rate-limiter-flexible's consume script, as Directus sends it
+		// (bench/loadgen's -mix directus).
+		{"evalsha_ratelimit", []string{"EVALSHA", rateLimiterSHA, "1", "rl:bench", "1", "60"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			e := testEnv(4)
 			c := testCtx(e, 2)
 			run(c, "SCRIPT", "LOAD", "return redis.call('incr', KEYS[1])")
 			run(c, "SCRIPT", "LOAD", "return 1")
+			run(c, "SCRIPT", "LOAD", rateLimiterScript)
 			args := make([][]byte, len(bc.args))
 			for i, a := range bc.args {
 				args[i] = []byte(a)
@@ -98,6 +102,12 @@ func BenchmarkEvalSHA(b *testing.B) {
 		})
 	}
 }
+
+// rateLimiterScript is rate-limiter-flexible's RateLimiterRedis consume
+// script, byte for byte as Directus 12 sends it.
+const rateLimiterScript = "redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX') local consumed = redis.call('incrby', KEYS[1], ARGV[1]) local ttl = redis.call('pttl', KEYS[1]) if ttl == -1 then   redis.call('expire', KEYS[1], ARGV[2])   ttl = 1000 * ARGV[2] end return {consumed, ttl} "
+
+const rateLimiterSHA = "a1de965f42e177aa339706bd580f049065eca79a"
 
 // cpuTime is the process's user+system CPU time in nanoseconds.
 func cpuTime() int64 {

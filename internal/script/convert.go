@@ -36,7 +36,7 @@ func (st *state) toLua(b []byte, depth int) (lua.LValue, []byte) {
 		return t, rest
 	case ':':
 		n, _ := strconv.ParseInt(string(line), 10, 64)
-		return lua.LNumber(n), rest
+		return st.number(n), rest
 	case '$', '=':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {

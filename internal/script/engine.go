@@ -198,6 +198,7 @@ func (e *Engine) Load(body []byte) (*Script, error) {
 	if err != nil {
 		return nil, Error("ERR Error compiling script (new function): " + err.Error())
 	}
+	proto = compileHoisted(body[shebang:], "user_script", proto)
 	e.Compilations.Add(1)
 	s := &Script{SHA: sha, Body: string(body), Flags: flags, proto: proto}
 	e.mu.Lock()

@@ -86,18 +86,25 @@ func (st *state) call(L *lua.LState, raiseErr bool) int {
 		return fail("Please specify at least one argument for this redis lib call")
 	}
 	args := st.argBuf[:0]
+	nums := st.numBuf[:0]
 	for i := 1; i <= n; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
 			args = append(args, unsafe.Slice(unsafe.StringData(string(v)), len(v)))
 		case lua.LNumber:
-			args = append(args, appendNum17(nil, float64(v)))
+			// Formatted into one buffer kept across calls; a growth
+			// leaves the earlier arguments in the old array, still
+			// valid.
+			start := len(nums)
+			nums = appendNum17(nums, float64(v))
+			args = append(args, nums[start:len(nums):len(nums)])
 		default:
 			st.argBuf = args
 			return fail("Lua redis lib command arguments must be strings or integers")
 		}
 	}
 	st.argBuf = args
+	st.numBuf = nums
 	if ctx := st.run.Ctx; ctx != nil && ctx.Err() != nil {
 		return raisePlain(L, "Script killed by user with SCRIPT KILL...")
 	}

@@ -49,9 +49,14 @@ type state struct {
 	resp    int // redis.setresp
 	name    string
 	argBuf  [][]byte
+	numBuf  []byte // redis.call's number arguments, formatted
 	respBuf []byte
-	load    *loadCtx          // FUNCTION LOAD in progress
-	sources map[string]string // loadstring chunk names (see debugSource)
+	// smallInts are the integers 0..len-1 as boxed Lua values: integer
+	// replies (counters, TTLs of new keys) are mostly small, and boxing a
+	// float64 into an interface allocates.
+	smallInts [256]lua.LValue
+	load      *loadCtx          // FUNCTION LOAD in progress
+	sources   map[string]string // loadstring chunk names (see debugSource)
 }
 
 func newState(e *Engine, kind int) *state {
@@ -64,6 +69,9 @@ func newState(e *Engine, kind int) *state {
 		MinimizeStackMemory: true,
 	})
 	st := &state{e: e, kind: kind, L: L, proxies: map[*lua.LTable]*lua.LTable{}, fns: map[*Script]*lua.LFunction{}, resp: 2, sources: map[string]string{}}
+	for i := range st.smallInts {
+		st.smallInts[i] = lua.LNumber(i)
+	}
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -94,6 +102,7 @@ func newState(e *Engine, kind int) *state {
 	st.nextFn = L.NewFunction(st.next)
 	g.RawSetString("next", st.nextFn)
 	g.RawSetString("rawset", L.NewFunction(st.rawset))
+	g.RawSetString("rawget", L.NewFunction(st.rawget))
 	g.RawSetString("setmetatable", L.NewFunction(st.setmetatable))
 	g.RawSetString("getmetatable", L.NewFunction(st.getmetatable))
 
@@ -239,6 +248,16 @@ func (st *state) next(L *lua.LState) int {
 	L.Push(k)
 	L.Push(v)
 	return 2
+}
+
+// rawget reads through a read-only proxy, whose own table is empty: in
+// Redis the protected tables are the real ones.
+func (st *state) rawget(L *lua.LState) int {
+	t := L.CheckTable(1)
+	L.CheckAny(2)
+	L.SetTop(2)
+	L.Push(st.real(t).RawGet(L.Get(2)))
+	return 1
 }
 
 func (st *state) rawset(L *lua.LState) int {
@@ -454,13 +473,16 @@ func tableForeachi(L *lua.LState) int {
 type globalArray struct {
 	t *lua.LTable
 	n int
+	// last is lua.LNumber(n) boxed once: Next takes an interface, and
+	// boxing a float64 allocates.
+	last lua.LValue
 }
 
 func (a *globalArray) fill(st *state, name string, items [][]byte) {
 	if a.t != nil {
 		var k lua.LValue = lua.LNil
 		if a.n > 0 {
-			k, _ = a.t.Next(lua.LNumber(a.n))
+			k, _ = a.t.Next(a.last)
 		} else {
 			k, _ = a.t.Next(lua.LNil)
 		}
@@ -474,12 +496,31 @@ func (a *globalArray) fill(st *state, name string, items [][]byte) {
 		st.g.RawSetString(name, a.t)
 	}
 	for i, it := range items {
+		// The same arguments come back run after run (a rate limiter's
+		// points and duration, a lock's key): keep the string the last
+		// run had instead of allocating an equal one.
+		if i < a.n {
+			if old, ok := a.t.RawGetInt(i + 1).(lua.LString); ok && string(old) == string(it) {
+				continue
+			}
+		}
 		a.t.RawSetInt(i+1, lua.LString(it))
 	}
 	for i := len(items) + 1; i <= a.n; i++ {
 		a.t.RawSetInt(i, lua.LNil)
 	}
-	a.n = len(items)
+	if a.n != len(items) || a.last == nil {
+		a.n = len(items)
+		a.last = lua.LNumber(a.n)
+	}
+}
+
+// number returns n as a Lua value, boxed without allocating when small.
+func (st *state) number(n int64) lua.LValue {
+	if n >= 0 && n < int64(len(st.smallInts)) {
+		return st.smallInts[n]
+	}
+	return lua.LNumber(n)
 }
 
 // array builds a Lua array of strings (KEYS, ARGV).
