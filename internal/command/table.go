@@ -93,6 +93,23 @@ func (t *Table) Lookup(name []byte) *Spec {
 	return t.byName[string(buf[:len(name)])]
 }
 
+// sameCommand reports whether name, in any case, is the lower-case
+// command name lower.
+func sameCommand(name []byte, lower string) bool {
+	if len(name) != len(lower) {
+		return false
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // All returns the specs sorted by name.
 func (t *Table) All() []*Spec {
 	out := make([]*Spec, 0, len(t.byName))
