@@ -191,7 +191,7 @@ func TestHelp(t *testing.T) {
 		}
 		for _, want := range []string{"--maxmemory (memory, default 0)", "--proto-max-bulk-len (memory, default 512MB)",
 			"--port (int, default 6379)", `--requirepass (string, default "")`, "--cache_mode (bool, default false)",
-			"Changeable with CONFIG SET", "not implemented yet", "DFLY_<name>"} {
+			"Changeable with CONFIG SET", "Accepted for compatibility; no effect", "DFLY_<name>"} {
 			if !strings.Contains(help, want) {
 				t.Errorf("help lacks %q", want)
 			}

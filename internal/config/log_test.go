@@ -26,7 +26,7 @@ func TestLogAccepted(t *testing.T) {
 		`level=INFO msg=setting setting=port value=7000 from="command line"`,
 		`msg=setting setting=proto-max-bulk-len value=1073741824 from="command line"`,
 		`setting=requirepass value=(hidden)`,
-		`msg="setting accepted, but not implemented yet" setting=conn_io_threads value=2`,
+		`msg=setting setting=conn_io_threads value=2 from="command line"`,
 		`msg="setting accepted for compatibility; it has no effect" setting=logtostderr value=true`,
 	} {
 		if !strings.Contains(out, want) {

@@ -24,10 +24,10 @@ func (c *Config) memorySettings() []*setting {
 		newSetting(spec{name: "maxmemory-samples", mutable: true, status: live,
 			help: "Keys Redis samples per eviction for its approximated LRU, LFU and TTL policies."},
 			intCodec(1, math.MaxInt32), 5, intHolder(&c.MaxMemorySamples)),
-		newSetting(spec{name: "lfu-log-factor", mutable: true, status: pending,
+		newSetting(spec{name: "lfu-log-factor", mutable: true, status: live,
 			help: "How many hits it takes to saturate a key's LFU counter (logarithmic factor)."},
 			intCodec(0, math.MaxInt32), 10, intHolder(&c.LFULogFactor)),
-		newSetting(spec{name: "lfu-decay-time", mutable: true, status: pending,
+		newSetting(spec{name: "lfu-decay-time", mutable: true, status: live,
 			help: "Minutes after which an idle key's LFU counter is halved; 0 never decays it."},
 			intCodec(0, math.MaxInt32), 1, intHolder(&c.LFUDecayTime)),
 	}

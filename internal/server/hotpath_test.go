@@ -316,3 +316,26 @@ func TestCommandStatsSummedAcrossConnections(t *testing.T) {
 		t.Fatalf("total commands %d, want %d", got, clients*per)
 	}
 }
+
+// conn_io_threads (Dragonfly's flag) sets how many of the proactor
+// threads run an event loop for client connections.
+func TestConnIOThreads(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		loops int
+	}{
+		{[]string{"--proactor_threads", "3"}, 3},
+		{[]string{"--proactor_threads", "3", "--conn_io_threads", "1"}, 1},
+		{[]string{"--proactor_threads", "2", "--conn_io_threads", "5"}, 2},
+	} {
+		s := startTB(t, tc.flags...)
+		if len(s.loops) != tc.loops {
+			t.Errorf("%v: %d event loops, want %d", tc.flags, len(s.loops), tc.loops)
+		}
+		for i := 0; i < 4; i++ { // dealt over the loops, each answers
+			if got := cmd(t, s.listeners[0].Addr().String(), "PING"); got[0] != "+PONG" {
+				t.Errorf("%v: PING: %q", tc.flags, got)
+			}
+		}
+	}
+}

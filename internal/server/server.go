@@ -194,7 +194,13 @@ func (s *Server) Listen() error {
 		return errors.New("no address to listen on")
 	}
 	if s.cfg.EventLoop && s.tlsMain == nil {
-		if err := s.startLoops(runtime.GOMAXPROCS(0)); err != nil {
+		// Dragonfly's conn_io_threads: how many of the proactor threads
+		// serve client connections (0: all).
+		n := runtime.GOMAXPROCS(0)
+		if k := s.cfg.ConnIOThreads; k > 0 && k < n {
+			n = k
+		}
+		if err := s.startLoops(n); err != nil {
 			s.log.Warn("no event loop; serving one goroutine per connection", "err", err)
 		}
 	}
