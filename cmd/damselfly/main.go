@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 
 	"github.com/damselfly-db/damselfly/internal/config"
@@ -45,6 +46,15 @@ func run() int {
 	if err := srv.Listen(); err != nil {
 		log.Error("cannot listen", "err", err)
 		return 1
+	}
+	// Redis's pidfile: written once listening, removed at exit.
+	if pf := cfg.Get("pidfile"); len(pf) == 1 && pf[0][1] != "" {
+		path := pf[0][1]
+		if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			log.Warn("cannot write the pidfile", "file", path, "err", err)
+		} else {
+			defer os.Remove(path)
+		}
 	}
 	// A write past RLIMIT_FSIZE must fail the save with EFBIG, not kill
 	// the process (the Go runtime already does not die of it; say so).

@@ -18,6 +18,9 @@ func (c *Config) redisCompatSettings() []*setting {
 	for _, p := range redisCompat {
 		sp := spec{name: p.name, aliases: p.aliases, mutable: p.mutable, status: compat, hidden: p.hidden,
 			help: "Redis compatibility (" + p.what() + "); no effect here."}
+		if p.use != "" {
+			sp.status, sp.help = live, p.use
+		}
 		switch p.kind {
 		case kBool:
 			h := new(Bool)
@@ -63,6 +66,9 @@ type compatParam struct {
 	// hidden: CONFIG GET answers it by exact name only (Redis's hidden
 	// test configs).
 	hidden bool
+	// use, when set, is what the parameter does here: it is read by name
+	// (Config.Get) where it takes effect, so it is not a no-op.
+	use string
 }
 
 // what names the Redis feature a parameter belongs to, for --help.
@@ -150,7 +156,7 @@ var redisCompat = []compatParam{
 	{name: "lazyfree-lazy-expire", def: "no", kind: kBool, mutable: true},
 	{name: "lazyfree-lazy-server-del", def: "no", kind: kBool, mutable: true},
 	{name: "lazyfree-lazy-user-del", def: "no", kind: kBool, mutable: true},
-	{name: "lazyfree-lazy-user-flush", def: "no", kind: kBool, mutable: true},
+	{name: "lazyfree-lazy-user-flush", def: "no", kind: kBool, mutable: true, use: "FLUSHALL/FLUSHDB without an option flush asynchronously (counted in lazyfreed_objects)."},
 	{name: "list-compress-depth", def: "0", kind: kInt, mutable: true},
 	{name: "logfile", def: "", kind: kString, mutable: false},
 	{name: "masterauth", def: "", kind: kString, mutable: true},
@@ -160,7 +166,7 @@ var redisCompat = []compatParam{
 	{name: "no-appendfsync-on-rewrite", def: "no", kind: kBool, mutable: true},
 	{name: "oom-score-adj", def: "no", kind: kEnum, mutable: true, values: []string{"no", "yes", "relative", "absolute"}},
 	{name: "oom-score-adj-values", def: "0 200 800", kind: kString, mutable: true},
-	{name: "pidfile", def: "", kind: kString, mutable: false},
+	{name: "pidfile", def: "", kind: kString, mutable: false, use: "File the server writes its process id to at start and removes at exit; empty: none."},
 	{name: "proc-title-template", def: "{title} {listen-addr} {server-mode}", kind: kString, mutable: true},
 	{name: "propagation-error-behavior", def: "ignore", kind: kEnum, mutable: true, values: []string{"ignore", "panic", "panic-on-replicas"}},
 	{name: "rdb-del-sync-files", def: "no", kind: kBool, mutable: true},
@@ -194,7 +200,7 @@ var redisCompat = []compatParam{
 	{name: "syslog-enabled", def: "no", kind: kBool, mutable: false},
 	{name: "syslog-facility", def: "local0", kind: kEnum, mutable: false, values: []string{"user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}},
 	{name: "syslog-ident", def: "redis", kind: kString, mutable: false},
-	{name: "tracking-table-max-keys", def: "1000000", kind: kInt, mutable: true},
+	{name: "tracking-table-max-keys", def: "1000000", kind: kInt, mutable: true, use: "Most keys the client-side caching table remembers (0: no limit); past it keys are forgotten with an invalidation."},
 	{name: "unixsocket", def: "", kind: kString, mutable: false},
 	{name: "unixsocketperm", def: "0", kind: kString, mutable: false},
 }
