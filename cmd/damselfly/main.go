@@ -4,6 +4,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -31,7 +32,20 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "damselfly:", err)
 		return 1
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	// Redis's logfile: empty means the standard stream (stderr, as
+	// Dragonfly logs); a path is opened for appending, and like Redis
+	// the server does not start when it cannot be.
+	var logOut io.Writer = os.Stderr
+	if lf := cfg.Get("logfile"); len(lf) == 1 && lf[0][1] != "" {
+		f, err := os.OpenFile(lf[0][1], os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "damselfly: can't open the log file:", err)
+			return 1
+		}
+		defer f.Close()
+		logOut = f
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
 	// DAMSELFLY_CPUPROFILE=file writes a pprof CPU profile until exit: the
 	// way the performance work measures the hot path.
 	if path := os.Getenv("DAMSELFLY_CPUPROFILE"); path != "" {

@@ -158,7 +158,7 @@ var redisCompat = []compatParam{
 	{name: "lazyfree-lazy-user-del", def: "no", kind: kBool, mutable: true},
 	{name: "lazyfree-lazy-user-flush", def: "no", kind: kBool, mutable: true, use: "FLUSHALL/FLUSHDB without an option flush asynchronously (counted in lazyfreed_objects)."},
 	{name: "list-compress-depth", def: "0", kind: kInt, mutable: true},
-	{name: "logfile", def: "", kind: kString, mutable: false},
+	{name: "logfile", def: "", kind: kString, mutable: false, use: "File the log is appended to; empty: standard error."},
 	{name: "masterauth", def: "", kind: kString, mutable: true},
 	{name: "masteruser", def: "", kind: kString, mutable: true},
 	{name: "min-replicas-max-lag", def: "10", kind: kInt, mutable: true, aliases: []string{"min-slaves-max-lag"}},

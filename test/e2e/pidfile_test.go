@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,5 +32,24 @@ func TestPidfile(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("pidfile left behind after exit")
 		}
+	}
+}
+
+// TestLogfile: Redis's logfile receives the log; one that cannot be
+// opened stops the start with an error.
+func TestLogfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "damselfly.log")
+	s := Start(t, "--logfile", path, "--log_level", "info")
+	s.Stop()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "ready to accept connections") {
+		t.Fatalf("log file lacks the start-up lines:\n%s", b)
+	}
+	out, err := exec.Command(binary(t), "--port", "0", "--logfile", filepath.Join(t.TempDir(), "no", "such", "dir.log")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "can't open the log file") {
+		t.Fatalf("unopenable log file: %v\n%s", err, out)
 	}
 }
