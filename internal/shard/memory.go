@@ -214,8 +214,7 @@ func (st *Store) EvictForWrite(hint int, now int64) (evicted int, ok bool) {
 // control settles RSS near the target whatever the account misses. It only acts while the data is a large part of the
 // limit: below that the process's floor dominates RSS and evicting could
 // not help.
-func (st *Store) watchRSS(lim int64, p evict.Policy) {
-	rss := sysmem.RSS()
+func (st *Store) watchRSS(lim int64, p evict.Policy, rss int64) {
 	target := lim / 1000 * rssTargetPermille
 	adj := st.mem.rssAdjust.Load()
 	switch {
@@ -237,22 +236,36 @@ func (st *Store) watchRSS(lim int64, p evict.Policy) {
 // than a tick.
 const rssWatchPeriod = 20 * time.Millisecond
 
-// WatchRSS runs the RSS watch until ctx ends.
+// rssIdlePeriod is the RSS watch's period while it has nothing to steer.
+const rssIdlePeriod = 500 * time.Millisecond
+
+// WatchRSS runs the RSS watch until ctx ends: every rssWatchPeriod while a
+// policy evicts and the data is a sizeable part of the limit, every
+// rssIdlePeriod otherwise (nothing to steer then; the slower pace keeps an
+// idle server from waking 50 times a second for it).
 func (st *Store) WatchRSS(ctx context.Context) {
-	t := time.NewTicker(rssWatchPeriod)
+	t := time.NewTimer(rssWatchPeriod)
 	defer t.Stop()
+	var rr sysmem.RSSReader
+	defer rr.Close()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		next := rssIdlePeriod
 		if lim := st.mem.limit.Load(); lim > 0 {
-			st.watchRSS(lim, st.Policy())
+			p := st.Policy()
+			st.watchRSS(lim, p, rr.Read())
+			if p.Evicts() && st.DatasetBytes() > lim/8 {
+				next = rssWatchPeriod
+			}
 		} else {
 			st.mem.rssOver.Store(false)
 			st.mem.rssAdjust.Store(0)
 		}
+		t.Reset(next)
 	}
 }
 

@@ -25,6 +25,50 @@ func RSS() int64 {
 	return pages * int64(os.Getpagesize())
 }
 
+// RSSReader reads the resident set size from a /proc/self/statm kept
+// open: the RSS watch reads it 50 times a second, where opening, reading
+// and closing the file each time was most of an idle server's CPU.
+// Not safe for concurrent use.
+type RSSReader struct {
+	f   *os.File
+	buf [128]byte
+}
+
+// Read is RSS through the open file (opened on first use; RSS's answer
+// if that fails).
+func (r *RSSReader) Read() int64 {
+	if r.f == nil {
+		f, err := os.Open("/proc/self/statm")
+		if err != nil {
+			return RSS()
+		}
+		r.f = f
+	}
+	n, err := r.f.ReadAt(r.buf[:], 0)
+	if n == 0 && err != nil {
+		return RSS()
+	}
+	// "size resident shared ...": the second field, in pages.
+	b := r.buf[:n]
+	i := 0
+	for i < len(b) && b[i] != ' ' {
+		i++
+	}
+	var pages int64
+	for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		pages = pages*10 + int64(b[i]-'0')
+	}
+	return pages * int64(os.Getpagesize())
+}
+
+// Close closes the file.
+func (r *RSSReader) Close() {
+	if r.f != nil {
+		r.f.Close()
+		r.f = nil
+	}
+}
+
 // meminfo returns a /proc/meminfo field in bytes, 0 when absent.
 func meminfo(field string) int64 {
 	f, err := os.Open("/proc/meminfo")
