@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
@@ -31,6 +32,9 @@ func run() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "damselfly:", err)
 		return 1
+	}
+	if d := cfg.Get("daemonize"); len(d) == 1 && d[0][1] == "yes" && os.Getenv(daemonChildEnv) == "" {
+		return daemonize()
 	}
 	// Redis's logfile: empty means the standard stream (stderr, as
 	// Dragonfly logs); a path is opened for appending, and like Redis
@@ -88,5 +92,36 @@ func run() int {
 		return 1
 	}
 	log.Info("damselfly is now ready to exit, bye bye")
+	return 0
+}
+
+// daemonChildEnv marks the background copy daemonize starts.
+const daemonChildEnv = "DAMSELFLY_DAEMON_CHILD"
+
+// daemonize is Redis's daemonize yes: the server goes on in the
+// background, in a session of its own with its standard streams on
+// /dev/null (logs go to logfile when one is set, else nowhere, as with
+// Redis), and the command returns at once. Go cannot fork a running
+// runtime, so it starts itself again with the same arguments.
+func daemonize() int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "damselfly: daemonize:", err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "damselfly: daemonize:", err)
+		return 1
+	}
+	defer null.Close()
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), daemonChildEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "damselfly: daemonize:", err)
+		return 1
+	}
 	return 0
 }

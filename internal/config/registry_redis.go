@@ -144,7 +144,7 @@ var redisCompat = []compatParam{
 	{name: "cluster-require-full-coverage", def: "yes", kind: kBool, mutable: true},
 	{name: "crash-log-enabled", def: "yes", kind: kBool, mutable: true},
 	{name: "crash-memcheck-enabled", def: "yes", kind: kBool, mutable: true},
-	{name: "daemonize", def: "no", kind: kBool, mutable: false},
+	{name: "daemonize", def: "no", kind: kBool, mutable: false, use: "Run in the background (a new session, standard streams on /dev/null; the log goes to logfile if set)."},
 	{name: "disable-thp", def: "yes", kind: kBool, mutable: false},
 	{name: "dynamic-hz", def: "yes", kind: kBool, mutable: true},
 	{name: "ignore-warnings", def: "", kind: kString, mutable: true},

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,4 +53,29 @@ func TestLogfile(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "can't open the log file") {
 		t.Fatalf("unopenable log file: %v\n%s", err, out)
 	}
+}
+
+// TestDaemonize: daemonize yes returns at once and leaves the server
+// running in the background, where its pidfile names it.
+func TestDaemonize(t *testing.T) {
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "d.pid")
+	port := freePort(t)
+	out, err := exec.Command(binary(t), "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--daemonize", "yes", "--pidfile", pidfile, "--logfile", filepath.Join(dir, "d.log")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("daemonize: %v\n%s", err, out)
+	}
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidfile); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if pid == 0 && time.Now().After(deadline) {
+			t.Fatal("no pidfile from the daemon")
+		}
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) }) // the daemon we started
+	w := dialWire(t, fmt.Sprintf("127.0.0.1:%d", port))
+	w.expect0("PING", "+PONG\r\n")
 }
