@@ -229,6 +229,10 @@ func (d *DB) ownerOf(h uint64, l loc) Ref {
 	return noRef
 }
 
+// Slots is the size of the entry slab, live or free: what Maintain's
+// cursors walk. Zero for a database that never held a key.
+func (d *DB) Slots() int { return d.nslots }
+
 // ArenaStats reports the arena's size, live bytes and page count.
 func (d *DB) ArenaStats() (bytes, live int64, pages int) {
 	for _, p := range d.arena.pages {
