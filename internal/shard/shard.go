@@ -89,6 +89,8 @@ func (s *Shard) SetClock(now int64) { s.clock.Ms = now }
 // since the last time, and releases the shard. Reads skip the sum; pure
 // deletions (which give no new version) leave the figure high until the
 // next write or heartbeat, which errs on the side of evicting early.
+// After a write it also pays a share of the compaction the heartbeat left
+// undone (payDebt), between commands.
 func (s *Shard) Unlock() {
 	if s.clock.Ver != s.usedVer {
 		if s.owed > 0 {
