@@ -40,6 +40,8 @@ type maintState struct {
 // MaintainStats tells what one Maintain call did.
 type MaintainStats struct {
 	Scanned, Moved, MovedBytes, Clamped, PagesDropped, Packed int
+	// Compacting says a compaction pass is still under way.
+	Compacting bool
 }
 
 // Maintain does a bounded share of background work: it packs idle small
@@ -52,6 +54,19 @@ func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	d.packStep(slots, &st)
 	d.compactStep(slots, moveBytes, &st)
 	d.sweepExp(slots / 4)
+	st.Compacting = d.maint.passing
+	return st
+}
+
+// Compact is Maintain's compaction alone: it looks at up to slots
+// records and copies up to moveBytes of live ones out of sparse pages.
+// The shard runs it after a write's command when the heartbeat left part
+// of its budget undone (shard.Shard.Unlock), so it must leave every
+// entry as a command expects to find it, which moving records does.
+func (d *DB) Compact(slots, moveBytes int) MaintainStats {
+	var st MaintainStats
+	d.compactStep(slots, moveBytes, &st)
+	st.Compacting = d.maint.passing
 	return st
 }
 
@@ -228,6 +243,10 @@ func (d *DB) ownerOf(h uint64, l loc) Ref {
 	}
 	return noRef
 }
+
+// Slots is the size of the entry slab, live or free: what Maintain's
+// cursors walk. Zero for a database that never held a key.
+func (d *DB) Slots() int { return d.nslots }
 
 // ArenaStats reports the arena's size, live bytes and page count.
 func (d *DB) ArenaStats() (bytes, live int64, pages int) {

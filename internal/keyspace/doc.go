@@ -59,10 +59,14 @@
 // expiry, is a new record in the current page and the old one becomes dead
 // bytes, counted per page (and in Bytes until reclaimed). A page whose live
 // bytes drop to zero is dropped at once. Sparser pages are compacted only
-// by Maintain, which the shard's heartbeat calls with a bounded budget of
-// slots examined and bytes copied per tick, never inside a command: a pass
-// marks the pages less than half live (when they hold enough dead bytes to
-// be worth it), then walks each marked page's records in address order,
+// by Maintain and Compact, never inside a command: the shard's heartbeat
+// calls Maintain with a bounded budget of slots examined and bytes copied
+// per tick, in slices of about 30 µs with the lock released between them,
+// and what it cannot finish while writers keep the CPU is paid by the
+// writes (Compact, a few hundred bytes after each, when the shard is
+// unlocked), so no client waits behind a long hold. A pass marks the
+// pages less than three quarters live (when they hold enough dead bytes
+// to be worth it), then walks each marked page's records in address order,
 // moving the live ones to the current page; the marked pages drop as they
 // empty. A record's owner is found through its key: hash, bucket, and the
 // chain entry whose location is the record's (no other record is read);

@@ -52,6 +52,10 @@ type Shard struct {
 	used atomic.Int64
 	// usedVer is the clock version used was last published at.
 	usedVer uint64
+	// debt is the arena bytes per database the heartbeat's compaction
+	// left to the writers, owed their sum (see payDebt).
+	debt []int
+	owed int
 	// pool holds the shard's eviction candidates between evictions.
 	pool *evict.Pool
 	// sketch counts key accesses for cache_mode's eviction (nil under
@@ -85,8 +89,13 @@ func (s *Shard) SetClock(now int64) { s.clock.Ms = now }
 // since the last time, and releases the shard. Reads skip the sum; pure
 // deletions (which give no new version) leave the figure high until the
 // next write or heartbeat, which errs on the side of evicting early.
+// After a write it also pays a share of the compaction the heartbeat left
+// undone (payDebt), between commands.
 func (s *Shard) Unlock() {
 	if s.clock.Ver != s.usedVer {
+		if s.owed > 0 {
+			s.payDebt(s.clock.Ver - s.usedVer)
+		}
 		s.usedVer = s.clock.Ver
 		s.publishUsed()
 	}
