@@ -25,12 +25,12 @@ import (
 type census struct {
 	lastRead atomic.Int64 // unix nanoseconds of the last typeMemory
 	mu       sync.Mutex
-	shards int
-	dbs    int
-	cursor []uint64
-	db     []int // database each shard's walk is in
-	part   [][censusKinds]int64
-	done   [][censusKinds]int64 // per shard*dbs+db, last complete pass
+	shards   int
+	dbs      int
+	cursor   []uint64
+	db       []int // database each shard's walk is in
+	part     [][censusKinds]int64
+	done     [][censusKinds]int64 // per shard*dbs+db, last complete pass
 }
 
 // censusKinds: the value kinds, then "key".
