@@ -281,6 +281,12 @@ func clientList(c *Ctx) {
 	}
 	var b strings.Builder
 	for _, cl := range c.Env.Clients.List() {
+		// A killed client (or one that sent QUIT) is gone for Redis,
+		// which frees it at once; here its connection closes a moment
+		// later, after its last reply, on its own goroutine or loop.
+		if cl.CloseRequested() && cl != c.Client {
+			continue
+		}
 		if ids != nil && !ids[cl.ID] {
 			continue
 		}
@@ -385,7 +391,8 @@ func clientKill(c *Ctx) {
 			user != "" && userName(cl) != user,
 			typ != "" && clientType(cl) != typ,
 			maxAge >= 0 && int64(now.Sub(cl.Created).Seconds()) < maxAge,
-			skipMe && cl == c.Client:
+			skipMe && cl == c.Client,
+			cl.CloseRequested() && cl != c.Client: // already killed
 			continue
 		}
 		if cl == c.Client {

@@ -185,3 +185,33 @@ func TestExpiryHeldDuringPause(t *testing.T) {
 		}
 	})
 }
+
+// TestKilledClientLeavesClientList: once CLIENT KILL has answered, the
+// killed connections are no longer listed, as in Redis, which frees them
+// at once (go-redis's "ClientKillByFilter with kill myself" lists clients
+// from another connection right after the reply). The victim is blocked
+// in BLPOP, so its connection winds down on its own goroutine; the
+// killer pipelines CLIENT LIST right behind the kill.
+func TestKilledClientLeavesClientList(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		for i := 0; i < 10; i++ {
+			killer := dialWire(t, s.Addr)
+			victim := dialWire(t, s.Addr)
+			victim.expect0("CLIENT", "SETNAME", "victim", "+OK\r\n")
+			id := strings.TrimSuffix(strings.TrimPrefix(victim.do("CLIENT", "ID"), ":"), "\r\n")
+			victim.writeStr("*3\r\n$5\r\nBLPOP\r\n$7\r\nnothing\r\n$1\r\n0\r\n")
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(killer.do("CLIENT", "LIST"), "cmd=blpop"); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("victim never blocked")
+				}
+			}
+			killer.writeStr(fmt.Sprintf("*4\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n$2\r\nID\r\n$%d\r\n%s\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n", len(id), id))
+			killer.expect(":1\r\n")
+			if got := killer.reply(); strings.Contains(got, "name=victim") {
+				t.Fatalf("round %d: killed client still listed:\n%s", i, got)
+			}
+			victim.expectClosed()
+			killer.nc.Close()
+		}
+	})
+}
