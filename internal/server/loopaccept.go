@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net"
 	"syscall"
 	"time"
@@ -14,35 +13,11 @@ import (
 // poller, so the loop alone watches it. That costs a few system calls
 // per connection, none per request.
 func (s *Server) acceptToLoops(l net.Listener) {
-	var backoff time.Duration
 	next := 0
 	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closing.Load() {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				// EMFILE and friends: back off instead of spinning.
-				if backoff == 0 {
-					backoff = 5 * time.Millisecond
-				} else if backoff < time.Second {
-					backoff *= 2
-				}
-				s.log.Warn("accept failed", "err", err)
-				time.Sleep(backoff)
-				continue
-			}
+		nc := s.nextClient(l, "main", nil)
+		if nc == nil {
 			return
-		}
-		backoff = 0
-		if n := s.nconns.Load(); n >= s.cfg.MaxClients.Get() {
-			s.env.Stats.ConnectionsReceived.Add(1)
-			s.env.Stats.RejectedConnections.Add(1)
-			s.logClientLimit(n)
-			refuse(nc, errMaxClients)
-			continue
 		}
 		fd := -1
 		if sc, ok := nc.(syscall.Conn); ok {

@@ -348,13 +348,17 @@ func (s *Server) Serve() error {
 	return s.serveErr
 }
 
-func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
+// nextClient accepts the listener's next connection that may come in:
+// it backs off on EMFILE-like errors instead of spinning and refuses
+// connections past maxclients with Redis's error. It returns nil once the
+// listener is closed.
+func (s *Server) nextClient(l net.Listener, listener string, tc *tls.Config) net.Conn {
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() {
-				return
+				return nil
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
@@ -368,7 +372,7 @@ func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
 				time.Sleep(backoff)
 				continue
 			}
-			return
+			return nil
 		}
 		backoff = 0
 		// The admin port is privileged, as in Dragonfly: maxclients does
@@ -385,6 +389,16 @@ func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
 				refuse(nc, errMaxClients)
 			}
 			continue
+		}
+		return nc
+	}
+}
+
+func (s *Server) acceptLoop(l net.Listener, listener string, tc *tls.Config) {
+	for {
+		nc := s.nextClient(l, listener, tc)
+		if nc == nil {
+			return
 		}
 		raw := nc
 		if tc != nil {
