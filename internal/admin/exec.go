@@ -42,6 +42,7 @@ func (c *Console) run(db int, args ...[]byte) (any, error) {
 	w := &resp.Writer{Proto: 2}
 	ctx := &command.Ctx{Env: c.env, Client: cl, W: w, Args: args}
 	c.env.Exec(ctx)
+	ctx.FlushStats()
 	if wt, _ := ctx.TakeBlocked(); wt != nil {
 		return nil, errors.New("command would block")
 	}

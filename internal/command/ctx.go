@@ -12,6 +12,10 @@ import (
 // Ctx is what a handler gets: the command's arguments, the client, where
 // to write the reply, and the server's state.
 type Ctx struct {
+	// pend holds statistics not yet added to the client's counters
+	// (pendingstats.go).
+	pend pendingCalls
+
 	Env    *Env
 	Client *Client
 	W      *resp.Writer

@@ -36,6 +36,9 @@ func (e *Env) exec(c *Ctx) {
 		return
 	}
 	c.Spec = spec
+	if !spec.Has(Fast) {
+		c.pend.flush() // it may read the counters (INFO, CONFIG RESETSTAT...)
+	}
 	if !arityOK(spec.Arity, len(args)) {
 		e.reject(c, spec, errWrongArgs(spec.Name))
 		return
@@ -135,7 +138,11 @@ func (e *Env) exec(c *Ctx) {
 	dur := time.Since(start)
 	c.Started, c.Took = start, dur
 	c.Next = start.Add(dur)
-	e.noteCall(c.Client, target, dur, c.failed)
+	if target.Has(Fast) {
+		c.pend.add(e.statsFor(c.Client).at(target.idx), dur, c.failed)
+	} else {
+		e.noteCall(c.Client, target, dur, c.failed)
+	}
 	if c.blocked == nil {
 		// A command that blocked is logged when its wait ends, as Redis
 		// does (AwaitBlocked).

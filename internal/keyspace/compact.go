@@ -50,6 +50,7 @@ type MaintainStats struct {
 // (doc.go). The shard's heartbeat calls it with the shard locked.
 func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	var st MaintainStats
+	d.liveFresh = false // table resizes and compaction change the account without a version
 	d.clampVersions(slots, &st)
 	d.packStep(slots, &st)
 	d.compactStep(slots, moveBytes, &st)

@@ -102,6 +102,11 @@ type DB struct {
 	// snap is the running snapshot that still needs some entries (see
 	// snapshot.go); nil when none.
 	snap *snapState
+
+	// live caches LiveBytes while liveFresh (LiveBytesCached); every
+	// change clears liveFresh.
+	live      int64
+	liveFresh bool
 }
 
 // Events receives keyspace events from a DB. Its methods run with the
@@ -170,6 +175,18 @@ func (d *DB) DeadBytes() int64 { return d.arena.bytes - d.arena.live }
 // LiveBytes is Bytes without DeadBytes: what the data costs once
 // compacted, the figure used_memory and maxmemory count.
 func (d *DB) LiveBytes() int64 { return d.Bytes() - d.DeadBytes() }
+
+// LiveBytesCached is LiveBytes, recomputed only when the DB changed since
+// the last call (a new version or a deletion) or Maintain ran: the shard publishes its databases' sum
+// after every write, and summing sixteen databases' accounts there cost
+// more than a SET's own table work.
+func (d *DB) LiveBytesCached() int64 {
+	if !d.liveFresh {
+		d.live = d.LiveBytes()
+		d.liveFresh = true
+	}
+	return d.live
+}
 
 // BytesOf is the value bytes of the keys of kind k (strings: their bytes;
 // complex values: their Size, attributing in-place changes by Resized to
@@ -374,6 +391,7 @@ func (d *DB) newVersion() uint32 {
 	if uint32(d.clock.Ver) == 0 {
 		d.clock.Ver++
 	}
+	d.liveFresh = false
 	return uint32(d.clock.Ver)
 }
 
@@ -701,6 +719,7 @@ func (d *DB) DeleteRef(r Ref) {
 	if d.snap != nil {
 		d.preserve(r)
 	}
+	d.liveFresh = false
 	e := d.ent(r)
 	h := d.hashOf(e)
 	for t := 0; t < 2; t++ {

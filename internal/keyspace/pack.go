@@ -32,6 +32,9 @@ func (d *DB) unpack(r Ref, e *entry) value.Object {
 // small hashes not accessed in the current second (LRU clock) or, under an
 // LFU policy, whatever their access.
 func (d *DB) packStep(slots int, st *MaintainStats) {
+	if d.valBytes[value.Hash] <= 0 {
+		return // no hashes: don't walk the slab (a string cache's case)
+	}
 	lfu := d.clock.Policy.LFU()
 	for n := min(slots, d.nslots); n > 0; n-- {
 		if d.maint.packNext >= d.nslots {

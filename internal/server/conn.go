@@ -500,6 +500,7 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 // countCmds adds the commands run since the last call to the client's
 // counter: one uncontended atomic add per batch rather than per command.
 func (c *conn) countCmds() {
+	c.ctx.FlushStats()
 	if c.uncounted > 0 {
 		c.cl.Cmds.Add(c.uncounted)
 		c.uncounted = 0
@@ -739,6 +740,7 @@ func (c *conn) cleanup() {
 	}
 	c.s.env.Monitor.Remove(c.cl)
 	c.s.env.ClientGone(c.cl)
+	c.ctx.FlushStats()
 	c.s.env.RemoveClient(c.cl)
 	c.s.mu.Lock()
 	delete(c.s.conns, c)

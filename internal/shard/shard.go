@@ -115,7 +115,7 @@ func (s *Shard) NoteDirty() { s.dirty++ }
 func (s *Shard) publishUsed() {
 	var n int64
 	for _, d := range s.dbs {
-		n += d.LiveBytes()
+		n += d.LiveBytesCached()
 	}
 	s.used.Store(n)
 }
