@@ -14,6 +14,12 @@ const (
 	// costs at most 3 bytes copied per byte reclaimed, cheap next to the
 	// writes that made them dead (copying is memmove at GB/s).
 	compactLiveNum, compactLiveDen = 3, 4
+	// Under memory pressure (SetCompactTight) every dead byte is a cached
+	// value less: pages under 7/8 live are compacted (at most 7 bytes
+	// copied per byte reclaimed) and a pass starts once a 64th of the
+	// arena is dead rather than a 16th.
+	tightLiveNum, tightLiveDen     = 7, 8
+	looseDeadShare, tightDeadShare = 16, 64
 	// A pass starts only when it would reclaim this much, so a few dead
 	// bytes don't cause endless walks over a big slab.
 	compactMinDead = 256 << 10
@@ -140,20 +146,24 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 	a := &d.arena
 	m := &d.maint
 	if !m.passing {
+		num, den, share := compactLiveNum, compactLiveDen, int64(looseDeadShare)
+		if d.tightCompact {
+			num, den, share = tightLiveNum, tightLiveDen, tightDeadShare
+		}
 		dead := 0
 		for i := range a.pages {
 			p := &a.pages[i]
-			if p.buf != nil && i != a.cur && p.live*compactLiveDen < cap(p.buf)*compactLiveNum {
+			if p.buf != nil && i != a.cur && p.live*den < cap(p.buf)*num {
 				dead += cap(p.buf) - p.live
 			}
 		}
-		if dead < compactMinDead || int64(dead) < a.bytes/16 {
+		if dead < compactMinDead || int64(dead) < a.bytes/share {
 			return
 		}
 		m.victims = m.victims[:0]
 		for i := range a.pages {
 			p := &a.pages[i]
-			if p.buf != nil && i != a.cur && p.live*compactLiveDen < cap(p.buf)*compactLiveNum {
+			if p.buf != nil && i != a.cur && p.live*den < cap(p.buf)*num {
 				p.victim = true
 				m.victims = append(m.victims, uint32(i))
 			}
@@ -225,6 +235,12 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 		m.victims = m.victims[:0]
 	}
 }
+
+// SetCompactTight makes compaction keep fewer dead bytes (tight) or
+// spend less CPU (loose, the default). The shard's heartbeat sets it
+// while an evicting cache is near its limit, where dead records take the
+// place of keys.
+func (d *DB) SetCompactTight(tight bool) { d.tightCompact = tight }
 
 // ownerOf returns the entry whose record is at l, whose key's Hash is h,
 // or noRef when the record is dead.

@@ -107,6 +107,8 @@ type DB struct {
 	// change clears liveFresh.
 	live      int64
 	liveFresh bool
+	// tightCompact: see SetCompactTight.
+	tightCompact bool
 }
 
 // Events receives keyspace events from a DB. Its methods run with the

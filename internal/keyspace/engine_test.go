@@ -429,3 +429,38 @@ func TestLFUDecay(t *testing.T) {
 		t.Fatalf("access time %d ms ago", c.Ms-at)
 	}
 }
+
+// TestTightCompactionKeepsFewerDeadBytes: under overwrites spread over the
+// keyspace (a cache's SETs) pages decay evenly, so the live-share
+// threshold bounds the dead share of the arena; SetCompactTight (an
+// evicting cache near its limit) must hold it well under the default's.
+func TestTightCompactionKeepsFewerDeadBytes(t *testing.T) {
+	deadShare := func(tight bool) float64 {
+		d, _ := newDB()
+		d.SetCompactTight(tight)
+		val := bytes.Repeat([]byte("v"), 200)
+		const keys = 50_000
+		for i := 0; i < keys; i++ {
+			d.SetString([]byte(fmt.Sprint("key:", i)), val, 0, false)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		worst := 0.0
+		for round := 0; round < 40; round++ {
+			for i := 0; i < keys/10; i++ {
+				d.SetString([]byte(fmt.Sprint("key:", rng.IntN(keys))), val, 0, false)
+			}
+			for i := 0; i < 20; i++ {
+				d.Maintain(64<<10, 256<<10)
+			}
+			if round >= 20 {
+				worst = max(worst, float64(d.DeadBytes())/float64(d.arena.bytes))
+			}
+		}
+		return worst
+	}
+	loose, tight := deadShare(false), deadShare(true)
+	t.Logf("worst dead share of the arena: loose %.3f, tight %.3f", loose, tight)
+	if tight > 0.15 || tight > loose*0.7 {
+		t.Fatalf("tight compaction left %.3f of the arena dead (loose %.3f)", tight, loose)
+	}
+}

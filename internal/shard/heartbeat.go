@@ -73,6 +73,7 @@ func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire fu
 		case <-t.C:
 		}
 		budget := period / 4
+		tight := st.nearLimit()
 		for _, sh := range st.shards {
 			if activeExpire == nil || activeExpire() {
 				n := sh.expireCycle(budget / time.Duration(len(st.shards)))
@@ -82,7 +83,7 @@ func (st *Store) Heartbeat(ctx context.Context, hz func() int64, activeExpire fu
 			}
 			// Maintenance slices sleep between holds; half a period
 			// leaves the rest of the tick to expiry and eviction.
-			sh.rehash(time.Now().Add(period / time.Duration(2*len(st.shards))))
+			sh.rehash(time.Now().Add(period/time.Duration(2*len(st.shards))), tight)
 		}
 		st.evictCycle(budget)
 	}
@@ -120,10 +121,11 @@ func (sh *Shard) expireCycle(budget time.Duration) int {
 // rehash steps the shard's incremental rehashing and runs its keyspace
 // maintenance until deadline. It also republishes the shard's dataset
 // size, which deletions alone do not refresh (see Unlock).
-func (sh *Shard) rehash(deadline time.Time) {
+func (sh *Shard) rehash(deadline time.Time, tight bool) {
 	sh.Lock(time.Now().UnixMilli())
 	for _, d := range sh.dbs {
 		d.RehashSome(rehashPerTick)
+		d.SetCompactTight(tight)
 	}
 	if sh.sketch != nil {
 		sh.sketch.Fit(sh.keys())

@@ -45,10 +45,13 @@ const (
 	// rssTargetPermille is the RSS the watch steers to. RSS swings with
 	// Go's collection cycle (dropped arena pages and dead records are
 	// garbage until the next one), so the target leaves room under the
-	// 1.1 x bound: at 95 %, with the collector paced by GOGC rather than
-	// by the memory limit (server/memory.go), peaks measured 0.98-1.02 x
-	// (TestCacheModeRSSBounded, bench/hitratio.sh).
-	rssTargetPermille = 950
+	// 1.1 x bound the issue sets (Redis itself runs at 1.14 x its cap,
+	// counting only used_memory). At 95 % a 100 MB cache held 60 k keys of
+	// 1000 bytes against Redis's 93 k; at 102 %, with the Go limit above it
+	// (server/memory.go) and tight compaction near the limit, 71-73 k, with
+	// peaks of 1.04-1.05 x (bench/hitratio.sh) and 1.06-1.07 x at a 64 MB
+	// cap (TestCacheModeRSSBounded, which fails above 1.1 x).
+	rssTargetPermille = 1020
 	// rssPriorPermille is the garbage room the RSS watch starts with: the
 	// first fill overshoots before the watch has measured anything, so it
 	// starts with 30 % of the limit and lets the data grow back from
@@ -146,6 +149,14 @@ func (st *Store) DatasetBytes() int64 {
 // by the RSS watch, not data (as jemalloc's fragmentation is not in
 // Redis's used_memory).
 func (st *Store) Used() int64 { return st.mem.overhead.Load() + st.DatasetBytes() }
+
+// nearLimit reports whether an evicting policy holds the data within a
+// tenth of the limit: there compaction keeps fewer dead records, since
+// each dead byte is a cached value less (keyspace.DB.SetCompactTight).
+func (st *Store) nearLimit() bool {
+	lim := st.mem.limit.Load()
+	return lim > 0 && st.Policy().Evicts() && st.pressure() > lim/10*9
+}
 
 // OverLimit reports whether usage, with the RSS watch's correction,
 // exceeds the limit.
