@@ -76,7 +76,7 @@ func (s *series) since(t int64) []point {
 }
 
 func (c *Console) sample(now time.Time) {
-	d := c.env.GatherInfo(info.Selection{"memory": true}, 0)
+	d := c.env.GatherInfoUnwatched(info.Selection{"memory": true}, 0)
 	var keys int64
 	for _, k := range d.Keyspace {
 		keys += k.Keys

@@ -112,10 +112,13 @@ func (e *Env) censusStep() {
 	}
 }
 
-// typeMemory returns the census's totals by type name.
-func (e *Env) typeMemory() map[string]int64 {
+// typeMemory returns the census's totals by type name; watched says a
+// person or a scraper asked (which keeps the census at full pace).
+func (e *Env) typeMemory(watched bool) map[string]int64 {
 	c := &e.census
-	c.lastRead.Store(time.Now().UnixNano())
+	if watched {
+		c.lastRead.Store(time.Now().UnixNano())
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string]int64{}

@@ -35,7 +35,7 @@ func (e *Env) MetricsSnapshot() *metrics.Snapshot {
 		HeapObjects:         heapObjects(),
 		Swap:                readSwap(),
 		ConnectionMemory:    mem.Clients,
-		TypeMemory:          e.typeMemory(),
+		TypeMemory:          e.typeMemory(true),
 		ConnectionsReceived: d.TotalConnectionsReceived,
 		Hits:                d.KeyspaceHits,
 		Misses:              d.KeyspaceMisses,

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 
 	"github.com/damselfly-db/damselfly/internal/value"
 )
@@ -1028,13 +1029,35 @@ func (d *DB) Probation(r Ref) bool { return d.ent(r).meta&flagProbation != 0 }
 
 // Sample calls fn for up to n random live entries (an entry may come more
 // than once), for eviction. Expired entries met on the way are reclaimed.
+//
+// The entries are drawn first, a batch at a time, with the cache line of
+// each one's record (header and key) prefetched, then fn runs over them:
+// an evicting cache samples on most writes, and fn reads each sample's
+// key, one cache miss after the other when taken in turn (eviction
+// sampling was a tenth of the CPU of bench/hitratio.sh's load). Drawing
+// later samples reclaims only expired entries, never an earlier sample.
 func (d *DB) Sample(n int, fn func(r Ref)) {
-	for ; n > 0 && d.count > 0; n-- {
-		r, ok := d.RandomRef()
-		if !ok {
+	var batch [16]Ref
+	for n > 0 && d.count > 0 {
+		k := 0
+		for ; k < len(batch) && k < n; k++ {
+			r, ok := d.RandomRef()
+			if !ok {
+				break
+			}
+			batch[k] = r
+			l := d.ent(r).loc
+			if p := &d.arena.pages[l.page()]; int(l.off()) < len(p.buf) {
+				prefetch(uintptr(unsafe.Pointer(&p.buf[l.off()])))
+			}
+		}
+		if k == 0 {
 			return
 		}
-		fn(r)
+		for _, r := range batch[:k] {
+			fn(r)
+		}
+		n -= k
 	}
 }
 
