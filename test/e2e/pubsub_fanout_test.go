@@ -222,3 +222,37 @@ func TestPubSubSlowSubscriberCutPipelined(t *testing.T) {
 		t.Fatalf("PUBLISH after the cut = %q, want :1", r)
 	}
 }
+
+// TestPubSubBurstOfMixedSizes: a pipelined burst of messages from a few
+// bytes to just under the copy limit queues many chunks for a subscriber
+// before its writer runs (a full chunk is not grown, a new one joins the
+// write); every message must arrive once, whole and in order.
+func TestPubSubBurstOfMixedSizes(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		sub := dialWire(t, s.Addr)
+		sub.write(respCmd("SUBSCRIBE", "mix"))
+		sub.expect("*3\r\n$9\r\nsubscribe\r\n$3\r\nmix\r\n:1\r\n")
+		pub := dialWire(t, s.Addr)
+		const n = 3000
+		payload := func(i int) string {
+			size := 8 + (i*977)%4000
+			return strings.Repeat(string(rune('a'+i%26)), size-len(fmt.Sprint(i))) + fmt.Sprint(i)
+		}
+		var batch []byte
+		for i := 0; i < n; i++ {
+			batch = append(batch, respCmd("PUBLISH", "mix", payload(i))...)
+		}
+		pub.write(batch)
+		for i := 0; i < n; i++ {
+			if got := pub.reply(); got != ":1\r\n" {
+				t.Fatalf("PUBLISH %d replied %q", i, got)
+			}
+		}
+		for i := 0; i < n; i++ {
+			want := "*3\r\n$7\r\nmessage\r\n$3\r\nmix\r\n" + respBulk(payload(i))
+			if got := sub.reply(); got != want {
+				t.Fatalf("message %d: got %d bytes %.60q..., want %d bytes", i, len(got), got, len(want))
+			}
+		}
+	})
+}
