@@ -51,10 +51,20 @@ func (t *statTable) at(i int) *cmdCounter {
 
 // record adds one call.
 func (s *cmdCounter) record(d time.Duration, failed bool) {
-	s.calls.Add(1)
-	s.usec.Add(d.Microseconds())
+	var f int64
 	if failed {
-		s.failed.Add(1)
+		f = 1
+	}
+	s.add(1, d.Microseconds(), f, histIndex(int64(d)))
+}
+
+// add adds calls calls taking usec in all, failed of them failed, all in
+// latency histogram bucket.
+func (s *cmdCounter) add(calls, usec, failed int64, bucket int) {
+	s.calls.Add(calls)
+	s.usec.Add(usec)
+	if failed != 0 {
+		s.failed.Add(failed)
 	}
 	h := s.hist.Load()
 	if h == nil {
@@ -63,7 +73,7 @@ func (s *cmdCounter) record(d time.Duration, failed bool) {
 			h = s.hist.Load()
 		}
 	}
-	h.b[histIndex(int64(d))].Add(1)
+	h.b[bucket].Add(calls)
 }
 
 // addTo adds every counter of t into the dense totals (indexed by spec

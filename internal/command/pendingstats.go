@@ -37,20 +37,7 @@ func (p *pendingCalls) flush() {
 	if p.calls == 0 {
 		return
 	}
-	c := p.c
-	c.calls.Add(p.calls)
-	c.usec.Add(p.usec)
-	if p.failed != 0 {
-		c.failed.Add(p.failed)
-	}
-	h := c.hist.Load()
-	if h == nil {
-		h = new(Histogram)
-		if !c.hist.CompareAndSwap(nil, h) {
-			h = c.hist.Load()
-		}
-	}
-	h.b[p.bucket].Add(p.calls)
+	p.c.add(p.calls, p.usec, p.failed, p.bucket)
 	p.c, p.calls, p.usec, p.failed = nil, 0, 0, 0
 }
 

@@ -180,9 +180,9 @@ func (d *DB) DeadBytes() int64 { return d.arena.bytes - d.arena.live }
 func (d *DB) LiveBytes() int64 { return d.Bytes() - d.DeadBytes() }
 
 // LiveBytesCached is LiveBytes, recomputed only when the DB changed since
-// the last call (a new version or a deletion) or Maintain ran: the shard publishes its databases' sum
-// after every write, and summing sixteen databases' accounts there cost
-// more than a SET's own table work.
+// the last call (a new version or a deletion) or Maintain ran: the shard
+// publishes its databases' sum after every write, and summing sixteen
+// databases' accounts there cost more than a SET's own table work.
 func (d *DB) LiveBytesCached() int64 {
 	if !d.liveFresh {
 		d.live = d.LiveBytes()
