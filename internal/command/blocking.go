@@ -1,8 +1,10 @@
 package command
 
 import (
+	"cmp"
 	"math"
 	"math/big"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -218,25 +220,37 @@ func (c *Ctx) TakeBlocked() (*shard.Waiter, time.Duration) {
 }
 
 // serveReady serves clients blocked on keys that became ready in the held
-// shards, before the command that fed them releases its locks. Shards it
-// has to take to serve a waiter (TryLock) are released before it returns.
+// shards, before the command that fed them releases its locks, in the
+// order the keys were fed whatever their shards (a MULTI/EXEC that pushes
+// to a list of one shard, then to one of another, serves the first list's
+// waiters first). Shards it has to take to serve a waiter (TryLock) are
+// released before it returns.
 func (e *Env) serveReady(held *shard.Set, now int64) {
 	h := *held
 	var extra shard.Set
-	for progress := true; progress; {
-		progress = false
+	type pending struct {
+		sh *shard.Shard
+		k  shard.ReadyKey
+	}
+	var ready []pending
+	for {
+		ready = ready[:0]
 		for i := 0; i < e.Store.N(); i++ {
 			if !h.Has(i) {
 				continue
 			}
-			sh := e.Store.Shard(i)
-			if !sh.HasReady() {
-				continue
+			if sh := e.Store.Shard(i); sh.HasReady() {
+				for _, k := range sh.TakeReady() {
+					ready = append(ready, pending{sh, k})
+				}
 			}
-			progress = true
-			for _, k := range sh.TakeReady() {
-				e.serveKey(sh, k, &h, &extra, now)
-			}
+		}
+		if len(ready) == 0 {
+			break
+		}
+		slices.SortFunc(ready, func(a, b pending) int { return cmp.Compare(a.k.Seq, b.k.Seq) })
+		for _, p := range ready {
+			e.serveKey(p.sh, p.k.BlockKey, &h, &extra, now)
 		}
 	}
 	if !extra.Empty() {

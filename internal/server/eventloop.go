@@ -96,6 +96,12 @@ type loop struct {
 	seen uint64
 
 	closing atomic.Bool
+	// parked is set from the start of wait until it returns a batch;
+	// batches counts the batches run (looporder.go).
+	// firstStep is the ticket of a batch whose first step has not ended.
+	parked    atomic.Bool
+	batches   atomic.Uint64
+	firstStep atomic.Uint64
 	// lastSweep: when the idle sweep last ran; deadline: a read deadline
 	// is set on file (both the running loop goroutine's).
 	lastSweep time.Time
@@ -147,6 +153,7 @@ func (l *loop) removeLocked(c *conn) {
 func (l *loop) run() {
 	events := make([]syscall.EpollEvent, loopEvents)
 	ready := make([]*conn, 0, loopEvents)
+	scratch := make([]syscall.EpollEvent, 1)
 	for {
 		n, err := l.wait(events)
 		if l.closing.Load() {
@@ -167,12 +174,20 @@ func (l *loop) run() {
 			}
 		}
 		l.mu.Unlock()
+		if len(l.s.loops) > 1 && len(ready) > 0 && l.s.nconns.Load() <= orderMaxConns {
+			l.awaitEarlier(scratch)
+		}
 		for i, c := range ready {
 			ready[i] = nil
-			if !l.step(c) {
+			ok := l.step(c)
+			if i == 0 {
+				l.firstStep.Store(0)
+			}
+			if !ok {
 				return
 			}
 		}
+		l.batches.Add(1)
 		l.sweep()
 	}
 }
@@ -183,6 +198,8 @@ func (l *loop) run() {
 // one parks in Go's poller until the epoll descriptor is readable, or
 // for at most sweepEvery when the idle timeout needs sweeping.
 func (l *loop) wait(events []syscall.EpollEvent) (int, error) {
+	l.parked.Store(true)
+	defer l.parked.Store(false)
 	n, err := rawEpollWait(l.epfd, events, 0)
 	if n > 0 || err != nil && err != syscall.EINTR {
 		return n, err

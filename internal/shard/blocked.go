@@ -11,6 +11,14 @@ type BlockKey struct {
 	Key string
 }
 
+// ReadyKey is a key marked ready, with the order it was marked in across
+// shards: a command (a MULTI/EXEC, a script) that feeds keys of several
+// shards serves their waiters in the order it fed the keys, as Redis does.
+type ReadyKey struct {
+	BlockKey
+	Seq uint64
+}
+
 // Waiter states. A waiter is claimed (Serving) by whoever tries to serve it
 // and ends exactly once: Served, TimedOut, or Cancelled (disconnect,
 // CLIENT UNBLOCK ... ERROR).
@@ -127,13 +135,13 @@ func (s *Shard) MarkReady(db int, key string) {
 	}
 	k := BlockKey{db, key}
 	for _, r := range s.ready {
-		if r == k {
+		if r.BlockKey == k {
 			return
 		}
 	}
 	// key may be a view of a keyspace arena page: keep a copy, not the page.
 	k.Key = strings.Clone(key)
-	s.ready = append(s.ready, k)
+	s.ready = append(s.ready, ReadyKey{k, s.readySeq.Add(1)})
 }
 
 // markExisting marks ready the keys of database db that clients wait for
@@ -156,7 +164,7 @@ func (s *Shard) markReady(db int) func(key string) {
 
 // TakeReady returns and clears the keys marked ready. The shard must be
 // locked.
-func (s *Shard) TakeReady() []BlockKey {
+func (s *Shard) TakeReady() []ReadyKey {
 	r := s.ready
 	s.ready = nil
 	return r

@@ -33,7 +33,9 @@ type Shard struct {
 	// for them during the current command.
 	waiters    map[BlockKey][]*Waiter
 	blockedDBs []int
-	ready      []BlockKey
+	ready      []ReadyKey
+	// readySeq is the store's count of keys marked ready (ReadyKey.Seq).
+	readySeq *atomic.Uint64
 
 	// Dirty counts the changes made by write commands in this shard
 	// (Redis's server.dirty, summed across shards for
@@ -172,6 +174,8 @@ type Store struct {
 	policy *keyspace.Policy
 	saving atomic.Int32
 	mem    memState
+	// readySeq orders keys marked ready across shards (ReadyKey).
+	readySeq atomic.Uint64
 }
 
 // AccessPolicy is the access-tracking policy (LRU or LFU) every shard's
@@ -211,7 +215,7 @@ func NewStore(n, dbs int) *Store {
 	}
 	st := &Store{seed: maphash.MakeSeed(), policy: keyspace.NewPolicy()}
 	for i := 0; i < n; i++ {
-		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1)}
+		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1), readySeq: &st.readySeq}
 		sh.clock.Policy = st.policy
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)

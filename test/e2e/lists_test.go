@@ -212,6 +212,40 @@ func TestListsBlockingAcrossShards(t *testing.T) {
 	})
 }
 
+// A MULTI/EXEC that feeds two keys serves their waiters in the order it fed
+// them, as Redis does (its ready-keys list), whichever shards the keys are
+// in: BLPOP a b gets a's element when the transaction pushes to a first.
+// Shards are chosen by a per-process hash seed, so 32 pairs make it all
+// but certain (1 - 0.75^32) that some pair has b in a lower shard than a;
+// serving shard by shard, in index order, failed Redis's own "BLMPOP with
+// multiple blocked clients" one run in four.
+func TestListsBlockingServedInFeedOrder(t *testing.T) {
+	listsOnBoth(t, func(t *testing.T, s *Server) {
+		ctl := dialWire(t, s.Addr)
+		const pairs = 32
+		waiters := make([]*wireConn, pairs)
+		for i := range waiters {
+			waiters[i] = dialWire(t, s.Addr)
+			listsSend(waiters[i], "BLPOP", fmt.Sprintf("first%d", i), fmt.Sprintf("second%d", i), "0")
+			listsWaitBlocked(t, ctl, i+1)
+		}
+		ctl.write(respCmd("MULTI"))
+		ctl.expect("+OK\r\n")
+		for i := 0; i < pairs; i++ {
+			ctl.write(respCmd("RPUSH", fmt.Sprintf("first%d", i), "f"))
+			ctl.expect("+QUEUED\r\n")
+			ctl.write(respCmd("RPUSH", fmt.Sprintf("second%d", i), "s"))
+			ctl.expect("+QUEUED\r\n")
+		}
+		ctl.write(respCmd("EXEC"))
+		ctl.expect(fmt.Sprintf("*%d\r\n", 2*pairs) + strings.Repeat(":1\r\n", 2*pairs))
+		for i, w := range waiters {
+			w.expect(listsArr(fmt.Sprintf("first%d", i), "f"))
+		}
+		listsWaitBlocked(t, ctl, 0)
+	})
+}
+
 // Timeouts reply with a null array in both protocols, for every blocking
 // list command; CLIENT UNBLOCK ends a wait as a timeout or with an error.
 func TestListsBlockingTimeoutAndUnblock(t *testing.T) {
