@@ -96,12 +96,8 @@ type loop struct {
 	seen uint64
 
 	closing atomic.Bool
-	// parked is set from the start of wait until it returns a batch;
-	// batches counts the batches run (looporder.go).
-	// firstStep is the ticket of a batch whose first step has not ended.
-	parked    atomic.Bool
-	batches   atomic.Uint64
-	firstStep atomic.Uint64
+	// served counts the connections in the epoll set (pickLoop).
+	served atomic.Int32
 	// lastSweep: when the idle sweep last ran; deadline: a read deadline
 	// is set on file (both the running loop goroutine's).
 	lastSweep time.Time
@@ -131,9 +127,11 @@ func (l *loop) add(c *conn) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.conns[int32(c.fd)] = c
+	l.served.Add(1)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(c.fd)}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
 		delete(l.conns, int32(c.fd))
+		l.served.Add(-1)
 		return fmt.Errorf("epoll_ctl add: %w", err)
 	}
 	return nil
@@ -143,6 +141,7 @@ func (l *loop) add(c *conn) error {
 func (l *loop) removeLocked(c *conn) {
 	if l.conns[int32(c.fd)] == c {
 		delete(l.conns, int32(c.fd))
+		l.served.Add(-1)
 		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
 	}
 }
@@ -153,7 +152,6 @@ func (l *loop) removeLocked(c *conn) {
 func (l *loop) run() {
 	events := make([]syscall.EpollEvent, loopEvents)
 	ready := make([]*conn, 0, loopEvents)
-	scratch := make([]syscall.EpollEvent, 1)
 	for {
 		n, err := l.wait(events)
 		if l.closing.Load() {
@@ -174,20 +172,12 @@ func (l *loop) run() {
 			}
 		}
 		l.mu.Unlock()
-		if len(l.s.loops) > 1 && len(ready) > 0 && l.s.nconns.Load() <= orderMaxConns {
-			l.awaitEarlier(scratch)
-		}
 		for i, c := range ready {
 			ready[i] = nil
-			ok := l.step(c)
-			if i == 0 {
-				l.firstStep.Store(0)
-			}
-			if !ok {
+			if !l.step(c) {
 				return
 			}
 		}
-		l.batches.Add(1)
 		l.sweep()
 	}
 }
@@ -198,8 +188,6 @@ func (l *loop) run() {
 // one parks in Go's poller until the epoll descriptor is readable, or
 // for at most sweepEvery when the idle timeout needs sweeping.
 func (l *loop) wait(events []syscall.EpollEvent) (int, error) {
-	l.parked.Store(true)
-	defer l.parked.Store(false)
 	n, err := rawEpollWait(l.epfd, events, 0)
 	if n > 0 || err != nil && err != syscall.EINTR {
 		return n, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -337,5 +338,58 @@ func TestConnIOThreads(t *testing.T) {
 				t.Errorf("%v: PING: %q", tc.flags, got)
 			}
 		}
+	}
+}
+
+// The first loop serves the first sharedLoopConns connections alone (so a
+// few clients keep Redis's arrival order across their connections); past
+// that, new connections go to the loop serving the fewest, so 50 clients
+// on two loops end up 25 and 25, and a subscriber that leaves its loop
+// makes room there.
+func TestLoopPlacement(t *testing.T) {
+	s := startTB(t, "--proactor_threads", "2")
+	if len(s.loops) != 2 {
+		t.Fatalf("%d event loops, want 2", len(s.loops))
+	}
+	addr := s.listeners[0].Addr().String()
+	open := func(n int) []net.Conn {
+		var cs []net.Conn
+		for range n {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprint(c, "PING\r\n")
+			if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "+PONG\r\n" {
+				t.Fatalf("PING: %q, %v", line, err)
+			}
+			cs = append(cs, c)
+		}
+		return cs
+	}
+	served := func() (int32, int32) { return s.loops[0].served.Load(), s.loops[1].served.Load() }
+	first := open(sharedLoopConns)
+	if a, b := served(); a != sharedLoopConns || b != 0 {
+		t.Fatalf("after %d connections the loops serve %d and %d, want all on the first", sharedLoopConns, a, b)
+	}
+	open(50 - sharedLoopConns)
+	if a, b := served(); a != 25 || b != 25 {
+		t.Fatalf("after 50 connections the loops serve %d and %d, want 25 and 25", a, b)
+	}
+	for _, c := range first[:4] {
+		c.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for a, _ := served(); a != 21; a, _ = served() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first loop serves %d after 4 of its clients left, want 21", a)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	open(4)
+	if a, b := served(); a != 25 || b != 25 {
+		t.Fatalf("after 4 more connections the loops serve %d and %d, want 25 and 25", a, b)
 	}
 }

@@ -83,8 +83,7 @@ type Server struct {
 	// The event loops (--event_loop, eventloop.go) and their watchdog.
 	loops              []*loop
 	loopStop, loopDone chan struct{}
-	loopHandoffs       atomic.Int64  // loops taken over by the watchdog or a detach
-	loopTickets        atomic.Uint64 // batch order across loops (looporder.go)
+	loopHandoffs       atomic.Int64 // loops taken over by the watchdog or a detach
 }
 
 // New builds a server from a loaded configuration.
