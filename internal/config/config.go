@@ -135,6 +135,7 @@ func Default() *Config {
 		c.scriptingSettings(),
 		c.encodingSettings(),
 		c.redisCompatSettings(),
+		c.dragonflyCompatSettings(),
 	} {
 		c.settings = append(c.settings, group...)
 	}

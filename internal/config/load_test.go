@@ -57,6 +57,31 @@ func TestSeedCommandLine(t *testing.T) {
 	}
 }
 
+// The arguments Dragonfly's own test harness (tests/dragonfly/instance.py)
+// gives every instance, and other documented Dragonfly flags, load: a
+// command line written for Dragonfly must not stop at a name Damselfly has
+// no use for. They answer CONFIG GET by exact name.
+func TestDragonflyCommandLine(t *testing.T) {
+	c := load(t, []string{"--port=6380", "--dbfilename=", "--noversion_check", "--maxmemory=8G",
+		"--vmodule=dragonfly_connection=1,accept_server=1,main_service=1", "--jsonpathv2", "--list_experimental_v2",
+		"--log_dir=/tmp/dragonfly_logs/x", "--serialization_max_chunk_size=300000", "--fiber_safety_margin=4096",
+		"--lock_on_hashtags", "--default_lua_flags=allow-undeclared-keys", "--interpreter_per_thread=4",
+		"--memcached_port=0", "--cluster_mode=", "--nouse_oah_set", "--mem_defrag_threshold=0.5"})
+	for _, want := range [][2]string{
+		{"version_check", "false"}, {"jsonpathv2", "true"}, {"log_dir", "/tmp/dragonfly_logs/x"},
+		{"serialization_max_chunk_size", "300000"}, {"lock_on_hashtags", "true"}, {"interpreter_per_thread", "4"},
+		{"mem_defrag_threshold", "0.5"}, {"use_oah_set", "false"}, {"tcp_nodelay", "true"},
+	} {
+		got := c.Get(want[0])
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("CONFIG GET %s = %q, want %q", want[0], got, want)
+		}
+	}
+	if c.MaxMemory.Get() != 8<<30 {
+		t.Errorf("maxmemory = %d, want 8G", c.MaxMemory.Get())
+	}
+}
+
 func TestCacheModeSpaceForm(t *testing.T) {
 	if c := load(t, []string{"--cache_mode", "true", "--port", "7000"}); !c.CacheMode.Get() || c.Port != 7000 {
 		t.Errorf("cache_mode %v, port %d", c.CacheMode.Get(), c.Port)
@@ -114,6 +139,14 @@ func TestLoadErrors(t *testing.T) {
 		{[]string{"--notify-keyspace-events=Q"}, "Invalid event class character"},
 		{[]string{"--client-output-buffer-limit=master 1 2 3"}, "Invalid client class"},
 		{[]string{"/etc/redis/redis.conf"}, `unexpected argument "/etc/redis/redis.conf"`},
+		// Dragonfly flags that promise what Damselfly lacks take only their default.
+		{[]string{"--memcached_port=11211"}, "the memcached protocol is not supported; only 0 is accepted"},
+		{[]string{"--cluster_mode=emulated"}, `cluster mode is not supported: Damselfly runs one node; only "" is accepted`},
+		{[]string{"--tiered_prefix=/mnt/tier"}, "tiered storage"},
+		{[]string{"--rename_command=FLUSHALL="}, "deny them with ACL rules"},
+		{[]string{"--restricted_commands=flushall"}, "deny them with ACL rules"},
+		{[]string{"--user=nobody"}, "dropping privileges"},
+		{[]string{"--version_check=maybe"}, `invalid value "maybe" for flag --version_check`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
