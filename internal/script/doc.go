@@ -26,9 +26,14 @@
 // whose metatable forwards reads and refuses writes; pairs, next, rawset
 // and setmetatable know the proxies.
 //
-// Known differences from Redis's Lua: gopher-lua's own runtime and syntax
-// error wording ("attempt to call a non-function object" where PUC Lua says
-// "attempt to call global 'f' (a nil value)"), number-to-string coercion
+// Runtime errors are worded as Lua 5.1 words them, naming the variable
+// ("attempt to call field 'f' (a nil value)", "attempt to index local 't'
+// ...", "attempt to perform arithmetic on ..."; callname.go), except for
+// concatenation and for calling a table, which say "a nil value" / "a
+// table value" without the name.
+//
+// Known differences from Redis's Lua: gopher-lua's syntax error wording in
+// places, the error naming just described, number-to-string coercion
 // in the `..` operator (tostring uses Lua's "%.14g"; `..` uses the shortest
 // round-trip form), and the iteration order of hash tables (insertion
 // order here).

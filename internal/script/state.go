@@ -113,6 +113,7 @@ func newState(e *Engine, kind int) *state {
 	smt := L.CreateTable(0, 1)
 	smt.RawSetString("__index", strmod)
 	L.SetMetatable(lua.LString(""), smt)
+	installCallNames(L)
 	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
@@ -300,6 +301,10 @@ func (st *state) getmetatable(L *lua.LState) int {
 		return 1
 	}
 	mt, ok := L.GetMetatable(v).(*lua.LTable)
+	switch v.Type() {
+	case lua.LTNil, lua.LTBool, lua.LTNumber:
+		ok = false // only the __call of callname.go: none in Lua 5.1
+	}
 	if !ok {
 		L.Push(lua.LNil)
 		return 1
@@ -732,7 +737,9 @@ func luaArgMessage(msg string) string {
 		}
 	}
 	if i := strings.Index(msg, "attempt to call a non-function object"); i >= 0 {
-		return msg[:i] + "attempt to call a nil value" + msg[i+len("attempt to call a non-function object"):]
+		// nil, booleans and numbers raise Lua 5.1's own words through
+		// their __call (callname.go); what is left is mostly a table.
+		return msg[:i] + "attempt to call a table value" + msg[i+len("attempt to call a non-function object"):]
 	}
 	if i := strings.Index(msg, "for statement "); i >= 0 {
 		rest := msg[i+len("for statement "):]
