@@ -279,6 +279,33 @@ func arithNonNumber(op int) lua.LGFunction {
 	}
 }
 
+// concatNonString is __concat of nil and booleans: Lua 5.1's "attempt to
+// concatenate local 'x' (a nil value)" (luaG_concaterror: the left operand
+// unless it is a string or number). Only a two-operand concatenation says
+// which register held it; longer ones keep the plain words.
+func concatNonString(L *lua.LState) int {
+	lhs, rhs := L.Get(1), L.Get(2)
+	bad, right := lhs, false
+	switch lhs.(type) {
+	case lua.LString, lua.LNumber:
+		bad, right = rhs, true
+	}
+	desc := opSiteName(L, func(inst uint32) (int, bool) {
+		if instOp(inst) != lua.OP_CONCAT || instC(inst) != instB(inst)+1 {
+			return 0, false
+		}
+		if right {
+			return instC(inst), true
+		}
+		return instB(inst), true
+	})
+	if desc != "" {
+		L.RaiseError("attempt to concatenate %s (a %s value)", desc, bad.Type().String())
+	}
+	L.RaiseError("attempt to concatenate a %s value", bad.Type().String())
+	return 0
+}
+
 // lenNonTable is __len of nil, booleans and numbers.
 func lenNonTable(L *lua.LState) int {
 	typ := L.Get(1).Type().String()
@@ -351,6 +378,7 @@ func installCallNames(L *lua.LState) {
 	for event, op := range arithEvents {
 		arith.RawSetString(event, L.NewFunction(arithNonNumber(op)))
 	}
+	arith.RawSetString("__concat", L.NewFunction(concatNonString))
 	L.SetMetatable(lua.LNil, arith)
 	L.SetMetatable(lua.LFalse, arith)
 }

@@ -35,6 +35,10 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"local x; return -x", "attempt to perform arithmetic on local 'x' (a nil value)"},
 		{"local b = true; return b * 2", "attempt to perform arithmetic on local 'b' (a boolean value)"},
 		{"return 1 < nil", "attempt to compare number with nil"},
+		{"local t={} return t.a .. 'x'", "attempt to concatenate field 'a' (a nil value)"},
+		{"local x return 'a' .. x", "attempt to concatenate local 'x' (a nil value)"},
+		{"local b = false return b .. 'a'", "attempt to concatenate local 'b' (a boolean value)"},
+		{"return 'a' .. 1 .. 'b'", "$3\r\na1b\r\n"},
 		// The metamethods behind these words change nothing else.
 		{"return '10' + 1", ":11\r\n"},
 		{"return '10' + '5'", ":15\r\n"},

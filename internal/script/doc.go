@@ -28,9 +28,9 @@
 //
 // Runtime errors are worded as Lua 5.1 words them, naming the variable
 // ("attempt to call field 'f' (a nil value)", "attempt to index local 't'
-// ...", "attempt to perform arithmetic on ..."; callname.go), except for
-// concatenation and for calling a table, which say "a nil value" / "a
-// table value" without the name.
+// ...", "attempt to perform arithmetic on ...", "attempt to concatenate
+// ..."; callname.go), except in a concatenation of more than two operands
+// and for calling a table, which give the type without the name.
 //
 // Known differences from Redis's Lua: gopher-lua's syntax error wording in
 // places, the error naming just described, number-to-string coercion
