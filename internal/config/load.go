@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/damselfly-db/damselfly/internal/flags"
@@ -27,7 +29,16 @@ func Load(args []string, environ []string, out io.Writer, version string) (*Conf
 		}
 	}
 
-	assigned, err := fs.Parse(args, environ)
+	var directives []flags.Directive
+	conf := configFileArg(args)
+	if conf != "" {
+		d, err := readRedisConf(conf, 0)
+		if err != nil && !wantsHelpOrVersion(args) {
+			return nil, err
+		}
+		directives, args = d, args[1:]
+	}
+	assigned, err := fs.ParseWith(directives, args, environ)
 	switch {
 	case errors.Is(err, flags.ErrHelp):
 		if err := fs.WriteHelp(out); err != nil {
@@ -49,11 +60,29 @@ func Load(args []string, environ []string, out io.Writer, version string) (*Conf
 	}
 
 	c.ConfigFile = flagfileArg(args)
+	if conf != "" {
+		if abs, err := filepath.Abs(conf); err == nil {
+			conf = abs
+		}
+		c.ConfigFile = conf
+	}
 	c.passwordFromEnv(environ)
 	if c.SaveSchedule != nil && c.SnapshotCron != nil {
 		return nil, errors.New("save_schedule and snapshot_cron cannot both be set; use snapshot_cron")
 	}
 	return c, nil
+}
+
+// wantsHelpOrVersion: --help or --version anywhere answers even when the
+// configuration file is unreadable.
+func wantsHelpOrVersion(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool {
+		switch strings.TrimLeft(a, "-") {
+		case "help", "h", "helpfull", "helpshort", "version":
+			return strings.HasPrefix(a, "-")
+		}
+		return false
+	})
 }
 
 // passwordFromEnv applies Dragonfly's DFLY_PASSWORD, which stands in for

@@ -138,7 +138,8 @@ func TestLoadErrors(t *testing.T) {
 		{[]string{"--minloglevel=4"}, "argument must be between 0 and 3 inclusive"},
 		{[]string{"--notify-keyspace-events=Q"}, "Invalid event class character"},
 		{[]string{"--client-output-buffer-limit=master 1 2 3"}, "Invalid client class"},
-		{[]string{"/etc/redis/redis.conf"}, `unexpected argument "/etc/redis/redis.conf"`},
+		{[]string{"/nonexistent/redis.conf"}, "reading the config file"},
+		{[]string{"--port=1", "/etc/redis/redis.conf"}, `unexpected argument "/etc/redis/redis.conf"`},
 		// Dragonfly flags that promise what Damselfly lacks take only their default.
 		{[]string{"--memcached_port=11211"}, "the memcached protocol is not supported; only 0 is accepted"},
 		{[]string{"--cluster_mode=emulated"}, `cluster mode is not supported: Damselfly runs one node; only "" is accepted`},

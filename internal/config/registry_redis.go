@@ -195,6 +195,7 @@ var redisCompat = []compatParam{
 	{name: "sanitize-dump-payload", def: "yes", kind: kBool, mutable: true},
 	{name: "server_cpulist", def: "", kind: kString, mutable: false},
 	{name: "set-proc-title", def: "yes", kind: kBool, mutable: false},
+	{name: "stop-writes-on-bgsave-error", def: "yes", kind: kBool, mutable: true},
 	{name: "socket-mark-id", def: "0", kind: kInt, mutable: true},
 	{name: "supervised", def: "no", kind: kEnum, mutable: false, values: []string{"upstart", "systemd", "auto", "no"}},
 	{name: "syslog-enabled", def: "no", kind: kBool, mutable: false},

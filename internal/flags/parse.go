@@ -33,10 +33,29 @@ type collector struct {
 // ErrHelp or ErrVersion is returned, before anything is applied, when help
 // or the version was asked for.
 func (s *Set) Parse(args, environ []string) ([]Assignment, error) {
+	return s.ParseWith(nil, args, environ)
+}
+
+// Directive is a setting read from elsewhere than the command line (a
+// Redis configuration file): a flag name, its value, and where it was
+// read, such as "config file /etc/redis/redis.conf:12".
+type Directive struct {
+	Name, Value, Origin string
+}
+
+// ParseWith is Parse with directives applied first at the command line's
+// precedence, so that flags given after them on the command line win, as
+// options after the configuration file do for redis-server.
+func (s *Set) ParseWith(directives []Directive, args, environ []string) ([]Assignment, error) {
 	if err := askedFor(args); err != nil {
 		return nil, err
 	}
 	cmd := &collector{set: s}
+	for _, d := range directives {
+		if _, err := cmd.occurrence(d.Name+"="+d.Value, nil, d.Origin); err != nil {
+			return nil, err
+		}
+	}
 	if err := cmd.args(args); err != nil {
 		return nil, err
 	}

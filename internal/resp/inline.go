@@ -148,3 +148,15 @@ func hexVal(c byte) byte {
 		return c - 'A' + 10
 	}
 }
+
+// SplitArgs splits a line by Redis's sdssplitargs rules (blanks separate
+// arguments; "..." takes \n, \r, \t, \b, \a, \xHH and \<c> escapes; '...'
+// takes \'), as redis.conf lines are read. ok is false for unbalanced
+// quotes or a closing quote not followed by a blank.
+func SplitArgs(line string) (args []string, ok bool) {
+	parts, ok := splitArgs([]byte(line), nil)
+	for _, p := range parts {
+		args = append(args, string(p))
+	}
+	return args, ok
+}
