@@ -58,7 +58,9 @@ func run() int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
-	log.Info("starting damselfly", "version", version, "pid", os.Getpid())
+	// "PID: n" as Redis's start-up banner has it: Redis's test harness
+	// finds the server it spawned by that text in the log.
+	log.Info(fmt.Sprintf("starting damselfly, PID: %d", os.Getpid()), "version", version, "pid", os.Getpid())
 	cfg.LogAccepted(log)
 	srv := server.New(cfg, log, version)
 	if err := srv.Listen(); err != nil {

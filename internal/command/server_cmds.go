@@ -151,12 +151,15 @@ func cmdShutdown(c *Ctx) {
 }
 
 func cmdMonitor(c *Ctx) {
+	// Inside MULTI/EXEC (c.noBlock: queued, then run by EXEC) Redis
+	// refuses it before anything else; a second MONITOR inside one EXEC
+	// got no reply at all, leaving EXEC's array a reply short.
+	if c.Client.HasFlag(ClientMulti) || c.noBlock {
+		c.Err("ERR MONITOR isn't allowed for DENY BLOCKING client")
+		return
+	}
 	if c.Client.HasFlag(ClientMonitor) {
 		return // Redis ignores MONITOR from a monitor, without a reply
-	}
-	if c.Client.HasFlag(ClientMulti) {
-		c.Err("ERR MONITOR isn't allowed for DENY_BLOCKING client")
-		return
 	}
 	c.Client.SetFlag(ClientMonitor, true)
 	c.W.OK()

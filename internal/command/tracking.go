@@ -351,7 +351,11 @@ func (e *Env) sendInvalidation(id, from int64, keys [][]byte, fromTable bool) {
 	target := cl
 	if st.redirect != 0 && st.redirect != id {
 		target = e.Clients.Get(st.redirect)
-		if target == nil {
+		// A target that asked to close (QUIT, its reply already on the
+		// way) is gone for this purpose: Redis frees it before it runs
+		// another client's command, so the SET a client sends once it has
+		// read QUIT's OK finds the redirect broken.
+		if target == nil || target.closeReq.Load() {
 			// Redis tells the tracking client, if it can hear pushes,
 			// each time a message is lost this way.
 			cl.trackingBroken.Store(true)

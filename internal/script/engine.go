@@ -267,6 +267,7 @@ func compile(src []byte, name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, Error(syntaxMessage(err, src, name))
 	}
+	coerceForBounds(chunk)
 	proto, err := lua.Compile(chunk, name)
 	if err == nil {
 		// Lua 5.1 gives a main chunk no implicit "arg" table (only

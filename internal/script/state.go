@@ -115,6 +115,7 @@ func newState(e *Engine, kind int) *state {
 	L.SetMetatable(lua.LString(""), smt)
 	installCallNames(L)
 	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
+	g.RawSetString(forNumberName, L.NewFunction(forNumber))
 	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
 	strmod.RawSetString("format", L.NewFunction(stringFormat(strmod.RawGetString("format").(*lua.LFunction))))

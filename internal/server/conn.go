@@ -6,6 +6,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -90,11 +91,14 @@ type conn struct {
 	// pushes are copied onto its end (coalesce); spare is that buffer
 	// back from the writer, and spareList pending's backing array, so a
 	// steady stream of messages allocates nothing per message.
-	tailOwned  bool
-	spare      []byte
-	spareList  [][]byte
-	notify     chan struct{}
-	asyncOn    bool
+	tailOwned bool
+	spare     []byte
+	spareList [][]byte
+	notify    chan struct{}
+	asyncOn   bool
+	// queued: the writer has been started (asyncOn, readable without
+	// amu); from then on replies queue behind what it carries (flush).
+	queued     atomic.Bool
 	closed     chan struct{}
 	monitoring bool
 	softSince  time.Time // when the async queue went over its soft limit
@@ -520,6 +524,18 @@ func (c *conn) flush() bool {
 	if lim, ok := c.normalLimit(); ok {
 		return c.flushQueued(lim)
 	}
+	if c.queued.Load() && !c.cl.Tracking() && c.queueBusy() {
+		// The connection's writer carries pub/sub confirmations and
+		// messages or MONITOR lines: a reply written here directly could
+		// overtake them (SUBSCRIBE a, then PING in one pipeline answered
+		// PONG before the confirmation). Queue behind. (A tracking
+		// client's invalidations have their own hand-over, holdPushes.)
+		lim := config.BufferLimit{}
+		if c.cl.HasFlag(command.ClientPubSub) {
+			lim = c.pubsubLimit()
+		}
+		return c.flushQueued(lim)
+	}
 	// Counted before the write: once the peer has the reply, a scrape it
 	// triggers must already see it.
 	c.cl.Conn.Replies.Add(1)
@@ -549,6 +565,13 @@ func (c *conn) flush() bool {
 		c.w.Reset()
 	}
 	return err == nil
+}
+
+// queueBusy reports whether the connection's writer still holds output.
+func (c *conn) queueBusy() bool {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return !c.dead && (len(c.pending) > 0 || c.inflight > 0)
 }
 
 // pushPubSub queues a pub/sub message under the "pubsub" class of
@@ -599,6 +622,7 @@ func (c *conn) push(b []byte, lim config.BufferLimit, now bool) (owed bool) {
 	}
 	if !c.asyncOn {
 		c.asyncOn = true
+		c.queued.Store(true)
 		c.notify = make(chan struct{}, 1)
 		go c.asyncWriter()
 	}

@@ -328,7 +328,9 @@ func (s *Server) Serve() error {
 			s.acceptLoop(l, "admin", s.tlsAdmin)
 		}(l)
 	}
-	s.log.Info("ready to accept connections", "addrs", fmt.Sprint(s.Addrs()), "shards", s.env.Store.N(), "threads", runtime.GOMAXPROCS(0))
+	// Redis's words: tools wait for this line (Testcontainers' Redis
+	// module, Redis's own test harness).
+	s.log.Info("Ready to accept connections", "addrs", fmt.Sprint(s.Addrs()), "shards", s.env.Store.N(), "threads", runtime.GOMAXPROCS(0))
 	s.warnExposed()
 	if s.tlsMain != nil {
 		s.log.Info("serving TLS", "admin_port", s.tlsAdmin != nil, "mutual", s.tlsMain.ClientCAs != nil)

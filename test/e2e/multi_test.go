@@ -121,3 +121,18 @@ func TestWatchOptimisticLock(t *testing.T) {
 		t.Fatalf("counter = %d (%v), want %d", n, err, workers*each)
 	}
 }
+
+// MONITOR queued in a transaction is refused when EXEC runs it, as Redis
+// refuses it for a client that may not block; a second one used to get no
+// reply at all, leaving EXEC's array one reply short.
+func TestMultiRefusesMonitor(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		c := dialWire(t, s.Addr)
+		c.writeStr("MULTI\r\nMONITOR\r\nMONITOR\r\nSET a 1\r\nEXEC\r\nPING\r\n")
+		for _, want := range []string{"+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n", "+QUEUED\r\n",
+			"*3\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n+OK\r\n",
+			"+PONG\r\n"} {
+			c.expect(want)
+		}
+	})
+}

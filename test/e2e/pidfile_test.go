@@ -46,7 +46,7 @@ func TestLogfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "ready to accept connections") {
+	if !strings.Contains(string(b), "Ready to accept connections") || !strings.Contains(string(b), "PID: ") {
 		t.Fatalf("log file lacks the start-up lines:\n%s", b)
 	}
 	out, err := exec.Command(binary(t), "--port", "0", "--logfile", filepath.Join(t.TempDir(), "no", "such", "dir.log")).CombinedOutput()

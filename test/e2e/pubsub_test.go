@@ -185,3 +185,32 @@ func TestPubSubSlowSubscriberIsCut(t *testing.T) {
 }
 
 func withSize(n int) redis.ChannelOption { return redis.WithChannelSize(n) }
+
+// Pub/sub confirmations and ordinary replies leave in the order of the
+// commands of a pipeline, as Redis's single output buffer keeps them:
+// confirmations travel on the subscriber's message queue, and a reply
+// written straight to the socket used to overtake them (PING answered
+// before the SUBSCRIBE sent ahead of it; UNSUBSCRIBE from a client with no
+// subscription answered after the PING that followed it).
+func TestPubSubRepliesKeepPipelineOrder(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		c := dialWire(t, s.Addr)
+		c.writeStr("UNSUBSCRIBE chC\r\nPING x\r\nPUNSUBSCRIBE\r\nPING y\r\nSUNSUBSCRIBE s\r\nPING z\r\n")
+		for _, want := range []string{
+			"*3\r\n$11\r\nunsubscribe\r\n$3\r\nchC\r\n:0\r\n", "$1\r\nx\r\n",
+			"*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n", "$1\r\ny\r\n",
+			"*3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:0\r\n", "$1\r\nz\r\n",
+		} {
+			c.expect(want)
+		}
+		c.writeStr("SUBSCRIBE a\r\nPING\r\nUNSUBSCRIBE a\r\nPING x\r\nSUBSCRIBE b\r\nPING z\r\nUNSUBSCRIBE\r\nPING y\r\n")
+		for _, want := range []string{
+			"*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n", "*2\r\n$4\r\npong\r\n$0\r\n\r\n",
+			"*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n", "$1\r\nx\r\n",
+			"*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:1\r\n", "*2\r\n$4\r\npong\r\n$1\r\nz\r\n",
+			"*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n", "$1\r\ny\r\n",
+		} {
+			c.expect(want)
+		}
+	})
+}
