@@ -115,7 +115,6 @@ func newState(e *Engine, kind int) *state {
 	L.SetMetatable(lua.LString(""), smt)
 	installCallNames(L)
 	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
-	g.RawSetString(forNumberName, L.NewFunction(forNumber))
 	g.RawSetString("pcall", L.NewFunction(redisPcall))
 
 	strmod.RawSetString("format", L.NewFunction(stringFormat(strmod.RawGetString("format").(*lua.LFunction))))
@@ -156,7 +155,16 @@ func newState(e *Engine, kind int) *state {
 		g.RawSetString(name, st.protect(g.RawGetString(name).(*lua.LTable)))
 	}
 	gmt := L.CreateTable(0, 2)
-	gmt.RawSetString("__index", L.NewFunction(nonexistentGlobal))
+	forNum := L.NewFunction(forNumber)
+	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		// The for-bound conversion (fornum.go) is found here, outside the
+		// globals, so pairs(_G) lists what Redis's does.
+		if k, ok := L.Get(2).(lua.LString); ok && L.GetTop() == 2 && string(k) == forNumberName {
+			L.Push(forNum)
+			return 1
+		}
+		return nonexistentGlobal(L)
+	}))
 	L.SetMetatable(g, gmt)
 	// getmetatable(_G) shows that metatable read-only, as Redis does.
 	st.gmtView = st.protect(gmt)
