@@ -151,7 +151,7 @@ var dragonflyCompat = []dragonflyParam{
 	{name: "multi_exec_squash", def: "true", kind: dfBool},
 	{name: "num_shards", def: "0", kind: dfInt},
 	{name: "compression_level", def: "2", kind: dfInt},
-	{name: "compression_mode", def: "3", kind: dfInt},
+	{name: "compression_mode", def: "3", kind: dfString},
 	{name: "master_connect_timeout_ms", def: "20000", kind: dfInt},
 	{name: "master_reconnect_timeout_ms", def: "1000", kind: dfInt},
 	{name: "replica_partial_sync", def: "true", kind: dfBool},
@@ -287,4 +287,10 @@ var dragonflyCompat = []dragonflyParam{
 	// Flags of Dragonfly's own test harness, not in its documentation's list.
 	{name: "vmodule", def: "", kind: dfString},
 	{name: "list_experimental_v2", def: "true", kind: dfBool},
+	// And flags its tests pass that the reference leaves out.
+	{name: "iobuf_min_shrink_interval_sec", def: "0", kind: dfInt},
+	{name: "pubsub_slow_subscriber_timeout_ms", def: "0", kind: dfInt},
+	{name: "enable_pipeline_squashing_v2", def: "false", kind: dfBool},
+	{name: "get_zero_copy", def: "false", kind: dfBool},
+	{name: "write_connection_throttling_sleep_usec", def: "0", kind: dfInt},
 }

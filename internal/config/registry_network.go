@@ -9,7 +9,7 @@ import (
 func (c *Config) networkSettings() []*setting {
 	return []*setting{
 		newSetting(spec{name: "port", acceptCurrent: true,
-			help: "TCP port for client connections; 0 disables TCP, -1 picks a free port (Dragonfly)."},
+			help: "TCP port for client connections; -1 (Dragonfly) or 0 picks a free port, logged at start."},
 			intCodec(-1, 65535), 6379, intField(&c.Port)),
 		newSetting(spec{name: "bind", acceptCurrent: true,
 			help: "Addresses to listen on, separated by spaces or commas (127.0.0.1 ::1); empty means all interfaces."},

@@ -393,3 +393,21 @@ func TestLoopPlacement(t *testing.T) {
 		t.Fatalf("after 4 more connections the loops serve %d and %d, want 25 and 25", a, b)
 	}
 }
+
+// --port=-1 (Dragonfly: any free port) listens on one free port, the same
+// on every bind address, and serves on it.
+func TestPortMinusOnePicksAFreePort(t *testing.T) {
+	s := startTB(t, "--port", "-1", "--bind", "127.0.0.1 -::1")
+	port := s.listeners[0].Addr().(*net.TCPAddr).Port
+	if port <= 0 {
+		t.Fatalf("listening on port %d", port)
+	}
+	for _, l := range s.listeners[1:] {
+		if p := l.Addr().(*net.TCPAddr).Port; p != port {
+			t.Errorf("listeners on ports %d and %d, want one port", port, p)
+		}
+	}
+	if got := cmd(t, s.listeners[0].Addr().String(), "PING"); got[0] != "+PONG" {
+		t.Fatalf("PING: %q", got)
+	}
+}

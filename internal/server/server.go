@@ -174,9 +174,12 @@ func (s *Server) Listen() error {
 	if len(binds) == 0 {
 		binds = []string{""}
 	}
+	// Dragonfly's -1 (and 0, which in Redis turns TCP off, leaving
+	// nothing to serve here): a free port, the same on every address.
+	port := max(s.cfg.Port, 0)
 	for _, b := range binds {
 		host := strings.TrimPrefix(b, "-") // Redis's "-::1" = optional address
-		l, err := listenTCP(host, s.cfg.Port, s.cfg.TCPBacklog)
+		l, err := listenTCP(host, port, s.cfg.TCPBacklog)
 		if err != nil {
 			if strings.HasPrefix(b, "-") {
 				s.log.Warn("optional bind address unavailable", "addr", host, "err", err)
@@ -189,6 +192,7 @@ func (s *Server) Listen() error {
 		if s.env.TCPPort == 0 {
 			s.env.TCPPort = l.Addr().(*net.TCPAddr).Port
 		}
+		port = s.env.TCPPort
 	}
 	if len(s.listeners) == 0 {
 		return errors.New("no address to listen on")
