@@ -460,6 +460,15 @@ func memory(b *Builder, d *Data) {
 		types = append(types, t)
 	}
 	sort.Strings(types)
+	// Dragonfly's object_used_memory: the values' memory, all types
+	// together (keys and per-entry overhead are not objects).
+	var objects int64
+	for _, t := range types {
+		if t != "key" {
+			objects += d.TypeMemory[t]
+		}
+	}
+	b.Int("object_used_memory", objects)
 	for _, t := range types {
 		b.Int("type_used_memory_"+t, d.TypeMemory[t])
 	}

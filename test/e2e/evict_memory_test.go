@@ -71,7 +71,14 @@ func TestMemoryStatsShapeMatchesRedis(t *testing.T) {
 		info := obsInfo(t, c, "memory")
 		str, _ := strconv.ParseInt(info["type_used_memory_string"], 10, 64)
 		hash, _ := strconv.ParseInt(info["type_used_memory_hash"], 10, 64)
+		objects, err := strconv.ParseInt(info["object_used_memory"], 10, 64)
+		if err != nil {
+			t.Fatalf("INFO memory object_used_memory = %q", info["object_used_memory"])
+		}
 		if str >= 10000 && hash >= 1000 {
+			if objects < str+hash {
+				t.Fatalf("object_used_memory %d below string %d + hash %d", objects, str, hash)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
