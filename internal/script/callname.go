@@ -162,22 +162,13 @@ func callSiteName(L *lua.LState) string {
 	if _, err := L.GetInfo("n", self, lua.LNil); err != nil || self.Name == "" {
 		return ""
 	}
-	caller, ok := L.GetStack(1)
+	p, line, ok := callerProto(L)
 	if !ok {
 		return ""
 	}
-	fn, err := L.GetInfo("lf", caller, lua.LNil)
-	if err != nil {
-		return ""
-	}
-	lf, ok := fn.(*lua.LFunction)
-	if !ok || lf.IsG || lf.Proto == nil {
-		return ""
-	}
-	p := lf.Proto
 	desc := ""
 	for _, call := range p.DbgCalls {
-		if call.Name != self.Name || call.Pc >= len(p.Code) || call.Pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[call.Pc] != caller.CurrentLine {
+		if call.Name != self.Name || call.Pc >= len(p.Code) || call.Pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[call.Pc] != line {
 			continue
 		}
 		d := objName(p, instA(p.Code[call.Pc]), call.Pc)
@@ -187,6 +178,24 @@ func callSiteName(L *lua.LState) string {
 		desc = d
 	}
 	return desc
+}
+
+// callerProto is the prototype of the Lua function that called the
+// running metamethod, and the line it is at.
+func callerProto(L *lua.LState) (p *lua.FunctionProto, line int, ok bool) {
+	caller, ok := L.GetStack(1)
+	if !ok {
+		return nil, 0, false
+	}
+	fn, err := L.GetInfo("lf", caller, lua.LNil)
+	if err != nil {
+		return nil, 0, false
+	}
+	lf, ok := fn.(*lua.LFunction)
+	if !ok || lf.IsG || lf.Proto == nil {
+		return nil, 0, false
+	}
+	return lf.Proto, caller.CurrentLine, true
 }
 
 // indexNonTable is the __index and __newindex metamethod of nil, booleans
@@ -204,24 +213,7 @@ func indexNonTable(L *lua.LState) int {
 // function's table accesses on the current line with this key (GETTABLE,
 // SETTABLE, SELF), when they all agree.
 func indexSiteName(L *lua.LState, key lua.LValue) string {
-	caller, ok := L.GetStack(1)
-	if !ok {
-		return ""
-	}
-	fn, err := L.GetInfo("lf", caller, lua.LNil)
-	if err != nil {
-		return ""
-	}
-	lf, ok := fn.(*lua.LFunction)
-	if !ok || lf.IsG || lf.Proto == nil {
-		return ""
-	}
-	p := lf.Proto
-	desc := ""
-	for pc, inst := range p.Code {
-		if pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != caller.CurrentLine {
-			continue
-		}
+	return opSiteName(L, func(p *lua.FunctionProto, inst uint32) (int, bool) {
 		var reg, rk int
 		switch instOp(inst) {
 		case opGetTable, opGetTableKS, opSelf:
@@ -229,18 +221,13 @@ func indexSiteName(L *lua.LState, key lua.LValue) string {
 		case lua.OP_SETTABLE, lua.OP_SETTABLEKS:
 			reg, rk = instA(inst), instB(inst)
 		default:
-			continue
+			return 0, false
 		}
 		if k := rk &^ rkConstant; rk&rkConstant != 0 && (k >= len(p.Constants) || p.Constants[k] != key) {
-			continue // another key
+			return 0, false // another key
 		}
-		d := objName(p, reg, pc)
-		if d == "" || desc != "" && d != desc {
-			return ""
-		}
-		desc = d
-	}
-	return desc
+		return reg, true
+	})
 }
 
 // arithEvents maps the arithmetic metamethods to their opcodes.
@@ -261,7 +248,7 @@ func arithNonNumber(op int) lua.LGFunction {
 		if !isNumberLike(lhs) || op == lua.OP_UNM {
 			bad, operand = lhs, 0
 		}
-		desc := opSiteName(L, func(inst uint32) (int, bool) {
+		desc := opSiteName(L, func(_ *lua.FunctionProto, inst uint32) (int, bool) {
 			if instOp(inst) != op {
 				return 0, false
 			}
@@ -290,7 +277,7 @@ func concatNonString(L *lua.LState) int {
 	case lua.LString, lua.LNumber:
 		bad, right = rhs, true
 	}
-	desc := opSiteName(L, func(inst uint32) (int, bool) {
+	desc := opSiteName(L, func(_ *lua.FunctionProto, inst uint32) (int, bool) {
 		if instOp(inst) != lua.OP_CONCAT || instC(inst) != instB(inst)+1 {
 			return 0, false
 		}
@@ -309,7 +296,7 @@ func concatNonString(L *lua.LState) int {
 // lenNonTable is __len of nil, booleans and numbers.
 func lenNonTable(L *lua.LState) int {
 	typ := L.Get(1).Type().String()
-	desc := opSiteName(L, func(inst uint32) (int, bool) { return instB(inst), instOp(inst) == lua.OP_LEN })
+	desc := opSiteName(L, func(_ *lua.FunctionProto, inst uint32) (int, bool) { return instB(inst), instOp(inst) == lua.OP_LEN })
 	if desc != "" {
 		L.RaiseError("attempt to get length of %s (a %s value)", desc, typ)
 	}
@@ -331,26 +318,17 @@ func isNumberLike(v lua.LValue) bool {
 // opSiteName describes, for the instructions of the calling Lua function
 // on the current line that operand picks (the register it reads), that
 // register, when they all agree.
-func opSiteName(L *lua.LState, operand func(inst uint32) (reg int, ok bool)) string {
-	caller, ok := L.GetStack(1)
+func opSiteName(L *lua.LState, operand func(p *lua.FunctionProto, inst uint32) (reg int, ok bool)) string {
+	p, line, ok := callerProto(L)
 	if !ok {
 		return ""
 	}
-	fn, err := L.GetInfo("lf", caller, lua.LNil)
-	if err != nil {
-		return ""
-	}
-	lf, ok := fn.(*lua.LFunction)
-	if !ok || lf.IsG || lf.Proto == nil {
-		return ""
-	}
-	p := lf.Proto
 	desc := ""
 	for pc, inst := range p.Code {
-		if pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != caller.CurrentLine {
+		if pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != line {
 			continue
 		}
-		reg, ok := operand(inst)
+		reg, ok := operand(p, inst)
 		if !ok {
 			continue
 		}
