@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/damselfly-db/damselfly/internal/flags"
@@ -33,7 +32,7 @@ func Load(args []string, environ []string, out io.Writer, version string) (*Conf
 	conf := configFileArg(args)
 	if conf != "" {
 		d, err := readRedisConf(conf, 0)
-		if err != nil && !wantsHelpOrVersion(args) {
+		if err != nil && flags.AskedFor(args) == nil {
 			return nil, err
 		}
 		directives, args = d, args[1:]
@@ -71,18 +70,6 @@ func Load(args []string, environ []string, out io.Writer, version string) (*Conf
 		return nil, errors.New("save_schedule and snapshot_cron cannot both be set; use snapshot_cron")
 	}
 	return c, nil
-}
-
-// wantsHelpOrVersion: --help or --version anywhere answers even when the
-// configuration file is unreadable.
-func wantsHelpOrVersion(args []string) bool {
-	return slices.ContainsFunc(args, func(a string) bool {
-		switch strings.TrimLeft(a, "-") {
-		case "help", "h", "helpfull", "helpshort", "version":
-			return strings.HasPrefix(a, "-")
-		}
-		return false
-	})
 }
 
 // passwordFromEnv applies Dragonfly's DFLY_PASSWORD, which stands in for

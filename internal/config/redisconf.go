@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/damselfly-db/damselfly/internal/flags"
@@ -63,12 +62,9 @@ func readRedisConf(path string, depth int) ([]flags.Directive, error) {
 			if len(argv) != 2 {
 				return nil, fmt.Errorf("%s: include takes one file", origin)
 			}
-			inc := argv[1]
-			if !filepath.IsAbs(inc) {
-				// Redis opens it relative to the working directory.
-				inc = filepath.Clean(inc)
-			}
-			more, err := readRedisConf(inc, depth+1)
+			// A relative path is opened from the working directory, as
+			// Redis does.
+			more, err := readRedisConf(argv[1], depth+1)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", origin, err)
 			}

@@ -47,7 +47,7 @@ type Directive struct {
 // precedence, so that flags given after them on the command line win, as
 // options after the configuration file do for redis-server.
 func (s *Set) ParseWith(directives []Directive, args, environ []string) ([]Assignment, error) {
-	if err := askedFor(args); err != nil {
+	if err := AskedFor(args); err != nil {
 		return nil, err
 	}
 	cmd := &collector{set: s}
@@ -109,9 +109,10 @@ func (p pending) apply() error {
 	return fmt.Errorf("invalid value %q for flag --%s%s: %w", p.Value, p.Spelled, from, err)
 }
 
-// askedFor finds --help or --version anywhere on the command line, so that
-// asking for help works even next to a mistake.
-func askedFor(args []string) error {
+// AskedFor finds --help or --version anywhere on the command line, so that
+// asking for help works even next to a mistake (or an unreadable
+// configuration file): ErrHelp, ErrVersion, or nil.
+func AskedFor(args []string) error {
 	for _, a := range args {
 		if a == "--" {
 			return nil
