@@ -59,6 +59,14 @@ type Ctx struct {
 	// the held shard and not run yet.
 	prefetched int
 
+	// Lent, when the connection sets it, is a big argument of the command
+	// about to run whose memory the connection gives up if the command
+	// keeps it: a 512 MB SET stores the query buffer's bytes as the value
+	// instead of copying them, as Redis keeps its query buffer as the
+	// string. Kept reports that the command kept it (see keep).
+	Lent []byte
+	Kept bool
+
 	failed bool
 	// changesKnown: the write handler counted its own changes (SETBIT,
 	// BITFIELD), which replace the one per key keysChanged assumes; with
@@ -200,4 +208,15 @@ func (c *Ctx) LookupWrite(key []byte) (*keyspace.DB, keyspace.Ref, bool) {
 // for snapshots, WATCH or client-side caching.
 func (c *Ctx) Changed(n int64) {
 	c.changesKnown, c.changes = true, n
+}
+
+// keep reports whether v is the argument the connection lent (the same
+// bytes, not equal ones: an argument queued by MULTI or passed by a script
+// is a copy), and takes it when so.
+func (c *Ctx) keep(v []byte) bool {
+	if len(c.Lent) == 0 || len(v) != len(c.Lent) || &v[0] != &c.Lent[0] {
+		return false
+	}
+	c.Kept = true
+	return true
 }

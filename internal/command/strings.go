@@ -202,7 +202,11 @@ func cmdSet(c *Ctx) {
 		c.Notify(config.EventGeneric, "del", key)
 	} else {
 		// One chain walk: the entry Find just returned is the one to set.
-		db.SetStringAt(ref, key, h, args[2], expireAt, flags&optKeepTTL != 0)
+		if c.keep(args[2]) {
+			db.AdoptStringAt(ref, key, h, args[2], expireAt, flags&optKeepTTL != 0)
+		} else {
+			db.SetStringAt(ref, key, h, args[2], expireAt, flags&optKeepTTL != 0)
+		}
 		c.Notify(config.EventString, "set", key)
 		if expire != nil {
 			c.Notify(config.EventGeneric, "expire", key)

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"encoding/binary"
+	"github.com/damselfly-db/damselfly/internal/bigcopy"
 	"hash/maphash"
 	"math/bits"
 	"unsafe"
@@ -473,10 +474,14 @@ func (d *DB) valueBytes(e *entry, rc *rec) int64 {
 
 // storeString writes val as e's (string) value with expiry at: inline in
 // the record, or out of line when big.
-func (d *DB) storeString(r Ref, e *entry, key, val []byte, at int64, oldSize int) {
+// With own the DB may keep val itself rather than a copy.
+func (d *DB) storeString(r Ref, e *entry, key, val []byte, at int64, oldSize int, own bool) {
 	e.setKind(value.String)
 	if len(val) > inlineMax {
-		b := cloneValue(val)
+		b := val
+		if !own {
+			b = bigcopy.Clone(val)
+		}
 		d.storeBig(r, e, key, b, at, oldSize)
 		return
 	}
@@ -507,10 +512,21 @@ func (d *DB) SetString(key, val []byte, expireAt int64, keepTTL bool) Ref {
 // when missing) and h the key's Hash, so a SET walks the bucket chain once
 // instead of twice. Nothing may have changed the DB since the lookup.
 func (d *DB) SetStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64, keepTTL bool) Ref {
+	return d.setStringAt(r, key, h, val, expireAt, keepTTL, false)
+}
+
+// AdoptStringAt is SetStringAt for a val the caller gives up: a value
+// stored out of line (over 16 KiB) is val itself, not a copy, and the
+// caller must neither change nor reuse its memory afterwards.
+func (d *DB) AdoptStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64, keepTTL bool) Ref {
+	return d.setStringAt(r, key, h, val, expireAt, keepTTL, true)
+}
+
+func (d *DB) setStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64, keepTTL, own bool) Ref {
 	if r == noRef {
 		r = d.insert(h)
 		e := d.ent(r)
-		d.storeString(r, e, key, val, expireAt, 0)
+		d.storeString(r, e, key, val, expireAt, 0, own)
 		d.created(e)
 		return r
 	}
@@ -527,7 +543,7 @@ func (d *DB) SetStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64
 	d.dropValue(e, &rc)
 	e.ver = d.newVersion()
 	d.refreshAccess(e)
-	d.storeString(r, e, rc.key, val, at, rc.size)
+	d.storeString(r, e, rc.key, val, at, rc.size, own)
 	return r
 }
 
@@ -549,7 +565,7 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 	rc := d.rec(e)
 	d.dropValue(e, &rc)
 	e.ver = d.newVersion()
-	d.storeString(r, e, rc.key, val, rc.exp, rc.size)
+	d.storeString(r, e, rc.key, val, rc.exp, rc.size, false)
 }
 
 // AppendString appends to r's string with amortised growth, so a value
