@@ -15,6 +15,9 @@ package bigcopy
 // chunk is the most copied between two preemption points: about 100 µs.
 const chunk = 1 << 20
 
+// Big reports whether n bytes are worth copying with this package.
+func Big(n int) bool { return n >= chunk }
+
 // Copy copies src into dst as the built-in copy does, a chunk at a time.
 func Copy(dst, src []byte) int {
 	n := min(len(dst), len(src))
@@ -36,3 +39,23 @@ func Clone(v []byte) []byte {
 
 //go:noinline
 func copyChunk(dst, src []byte) { copy(dst, src) }
+
+// Append appends b to dst like the built-in append, growing dst at most
+// once. The new array comes from make, whose clearing of a large array the
+// runtime does in preemptible pieces; append's own growth would copy and
+// clear in single calls.
+func Append(dst, b []byte) []byte {
+	if !Big(len(b)) {
+		return append(dst, b...)
+	}
+	n := len(dst)
+	if cap(dst)-n < len(b) {
+		// Room for the two bytes a reply writer adds after a value.
+		nd := make([]byte, n, n+len(b)+2)
+		Copy(nd, dst)
+		dst = nd
+	}
+	dst = dst[:n+len(b)]
+	Copy(dst[n:], b)
+	return dst
+}

@@ -21,6 +21,12 @@ func TestCopyMatchesBuiltin(t *testing.T) {
 				t.Fatalf("Copy of %d bytes into %d: n %d, want %d; equal %v", n, dn, gn, wn, bytes.Equal(got, want))
 			}
 		}
+		for _, pre := range [][]byte{nil, []byte("$12\r\n"), make([]byte, 3, 3+n+2)} {
+			got, want := Append(pre, src), append(append([]byte(nil), pre...), src...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("Append of %d bytes after %d", n, len(pre))
+			}
+		}
 		if c := Clone(src); !bytes.Equal(c, src) || (n > 0 && &c[0] == &src[0]) {
 			t.Fatalf("Clone of %d bytes is not a separate equal copy", n)
 		}

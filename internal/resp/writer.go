@@ -3,6 +3,9 @@ package resp
 import (
 	"math"
 	"strconv"
+	"unsafe"
+
+	"github.com/damselfly-db/damselfly/internal/bigcopy"
 )
 
 // Writer appends replies for one connection. Proto selects RESP2 or RESP3;
@@ -66,7 +69,9 @@ func (w *Writer) Bulk(b []byte) {
 	w.Buf = append(w.Buf, '$')
 	w.Buf = strconv.AppendInt(w.Buf, int64(len(b)), 10)
 	w.Buf = append(w.Buf, '\r', '\n')
-	w.Buf = append(w.Buf, b...)
+	// A 512 MB value in one append held every client behind a copy the
+	// collector could not interrupt (bigcopy).
+	w.Buf = bigcopy.Append(w.Buf, b)
 	w.Buf = append(w.Buf, '\r', '\n')
 }
 
@@ -75,7 +80,7 @@ func (w *Writer) BulkString(s string) {
 	w.Buf = append(w.Buf, '$')
 	w.Buf = strconv.AppendInt(w.Buf, int64(len(s)), 10)
 	w.Buf = append(w.Buf, '\r', '\n')
-	w.Buf = append(w.Buf, s...)
+	w.Buf = bigcopy.Append(w.Buf, unsafe.Slice(unsafe.StringData(s), len(s)))
 	w.Buf = append(w.Buf, '\r', '\n')
 }
 
@@ -205,7 +210,7 @@ func (w *Writer) BigNumber(s string) {
 }
 
 // Raw appends pre-encoded protocol bytes.
-func (w *Writer) Raw(b []byte) { w.Buf = append(w.Buf, b...) }
+func (w *Writer) Raw(b []byte) { w.Buf = bigcopy.Append(w.Buf, b) }
 
 func (w *Writer) header(c byte, n int) {
 	w.Buf = append(w.Buf, c)
