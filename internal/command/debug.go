@@ -42,8 +42,10 @@ func cmdDebug(c *Ctx) {
 		debugDigest(c)
 	case sub == "digest-value" && n >= 2:
 		debugDigestValue(c)
-	case sub == "populate" && n >= 3 && n <= 5:
+	case sub == "populate" && n >= 3:
 		debugPopulate(c)
+	case sub == "watched" && n == 2:
+		debugWatched(c)
 	case sub == "log" && n == 3:
 		c.Env.Log.Warn("DEBUG LOG: " + string(c.Args[2]))
 		c.W.OK()
@@ -98,6 +100,13 @@ func debugHelp(c *Ctx) {
 		"    it is used instead of the 'key' prefix. These are not propagated to",
 		"    replicas. Cluster slots are not respected so keys not belonging to the",
 		"    current node can be created in cluster mode.",
+		"POPULATE <count> <prefix> <size> [RAND] [TYPE <type>] [ELEMENTS <n>] [SLOTS <start> <end>] [EXPIRE <min> <max>]",
+		"    Dragonfly's form: values of <size> 'x' bytes (random hex with RAND); TYPE",
+		"    STRING, LIST, SET, HASH, ZSET or STREAM with <n> elements each; only keys",
+		"    whose slot is in the range; a TTL drawn from [<min>, <max>) seconds.",
+		"WATCHED",
+		"    Dragonfly's: the keys of this database clients are blocked on ('watched'),",
+		"    and keys made ready whose clients are not served yet ('awaked').",
 		"PROTOCOL <type>",
 		"    Reply with a test value of the specified type. <type> can be: string,",
 		"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -312,6 +321,7 @@ func debugDigestValue(c *Ctx) {
 
 // debugPopulate creates count keys prefix:N holding "value:N" (cut or
 // zero-padded to size when given), skipping keys that exist, as Redis does.
+// With flags after the size it is Dragonfly's form (debug_populate.go).
 func debugPopulate(c *Ctx) {
 	count, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
 	if err != nil || count < 0 {
@@ -329,6 +339,18 @@ func debugPopulate(c *Ctx) {
 			c.Err("ERR value is out of range, must be positive")
 			return
 		}
+	}
+	if len(c.Args) > 5 {
+		o := populateOpts{count: count, prefix: prefix, size: size}
+		if !c.parsePopulateFlags(&o, c.Args[5:]) {
+			return
+		}
+		if size == 0 {
+			c.Err("ERR val_size must be positive")
+			return
+		}
+		debugPopulateTyped(c, &o)
+		return
 	}
 	st := c.Env.Store
 	key := make([]byte, 0, len(prefix)+24)

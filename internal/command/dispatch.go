@@ -56,7 +56,7 @@ func (e *Env) exec(c *Ctx) {
 			return
 		}
 	}
-	if e.Store.OverLimit() && !e.checkMemory(c, spec) {
+	if (e.Store.OverLimit() || e.Store.RSSDeny()) && !e.checkMemory(c, spec) {
 		return
 	}
 	if e.Loading.Load() && !spec.Has(Loading) {

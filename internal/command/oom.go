@@ -34,6 +34,12 @@ func (e *Env) checkMemory(c *Ctx, spec *Spec) bool {
 	// Eviction takes shard locks: a squashed pipeline's held shard is
 	// released first.
 	c.EndSquash()
+	if deny && e.Store.RSSDeny() {
+		// Dragonfly's rss_oom_deny_ratio: RSS is too far over the limit
+		// for eviction to be trusted to bring it back in time.
+		e.reject(c, spec, errOOM)
+		return false
+	}
 	if !deny {
 		// Like Redis (performEvictions in processCommand), any command
 		// makes room while usage is over the limit; only the ones that
@@ -73,6 +79,9 @@ func (e *Env) keyShard(c *Ctx, spec *Spec) int {
 // script run by EXEC), when eviction cannot take a lock.
 func (e *Env) scriptOOM(c *Ctx) bool {
 	st := e.Store
+	if st.RSSDeny() {
+		return true
+	}
 	if !st.OverLimit() {
 		return false
 	}

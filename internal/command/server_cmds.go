@@ -1,6 +1,7 @@
 package command
 
 import (
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -192,6 +193,7 @@ func cmdFlushDB(c *Ctx) {
 	}
 	st := c.Env.Store
 	async := c.Env.flushAsync(c)
+	defer returnFlushedMemory(st.DatasetBytes())
 	for i := 0; i < st.N(); i++ {
 		db := st.Shard(i).DB(c.Client.DB)
 		if async {
@@ -208,6 +210,7 @@ func cmdFlushAll(c *Ctx) {
 	}
 	st := c.Env.Store
 	async := c.Env.flushAsync(c)
+	defer returnFlushedMemory(st.DatasetBytes())
 	for i := 0; i < st.N(); i++ {
 		sh := st.Shard(i)
 		for d := 0; d < sh.NumDBs(); d++ {
@@ -348,4 +351,19 @@ func configHelp(c *Ctx) {
 		"HELP",
 		"    Prints this help.",
 	)
+}
+
+// flushReturnMin is the dataset size from which a flush hands the freed
+// memory back to the OS at once.
+const flushReturnMin = 64 << 20
+
+// returnFlushedMemory gives the memory a FLUSHALL or FLUSHDB freed back to
+// the OS in the background when the dataset was big: Go's own scavenger
+// would return hundreds of megabytes over minutes, and the server's idle
+// purge waits for a second without commands, while jemalloc's background
+// purge gives Redis's RSS back within seconds.
+func returnFlushedMemory(datasetBefore int64) {
+	if datasetBefore >= flushReturnMin {
+		go debug.FreeOSMemory()
+	}
 }

@@ -124,3 +124,18 @@ func stringCodec(check func(string) error) codec[string] {
 		format: func(v string) string { return v },
 	}
 }
+
+// floatCodec reads a decimal number (Dragonfly's double flags).
+func floatCodec() codec[float64] {
+	return codec[float64]{
+		typ: "float",
+		parse: func(s string) (float64, error) {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || v != v {
+				return 0, errors.New("argument couldn't be parsed into a number")
+			}
+			return v, nil
+		},
+		format: func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) },
+	}
+}

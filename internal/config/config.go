@@ -68,8 +68,11 @@ type Config struct {
 	KeysOutputLimit        Int
 
 	// Memory and eviction.
-	MaxMemory        Memory // 0: no explicit limit
-	CacheMode        Bool
+	MaxMemory Memory // 0: no explicit limit
+	CacheMode Bool
+	// RSSOOMDenyRatio is Dragonfly's rss_oom_deny_ratio: with RSS above
+	// maxmemory times it, writes are refused; <= 0 disables it.
+	RSSOOMDenyRatio  Value[float64]
 	MaxMemoryPolicy  String
 	MaxMemorySamples Int
 	LFULogFactor     Int

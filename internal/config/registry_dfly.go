@@ -250,7 +250,6 @@ var dragonflyCompat = []dragonflyParam{
 	{name: "replication_dispatch_threshold", def: "1500", kind: dfInt},
 	{name: "replication_stream_output_limit", def: "1048576", kind: dfInt},
 	{name: "replication_timeout", def: "30000", kind: dfInt},
-	{name: "rss_oom_deny_ratio", def: "1.25", kind: dfString},
 	{name: "scheduler_background_budget", def: "50000", kind: dfInt},
 	{name: "scheduler_background_sleep_prob", def: "50", kind: dfInt},
 	{name: "scheduler_background_warrant", def: "5", kind: dfInt},

@@ -48,6 +48,7 @@ func (s *Server) applyMemory() {
 		p = evict.TwoQ
 	}
 	s.env.Store.SetMemoryPolicy(limit, p, int(s.cfg.MaxMemorySamples.Get()))
+	s.env.Store.SetRSSDenyRatio(s.cfg.RSSOOMDenyRatio.Get())
 	if limit > 0 {
 		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor, minGoLimit))
 	}
@@ -93,7 +94,7 @@ func (s *Server) watchMemorySettings() {
 		}
 	}
 	s.applyMemory()
-	for _, name := range []string{"maxmemory", "cache_mode", "maxmemory-policy", "maxmemory-samples"} {
+	for _, name := range []string{"maxmemory", "cache_mode", "maxmemory-policy", "maxmemory-samples", "rss_oom_deny_ratio"} {
 		s.cfg.OnChange(name, s.applyMemory)
 	}
 	s.env.Store.SetEvictHook(s.env.Evicted)

@@ -67,6 +67,7 @@ type Server struct {
 	activeExpire atomic.Bool
 
 	lastLimitLog    atomic.Int64
+	lastOOMLog      atomic.Int64 // rss_oom_deny_ratio refusals, logged every 10 s
 	refusedSinceLog atomic.Int64
 	cancel          context.CancelFunc
 	done            chan struct{}
@@ -394,6 +395,18 @@ func (s *Server) nextClient(l net.Listener, listener string, tc *tls.Config) net
 			} else {
 				refuse(nc, errMaxClients)
 			}
+			continue
+		}
+		if listener != "admin" && s.cfg.AdminPort != 0 && s.env.Store.RSSDeny() {
+			// Dragonfly's rss_oom_deny_ratio: while RSS is that far over
+			// maxmemory, only the admin port takes new clients.
+			s.env.Stats.ConnectionsReceived.Add(1)
+			s.env.Stats.RejectedConnections.Add(1)
+			now, last := time.Now().UnixNano(), s.lastOOMLog.Load()
+			if now-last > int64(10*time.Second) && s.lastOOMLog.CompareAndSwap(last, now) {
+				s.log.Warn("closing new connections: RSS is over maxmemory times rss_oom_deny_ratio; the admin port still accepts", "listener", listener)
+			}
+			nc.Close()
 			continue
 		}
 		return nc

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -173,3 +174,26 @@ func (s *Shard) TakeReady() []ReadyKey {
 // HasReady reports whether keys were marked ready: one length check, so the
 // dispatcher can afford it after every command.
 func (s *Shard) HasReady() bool { return len(s.ready) > 0 }
+
+// WatchedKeys returns the keys of database db that live waiters are
+// blocked on (DEBUG WATCHED), sorted. The shard must be locked.
+func (s *Shard) WatchedKeys(db int) []string {
+	var keys []string
+	for k, ws := range s.waiters {
+		if k.DB != db {
+			continue
+		}
+		for _, w := range ws {
+			if !w.Ended() {
+				keys = append(keys, k.Key)
+				break
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// PendingReady returns the keys marked ready and not taken yet, without
+// clearing them. The shard must be locked; the slice must not be kept.
+func (s *Shard) PendingReady() []ReadyKey { return s.ready }

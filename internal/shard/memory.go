@@ -26,6 +26,11 @@ type memState struct {
 	samples  atomic.Int32
 	// rssOver records that the last heartbeat found RSS above the limit.
 	rssOver atomic.Bool
+	// rssDenyPermille is rss_oom_deny_ratio in thousandths (<= 0: off);
+	// rssDeny records that the RSS watch last found RSS above the limit
+	// times that ratio.
+	rssDenyPermille atomic.Int64
+	rssDeny         atomic.Bool
 	// rssAdjust is the RSS watch's correction, in bytes (see watchRSS).
 	rssAdjust atomic.Int64
 	// rssFloor is the RSS outside the Go runtime (the binary's pages).
@@ -169,6 +174,18 @@ func (st *Store) OverLimit() bool {
 // RSSOver reports whether the last heartbeat saw RSS above the limit.
 func (st *Store) RSSOver() bool { return st.mem.rssOver.Load() }
 
+// SetRSSDenyRatio sets Dragonfly's rss_oom_deny_ratio (<= 0 turns it off).
+func (st *Store) SetRSSDenyRatio(r float64) {
+	st.mem.rssDenyPermille.Store(int64(r * 1000))
+	if r <= 0 {
+		st.mem.rssDeny.Store(false)
+	}
+}
+
+// RSSDeny reports whether the RSS watch last found RSS above the limit
+// times rss_oom_deny_ratio: writes are then refused, whatever the policy.
+func (st *Store) RSSDeny() bool { return st.mem.rssDeny.Load() }
+
 // pressure is what eviction compares with the limit: Used plus the RSS
 // watch's correction (which only policies that evict heed: noeviction
 // refuses writes on used memory alone, as Redis does).
@@ -241,6 +258,8 @@ func (st *Store) watchRSS(lim int64, p evict.Policy, rss int64) {
 	}
 	st.mem.rssAdjust.Store(adj)
 	st.mem.rssOver.Store(rss > lim)
+	pm := st.mem.rssDenyPermille.Load()
+	st.mem.rssDeny.Store(pm > 0 && rss > lim/1000*pm)
 }
 
 // rssWatchPeriod is how often the RSS watch reads /proc (a few µs): more
@@ -275,6 +294,7 @@ func (st *Store) WatchRSS(ctx context.Context) {
 			}
 		} else {
 			st.mem.rssOver.Store(false)
+			st.mem.rssDeny.Store(false)
 			st.mem.rssAdjust.Store(0)
 		}
 		t.Reset(next)

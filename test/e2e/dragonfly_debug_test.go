@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDebugPopulateDragonflyForm: Dragonfly's DEBUG POPULATE flags, as its
+// test suites use them to fill a server: each TYPE with ELEMENTS, RAND
+// values (hex of the given size), EXPIRE ranges, SLOTS, and the errors.
+// The plain form keeps Redis's values (checked on redis-server too in
+// TestServerCommandsMatchRedis).
+func TestDebugPopulateDragonflyForm(t *testing.T) {
+	s := Start(t)
+	w := dialWire(t, s.Addr)
+	for _, c := range []struct {
+		args    []string
+		typ     string
+		lenCmd  []string
+		wantLen string
+	}{
+		{[]string{"10", "l", "8", "RAND", "TYPE", "list", "ELEMENTS", "5"}, "list", []string{"LLEN"}, ":5\r\n"},
+		{[]string{"10", "s", "8", "RAND", "TYPE", "SET", "ELEMENTS", "50"}, "set", []string{"SCARD"}, ":50\r\n"},
+		{[]string{"10", "h", "10", "TYPE", "hash", "RAND", "ELEMENTS", "7"}, "hash", []string{"HLEN"}, ":7\r\n"},
+		{[]string{"10", "z", "12", "TYPE", "zset", "ELEMENTS", "9", "RAND"}, "zset", []string{"ZCARD"}, ":9\r\n"},
+		{[]string{"10", "x", "8", "TYPE", "stream", "ELEMENTS", "8", "RAND"}, "stream", []string{"XLEN"}, ":2\r\n"},
+		{[]string{"10", "str", "33", "RAND"}, "string", []string{"STRLEN"}, ":33\r\n"},
+		// Elements of 8 KB go four to a command (32 KB at most each).
+		{[]string{"2", "big", "8192", "TYPE", "LIST", "ELEMENTS", "10"}, "list", []string{"LLEN"}, ":10\r\n"},
+	} {
+		if got := w.do(append([]string{"DEBUG", "POPULATE"}, c.args...)...); got != "+OK\r\n" {
+			t.Fatalf("DEBUG POPULATE %v: %q", c.args, got)
+		}
+		for i := 0; i < 10; i++ {
+			key := c.args[1] + ":" + strconv.Itoa(i)
+			if c.args[0] == "2" && i >= 2 {
+				break
+			}
+			if got := w.do("TYPE", key); got != "+"+c.typ+"\r\n" {
+				t.Fatalf("TYPE %s after %v: %q", key, c.args, got)
+			}
+			if got := w.do(append(c.lenCmd, key)...); got != c.wantLen {
+				t.Fatalf("%v %s after %v: %q, want %q", c.lenCmd, key, c.args, got, c.wantLen)
+			}
+		}
+	}
+	if got := w.do("GET", "str:3"); len(got) != len("$33\r\n\r\n")+33 || strings.Trim(got[5:38], "0123456789abcdef") != "" {
+		t.Fatalf("a RAND value is 33 hex digits: %q", got)
+	}
+	if got := w.do("LINDEX", "big:1", "0"); got != respBulk(strings.Repeat("x", 8192)) {
+		t.Fatalf("a value without RAND is 'x' repeated: %q", wireTrunc(got, 40))
+	}
+
+	// EXPIRE min max: a TTL in [min, max).
+	w.do("DEBUG", "POPULATE", "20", "e", "5", "EXPIRE", "100", "200")
+	for i := 0; i < 20; i++ {
+		got := w.do("TTL", "e:"+strconv.Itoa(i))
+		ttl, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(got, ":")))
+		if ttl < 98 || ttl >= 200 {
+			t.Fatalf("TTL of e:%d: %q, want within [100, 200)", i, got)
+		}
+	}
+
+	// SLOTS a b: count keys, all within the slot range.
+	w.do("SELECT", "1")
+	if got := w.do("DEBUG", "POPULATE", "30", "sl", "4", "SLOTS", "0", "1000"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG POPULATE ... SLOTS: %q", got)
+	}
+	if got := w.do("DBSIZE"); got != ":30\r\n" {
+		t.Fatalf("DBSIZE after populating 30 keys in slots 0-1000: %q", got)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"3", "j", "0", "RAND"}, "-ERR val_size must be positive\r\n"},
+		{[]string{"3", "j", "5", "EXPIRE", "5", "5"}, "-ERR expiry is out of range\r\n"},
+		{[]string{"3", "j", "5", "BOGUS"}, "-ERR syntax error\r\n"},
+		{[]string{"3", "j", "5", "TYPE"}, "-ERR syntax error\r\n"},
+		{[]string{"3", "j", "5", "ELEMENTS", "x"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"3", "j", "5", "SLOTS", "0", "16384"}, "-ERR value is not an integer or out of range\r\n"},
+	} {
+		if got := w.do(append([]string{"DEBUG", "POPULATE"}, c.args...)...); got != c.want {
+			t.Errorf("DEBUG POPULATE %v: %q, want %q", c.args, got, c.want)
+		}
+	}
+	if got := w.do("DEBUG", "POPULATE", "3", "j", "5", "TYPE", "json"); !strings.HasPrefix(got, "-ERR unsupported type 'json'") {
+		t.Errorf("DEBUG POPULATE ... TYPE json: %q", got)
+	}
+	if got := w.do("DBSIZE"); got != ":30\r\n" {
+		t.Fatalf("a refused DEBUG POPULATE created keys: DBSIZE %q", got)
+	}
+}
+
+// TestDebugWatched: Dragonfly's DEBUG WATCHED lists the keys of the
+// current database that clients are blocked on, and nothing once they
+// are served (Dragonfly's list tests check it after every BLPOP).
+func TestDebugWatched(t *testing.T) {
+	s := Start(t)
+	w := dialWire(t, s.Addr)
+	if got := w.do("DEBUG", "WATCHED"); got != "*4\r\n$6\r\nawaked\r\n*0\r\n$7\r\nwatched\r\n*0\r\n" {
+		t.Fatalf("DEBUG WATCHED with nobody blocked: %q", got)
+	}
+	b := dialWire(t, s.Addr)
+	b.writeStr(string(respCmd("BLPOP", "list2{t}", "list1{t}", "0")))
+	deadline := time.Now().Add(5 * time.Second)
+	want := "*4\r\n$6\r\nawaked\r\n*0\r\n$7\r\nwatched\r\n*2\r\n$8\r\nlist1{t}\r\n$8\r\nlist2{t}\r\n"
+	for got := ""; got != want; got = w.do("DEBUG", "WATCHED") {
+		if time.Now().After(deadline) {
+			t.Fatalf("DEBUG WATCHED with a BLPOP on two keys: %q, want %q", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.do("SELECT", "1")
+	if got := w.do("DEBUG", "WATCHED"); got != "*4\r\n$6\r\nawaked\r\n*0\r\n$7\r\nwatched\r\n*0\r\n" {
+		t.Fatalf("DEBUG WATCHED in another database: %q", got)
+	}
+	w.do("SELECT", "0")
+	w.do("LPUSH", "list1{t}", "a")
+	b.expect("*2\r\n$8\r\nlist1{t}\r\n$1\r\na\r\n")
+	if got := w.do("DEBUG", "WATCHED"); got != "*4\r\n$6\r\nawaked\r\n*0\r\n$7\r\nwatched\r\n*0\r\n" {
+		t.Fatalf("DEBUG WATCHED after the client was served: %q", got)
+	}
+}
+
+// TestRSSOOMDenyRatio: Dragonfly's rss_oom_deny_ratio. Off by default
+// (Redis has no such rule); set, writes fail with -OOM while RSS is over
+// maxmemory times the ratio, reads still work, new connections go only
+// through the admin port, and all comes back once RSS falls (FLUSHALL).
+func TestRSSOOMDenyRatio(t *testing.T) {
+	if got := dialWire(t, Start(t).Addr).do("CONFIG", "GET", "rss_oom_deny_ratio"); got != "*2\r\n$18\r\nrss_oom_deny_ratio\r\n$2\r\n-1\r\n" {
+		t.Fatalf("CONFIG GET rss_oom_deny_ratio by default: %q", got)
+	}
+	admin := freePort(t)
+	s := Start(t, "--maxmemory=256mb", "--rss_oom_deny_ratio=0.25", fmt.Sprintf("--admin_port=%d", admin))
+	w := dialWire(t, s.Addr)
+	// 120 MB of values: RSS far over 64 MB.
+	if got := w.do("DEBUG", "POPULATE", "3000", "key", "40000", "RAND"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG POPULATE: %q", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := w.do("SET", "x", "y")
+		if got == oomReply {
+			break
+		}
+		if got != "+OK\r\n" || time.Now().After(deadline) {
+			t.Fatalf("SET with RSS over maxmemory x rss_oom_deny_ratio: %q", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := w.do("GET", "key:1"); !strings.HasPrefix(got, "$40000\r\n") {
+		t.Fatalf("GET while writes are refused: %q", wireTrunc(got, 40))
+	}
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte("PING\r\n"))
+	if n, err := c.Read(make([]byte, 16)); err == nil {
+		t.Fatalf("a new connection on the main port was served (%d bytes) while RSS is over the ratio", n)
+	}
+	c.Close()
+	a := dialWire(t, fmt.Sprintf("127.0.0.1:%d", admin))
+	if got := a.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING on the admin port: %q", got)
+	}
+	if got := a.do("FLUSHALL", "SYNC"); got != "+OK\r\n" {
+		t.Fatalf("FLUSHALL SYNC: %q", got)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for w.do("SET", "x", "y") != "+OK\r\n" {
+		if time.Now().After(deadline) {
+			t.Fatal("writes still refused 10 s after FLUSHALL")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := dialWire(t, s.Addr).do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("a new connection after RSS fell: %q", got)
+	}
+}
