@@ -25,6 +25,11 @@ func (st *state) openRedis() *lua.LTable {
 	fn := func(name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
 	fn("call", func(L *lua.LState) int { return st.call(L, true) })
 	fn("pcall", func(L *lua.LState) int { return st.call(L, false) })
+	// Dragonfly's asynchronous calls, which it queues to run squashed
+	// and whose replies a script must not use; here they run at once,
+	// with call's and pcall's error handling.
+	fn("acall", func(L *lua.LState) int { return st.call(L, true) })
+	fn("apcall", func(L *lua.LState) int { return st.call(L, false) })
 	fn("sha1hex", sha1hexLua)
 	fn("error_reply", errorReply)
 	fn("status_reply", statusReply)

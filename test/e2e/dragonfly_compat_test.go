@@ -185,3 +185,24 @@ func TestRSSOOMDenyRatio(t *testing.T) {
 		t.Fatalf("a new connection after RSS fell: %q", got)
 	}
 }
+
+// TestLuaAsyncCalls: Dragonfly's redis.acall and redis.apcall run the
+// command; an error aborts the script with acall, as with call, and is
+// returned with apcall, as with pcall (Dragonfly's
+// test_eval_error_propagation).
+func TestLuaAsyncCalls(t *testing.T) {
+	w := dialWire(t, Start(t).Addr)
+	if got := w.do("EVAL", "redis.acall('RPUSH', KEYS[1], 'a', 'b') redis.apcall('RPUSH', KEYS[1], 'c') return redis.call('LLEN', KEYS[1])", "1", "l"); got != ":3\r\n" {
+		t.Fatalf("acall/apcall then LLEN: %q", got)
+	}
+	for _, fn := range []string{"call", "acall"} {
+		if got := w.do("EVAL", "redis."+fn+"('LTRIM', 'l', 'a', 'b') return 'not reached'", "1", "l"); !strings.HasPrefix(got, "-ERR value is not an integer") {
+			t.Errorf("redis.%s of a failing command: %q", fn, got)
+		}
+	}
+	for _, fn := range []string{"pcall", "apcall"} {
+		if got := w.do("EVAL", "local r = redis."+fn+"('LTRIM', 'l', 'a', 'b') return r.err", "1", "l"); !strings.HasPrefix(got, "$") || !strings.Contains(got, "not an integer") {
+			t.Errorf("redis.%s of a failing command: %q", fn, got)
+		}
+	}
+}
