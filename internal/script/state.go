@@ -124,6 +124,8 @@ func newState(e *Engine, kind int) *state {
 	tbl.RawSetString("concat", L.NewFunction(tableConcat))
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach))
 	tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
+	// Lua 5.2's name for unpack, which Dragonfly's Lua 5.4 scripts use.
+	tbl.RawSetString("unpack", g.RawGetString("unpack"))
 	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
 		L.CheckTable(1)
 		L.RaiseError("'setn' is obsolete")
@@ -156,12 +158,20 @@ func newState(e *Engine, kind int) *state {
 	}
 	gmt := L.CreateTable(0, 2)
 	forNum := L.NewFunction(forNumber)
+	dfly := st.protect(st.openDragonfly())
 	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		// The for-bound conversion (fornum.go) is found here, outside the
-		// globals, so pairs(_G) lists what Redis's does.
-		if k, ok := L.Get(2).(lua.LString); ok && L.GetTop() == 2 && string(k) == forNumberName {
-			L.Push(forNum)
-			return 1
+		// The for-bound conversion (fornum.go) and Dragonfly's helpers
+		// (dragonflylib.go) are found here, outside the globals, so
+		// pairs(_G) lists what Redis's does.
+		if k, ok := L.Get(2).(lua.LString); ok && L.GetTop() == 2 {
+			switch string(k) {
+			case forNumberName:
+				L.Push(forNum)
+				return 1
+			case dragonflyName:
+				L.Push(dfly)
+				return 1
+			}
 		}
 		return nonexistentGlobal(L)
 	}))

@@ -206,3 +206,45 @@ func TestLuaAsyncCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestLuaDragonflyLib: the `dragonfly` table Dragonfly's test tooling
+// fingerprints datasets with: ihash folds a command's reply into a hash
+// (equal data, equal hash; sorted when asked, so set order does not
+// matter), randstr makes random strings; table.unpack exists. pairs(_G)
+// still lists Redis's globals only.
+func TestLuaDragonflyLib(t *testing.T) {
+	w := dialWire(t, Start(t).Addr)
+	const hashSet = "return dragonfly.ihash(7, true, 'SMEMBERS', KEYS[1])"
+	w.do("SADD", "a", "x", "y", "z", "w")
+	ha := w.do("EVAL", hashSet, "1", "a")
+	w.do("DEL", "a")
+	w.do("SADD", "a", "w", "z", "y", "x")
+	if hb := w.do("EVAL", hashSet, "1", "a"); !strings.HasPrefix(ha, ":") || ha != hb {
+		t.Fatalf("ihash (sorted) of the same set added in two orders: %q, %q", ha, hb)
+	}
+	w.do("RENAME", "a", "c")
+	w.do("RENAME", "c", "a")
+	if got := w.do("EVAL", hashSet, "1", "a"); got != ha {
+		t.Fatalf("ihash after renames back and forth: %q, was %q", got, ha)
+	}
+	w.do("SADD", "a", "v")
+	if got := w.do("EVAL", hashSet, "1", "a"); got == ha {
+		t.Fatalf("ihash unchanged after SADD: %q", got)
+	}
+	w.do("MSET", "k1", "1", "k2", "2")
+	mget := "return dragonfly.ihash(0, false, 'MGET', table.unpack(KEYS))"
+	h1 := w.do("EVAL", mget, "2", "k1", "k2")
+	w.do("SET", "k2", "3")
+	if h2 := w.do("EVAL", mget, "2", "k1", "k2"); h1 == h2 || !strings.HasPrefix(h2, ":") {
+		t.Fatalf("ihash of MGET before and after a change: %q, %q", h1, h2)
+	}
+	if got := w.do("EVAL", "local t = dragonfly.randstr(12, 3) return {#t, #t[1], #dragonfly.randstr(5)}", "0"); got != "*3\r\n:3\r\n:12\r\n:5\r\n" {
+		t.Fatalf("randstr sizes: %q", got)
+	}
+	if got := w.do("EVAL", "return dragonfly.randstr(0)", "0"); !strings.Contains(got, "randstr: size must be between 1 and 16777216") {
+		t.Fatalf("randstr(0): %q", got)
+	}
+	if got := w.do("EVAL", "for k in pairs(_G) do if k == 'dragonfly' then return 1 end end return 0", "0"); got != ":0\r\n" {
+		t.Fatalf("pairs(_G) lists dragonfly: %q", got)
+	}
+}
