@@ -71,8 +71,10 @@ func (c *Console) MetricsHandler() http.Handler {
 	return secure(mux)
 }
 
-// Handler serves everything: metrics, health and the console.
-func (c *Console) Handler() http.Handler {
+// Handler serves everything: metrics, health and the console, and
+// Dragonfly's POST /api with expose_http_api. adminPort says it serves the
+// admin port, where admin_nopass lifts the password.
+func (c *Console) Handler(adminPort bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", c.metrics)
 	mux.HandleFunc("GET /healthz", c.healthz)
@@ -83,13 +85,20 @@ func (c *Console) Handler() http.Handler {
 	api.HandleFunc("GET /api/config", c.apiConfig)
 	api.HandleFunc("GET /api/keys", c.apiKeys)
 	api.HandleFunc("GET /api/key", c.apiKey)
+	if c.env.Config.ExposeHTTPAPI {
+		api.HandleFunc("POST /api", c.httpAPI)
+	}
 	api.HandleFunc("GET /{file...}", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" {
 			w.Header().Set("Cache-Control", "no-cache")
 		}
 		c.static.ServeHTTP(w, r)
 	})
-	mux.Handle("/", c.auth(api))
+	if adminPort && c.env.Config.AdminNoPass {
+		mux.Handle("/", api)
+	} else {
+		mux.Handle("/", c.auth(api))
+	}
 	return secure(mux)
 }
 

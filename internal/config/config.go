@@ -27,6 +27,12 @@ type Config struct {
 	EventLoop       bool
 	PrometheusPort  int // 0: off
 	AdminPort       int // 0: off
+	// AdminNoPass: clients of the admin port need no password (RESP and
+	// HTTP), Dragonfly's admin_nopass.
+	AdminNoPass bool
+	// ExposeHTTPAPI serves Dragonfly's POST /api (a command as a JSON
+	// array of strings, its reply as JSON) on the HTTP ports.
+	ExposeHTTPAPI bool
 	AdminBind       string
 	Databases       int
 

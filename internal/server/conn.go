@@ -132,7 +132,7 @@ func (s *Server) newConn(nc, raw net.Conn, listener string) *conn {
 		Proto:    2,
 		User:     "default",
 	}
-	cl.Authed = !s.env.ACL.AuthRequired()
+	cl.Authed = !s.env.ACL.AuthRequired() || listener == "admin" && s.cfg.AdminNoPass
 	cl.SetACL(s.env.ACL.Default())
 	cl.FD = fdOf(raw)
 	c := &conn{s: s, nc: nc, raw: raw, cl: cl, closed: make(chan struct{}),

@@ -304,9 +304,9 @@ func (s *Server) Serve() error {
 	go s.env.RunSampler(ctx)
 	go s.admin.Run(ctx)
 	s.mu.Lock()
-	s.httpMain = newHTTPPort(s.admin.Handler(), s.log)
+	s.httpMain = newHTTPPort(s.admin.Handler(false), s.log)
 	if len(s.adminListeners) > 0 {
-		s.httpAdmin = newHTTPPort(s.admin.Handler(), s.log)
+		s.httpAdmin = newHTTPPort(s.admin.Handler(true), s.log)
 	}
 	for _, l := range s.promListeners {
 		if s.tlsMain != nil {

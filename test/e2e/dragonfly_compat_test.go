@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,5 +248,92 @@ func TestLuaDragonflyLib(t *testing.T) {
 	}
 	if got := w.do("EVAL", "for k in pairs(_G) do if k == 'dragonfly' then return 1 end end return 0", "0"); got != ":0\r\n" {
 		t.Fatalf("pairs(_G) lists dragonfly: %q", got)
+	}
+}
+
+// TestHTTPAPI: Dragonfly's POST /api (--expose_http_api) on the client
+// port: a command as a JSON array, its reply as JSON, errors as
+// {"error": ...}, a bad body 400, behind requirepass like the console;
+// without the flag there is no such endpoint.
+func TestHTTPAPI(t *testing.T) {
+	post := func(addr, body, user, pass string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", "http://"+addr+"/api", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	s := Start(t, "--expose_http_api")
+	for _, c := range []struct{ body, want string }{
+		{`["set", "foo", "МайяХилли", "ex", "100"]`, `{"result":"OK"}`},
+		{`["get", "foo"]`, `{"result":"МайяХилли"}`},
+		{`["get", "nothing"]`, `{"result":null}`},
+		{`["hset", "h", "k1", "1", "k2", "2"]`, `{"result":2}`},
+		{`["hkeys", "h"]`, `{"result":["k1","k2"]}`},
+		{`["set", "q", "a\"b\\c\n<&>"]`, `{"result":"OK"}`},
+		{`["get", "q"]`, `{"result":"a\"b\\c\n<&>"}`},
+		{`["foo", "bar"]`, "{\"error\": \"unknown command `FOO`\"}"},
+		{`["incr", "foo"]`, `{"error": "value is not an integer or out of range"}`},
+		{`["lpush", "foo", "x"]`, `{"error": "WRONGTYPE Operation against a key holding the wrong kind of value"}`},
+	} {
+		if code, got := post(s.Addr, c.body, "", ""); code != 200 || strings.TrimSpace(got) != c.want {
+			t.Errorf("POST /api %s: %d %q, want %q", c.body, code, got, c.want)
+		}
+	}
+	for _, bad := range []string{`[1, 2]`, `{"a": 1}`, `[]`, `not json`} {
+		if code, _ := post(s.Addr, bad, "", ""); code != 400 {
+			t.Errorf("POST /api %s: status %d, want 400", bad, code)
+		}
+	}
+	if got := dialWire(t, s.Addr).do("TTL", "foo"); got == ":-1\r\n" || got == ":-2\r\n" {
+		t.Fatalf("SET ... EX 100 through /api: TTL %q", got)
+	}
+
+	off := Start(t, "--requirepass", "XXX")
+	if code, _ := post(off.Addr, `["ping"]`, "default", "XXX"); code == 200 {
+		t.Fatalf("POST /api answered without --expose_http_api")
+	}
+	sec := Start(t, "--expose_http_api", "--requirepass", "XXX")
+	for _, c := range []struct {
+		user, pass string
+		want       int
+	}{{"", "", 401}, {"default", "bad", 401}, {"default", "XXX", 200}} {
+		if code, _ := post(sec.Addr, `["ping"]`, c.user, c.pass); code != c.want {
+			t.Errorf("POST /api as %q/%q with requirepass: %d, want %d", c.user, c.pass, code, c.want)
+		}
+	}
+}
+
+// TestAdminNoPass: with --admin_nopass the admin port needs no password,
+// for RESP clients and the console, while the client port still does.
+func TestAdminNoPass(t *testing.T) {
+	admin := freePort(t)
+	s := Start(t, "--requirepass", "XXX", fmt.Sprintf("--admin_port=%d", admin), "--admin_nopass")
+	adminAddr := fmt.Sprintf("127.0.0.1:%d", admin)
+	if got := dialWire(t, adminAddr).do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET on the admin port without AUTH: %q", got)
+	}
+	if got := dialWire(t, s.Addr).do("GET", "k"); !strings.HasPrefix(got, "-NOAUTH") {
+		t.Fatalf("GET on the client port without AUTH: %q", got)
+	}
+	for addr, want := range map[string]int{adminAddr: 200, s.Addr: 401} {
+		resp, err := http.Get("http://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("console at %s without credentials: %d, want %d", addr, resp.StatusCode, want)
+		}
 	}
 }
