@@ -49,22 +49,25 @@ func (t *statTable) at(i int) *cmdCounter {
 	return &b[i%statBlockSize]
 }
 
-// record adds one call.
-func (s *cmdCounter) record(d time.Duration, failed bool) {
+// record adds one call, in histogram bucket (-1: none).
+func (s *cmdCounter) record(d time.Duration, failed bool, bucket int) {
 	var f int64
 	if failed {
 		f = 1
 	}
-	s.add(1, d.Microseconds(), f, histIndex(int64(d)))
+	s.add(1, d.Microseconds(), f, bucket)
 }
 
 // add adds calls calls taking usec in all, failed of them failed, all in
-// latency histogram bucket.
+// latency histogram bucket (none when -1: latency tracking is off).
 func (s *cmdCounter) add(calls, usec, failed int64, bucket int) {
 	s.calls.Add(calls)
 	s.usec.Add(usec)
 	if failed != 0 {
 		s.failed.Add(failed)
+	}
+	if bucket < 0 {
+		return
 	}
 	h := s.hist.Load()
 	if h == nil {
@@ -167,7 +170,7 @@ func (e *Env) noteFailedAfterBlock(cl *Client, spec *Spec) {
 }
 
 func (e *Env) noteCall(cl *Client, spec *Spec, d time.Duration, failed bool) {
-	e.statsFor(cl).at(spec.idx).record(d, failed)
+	e.statsFor(cl).at(spec.idx).record(d, failed, e.histBucket(int64(d)))
 }
 
 // noteRejected records one call of spec refused before it ran.

@@ -139,7 +139,7 @@ func (e *Env) exec(c *Ctx) {
 	c.Started, c.Took = start, dur
 	c.Next = start.Add(dur)
 	if target.Has(Fast) {
-		c.pend.add(e.statsFor(c.Client).at(target.idx), dur, c.failed)
+		c.pend.add(e.statsFor(c.Client).at(target.idx), dur, c.failed, e.histBucket(int64(dur)))
 	} else {
 		e.noteCall(c.Client, target, dur, c.failed)
 	}

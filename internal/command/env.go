@@ -48,6 +48,10 @@ type Env struct {
 	// DisableDenyScripts is DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may
 	// then call commands flagged noscript (Redis's test hook).
 	DisableDenyScripts atomic.Bool
+	// latencyOff is latency-tracking no; latencyPercentiles is
+	// latency-tracking-info-percentiles (latencytracking.go).
+	latencyOff         atomic.Bool
+	latencyPercentiles atomic.Pointer[[]float64]
 	// InfoHooks let other subsystems (snapshots, pub/sub, scripting,
 	// blocking commands) fill their fields of INFO; they run after the
 	// command package has gathered its own, in order.

@@ -159,11 +159,16 @@ func (e *Env) gatherInfo(sel info.Selection, owner int64, watched bool) *info.Da
 	}
 	if sel.Has("commandstats") || sel.Has("latencystats") {
 		cmds := e.CommandStats()
+		d.Percentiles = e.infoPercentiles()
 		e.eachSpec(func(name string, s *Spec) {
 			st := cmds.Of(s)
 			d.Commands = append(d.Commands, info.CommandStat{Name: name, Calls: st.Calls, Usec: st.Usec, Rejected: st.Rejected, Failed: st.Failed})
 			if h := cmds.Histogram(s); h != nil {
-				d.Latency = append(d.Latency, info.LatencyStat{Name: name, P50: h.Percentile(50), P99: h.Percentile(99), P999: h.Percentile(99.9)})
+				vals := make([]float64, len(d.Percentiles))
+				for i, p := range d.Percentiles {
+					vals[i] = h.Percentile(p)
+				}
+				d.Latency = append(d.Latency, info.LatencyStat{Name: name, Values: vals})
 			}
 		})
 	}

@@ -18,9 +18,8 @@ type pendingCalls struct {
 	bucket              int
 }
 
-// add counts one call of counter c.
-func (p *pendingCalls) add(c *cmdCounter, d time.Duration, failed bool) {
-	b := histIndex(int64(d))
+// add counts one call of counter c, in histogram bucket b (-1: none).
+func (p *pendingCalls) add(c *cmdCounter, d time.Duration, failed bool, b int) {
 	if p.c != c || p.bucket != b {
 		p.flush()
 		p.c, p.bucket = c, b

@@ -23,7 +23,7 @@ func TestHistogramBuckets(t *testing.T) {
 func TestHistogramCDF(t *testing.T) {
 	var s cmdCounter
 	for _, d := range []time.Duration{500, 900, 1500, 3000, 3000, 40 * time.Microsecond} {
-		s.record(d, false)
+		s.record(d, false, histIndex(int64(d)))
 	}
 	total, pts := s.hist.Load().CDF()
 	if total != 6 {

@@ -39,7 +39,7 @@ func (c *Config) redisCompatSettings() []*setting {
 			out = append(out, newSetting(sp, memoryOrPercentCodec(), p.def, stringHolder(h)))
 		default:
 			h := new(String)
-			out = append(out, newSetting(sp, stringCodec(nil), p.def, stringHolder(h)))
+			out = append(out, newSetting(sp, stringCodec(p.check), p.def, stringHolder(h)))
 		}
 	}
 	return out
@@ -69,6 +69,8 @@ type compatParam struct {
 	// use, when set, is what the parameter does here: it is read by name
 	// (Config.Get) where it takes effect, so it is not a no-op.
 	use string
+	// check validates a kString value, with Redis's reason.
+	check func(string) error
 }
 
 // what names the Redis feature a parameter belongs to, for --help.
@@ -150,8 +152,8 @@ var redisCompat = []compatParam{
 	{name: "ignore-warnings", def: "", kind: kString, mutable: true},
 	{name: "io-threads-do-reads", def: "no", kind: kBool, mutable: false},
 	{name: "jemalloc-bg-thread", def: "yes", kind: kBool, mutable: true},
-	{name: "latency-tracking", def: "yes", kind: kBool, mutable: true},
-	{name: "latency-tracking-info-percentiles", def: "50 99 99.9", kind: kString, mutable: true},
+	{name: "latency-tracking", def: "yes", kind: kBool, mutable: true, use: "Record each call's latency in its command's histogram (INFO latencystats, LATENCY HISTOGRAM); Dragonfly's latency_tracking is the same switch."},
+	{name: "latency-tracking-info-percentiles", def: "50 99 99.9", kind: kString, mutable: true, use: "The percentiles INFO latencystats prints, separated by spaces.", check: checkPercentiles},
 	{name: "lazyfree-lazy-eviction", def: "no", kind: kBool, mutable: true},
 	{name: "lazyfree-lazy-expire", def: "no", kind: kBool, mutable: true},
 	{name: "lazyfree-lazy-server-del", def: "no", kind: kBool, mutable: true},
@@ -230,4 +232,18 @@ func memoryOrPercentCodec() codec[string] {
 		},
 		format: func(v string) string { return v },
 	}
+}
+
+// checkPercentiles is Redis's check of latency-tracking-info-percentiles.
+func checkPercentiles(s string) error {
+	for _, f := range strings.Fields(s) {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return errors.New("Invalid latency-tracking-info-percentiles parameters")
+		}
+		if x < 0 || x > 100 {
+			return errors.New("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+		}
+	}
+	return nil
 }

@@ -138,10 +138,11 @@ type CommandStat struct {
 	Calls, Usec, Rejected, Failed int64
 }
 
-// LatencyStat is one INFO latencystats line: percentiles in microseconds.
+// LatencyStat is one INFO latencystats line: the values, in microseconds,
+// at the percentiles of latency-tracking-info-percentiles (Percentiles).
 type LatencyStat struct {
-	Name           string
-	P50, P99, P999 float64
+	Name   string
+	Values []float64
 }
 
 // DBStat is one INFO keyspace line. The counters after AvgTTL are not
@@ -252,7 +253,9 @@ type Data struct {
 	Commands []CommandStat
 	Errors   map[string]int64
 	Latency  []LatencyStat
-	Keyspace []DBStat
+	// Percentiles are the percentiles of every LatencyStat's Values.
+	Percentiles []float64
+	Keyspace    []DBStat
 }
 
 // Render writes the selected sections of d.
@@ -308,10 +311,14 @@ func Render(d *Data, sel Selection) string {
 		case "latencystats":
 			b.Section("Latencystats")
 			for _, l := range d.Latency {
-				b.Str("latency_percentiles_usec_"+l.Name,
-					"p50="+strconv.FormatFloat(l.P50, 'f', 3, 64)+
-						",p99="+strconv.FormatFloat(l.P99, 'f', 3, 64)+
-						",p99.9="+strconv.FormatFloat(l.P999, 'f', 3, 64))
+				var v strings.Builder
+				for i, p := range d.Percentiles {
+					if i > 0 {
+						v.WriteByte(',')
+					}
+					v.WriteString("p" + strconv.FormatFloat(p, 'f', -1, 64) + "=" + strconv.FormatFloat(l.Values[i], 'f', 3, 64))
+				}
+				b.Str("latency_percentiles_usec_"+l.Name, v.String())
 			}
 		case "cluster":
 			b.Section("Cluster")

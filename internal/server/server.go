@@ -120,6 +120,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.env.MetricHooks = append(s.env.MetricHooks, s.env.ScriptingMetrics)
 	s.env.Store.SetEvents(s.env)
 	s.env.WatchTrackingConfig()
+	s.env.WatchLatencyConfig()
 	s.watchMemorySettings()
 	applyPolicy := func() {
 		s.env.Store.AccessPolicy().Set(cfg.Get("maxmemory-policy")[0][1], cfg.LFULogFactor.Get(), cfg.LFUDecayTime.Get())
