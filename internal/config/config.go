@@ -33,8 +33,8 @@ type Config struct {
 	// ExposeHTTPAPI serves Dragonfly's POST /api (a command as a JSON
 	// array of strings, its reply as JSON) on the HTTP ports.
 	ExposeHTTPAPI bool
-	AdminBind       string
-	Databases       int
+	AdminBind     string
+	Databases     int
 
 	// Logging (start-only).
 	LogLevel        string // debug|verbose|info|notice|warning|error|nothing
