@@ -21,6 +21,9 @@ type Client struct {
 	FD       int
 	Created  time.Time
 	Listener string // "main" or "admin", for metrics
+	// Thread is the event loop serving the connection (DFLY THREAD); 0
+	// for connections served on goroutines of their own.
+	Thread int
 
 	DB     int
 	Proto  int

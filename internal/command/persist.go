@@ -25,6 +25,10 @@ type Persistence interface {
 	// configuration); the caller holds every shard and has flushed what
 	// it wanted.
 	ReloadLocked(merge bool) error
+	// LoadFileLocked loads the RDB file at path (DFLY LOAD); with
+	// replace, its keys replace existing ones. The caller holds every
+	// shard.
+	LoadFileLocked(path string, replace bool) error
 }
 
 // LoadingError is Redis's reply to commands refused while a snapshot

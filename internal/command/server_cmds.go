@@ -30,6 +30,7 @@ func registerServer(t *Table) {
 		srv("shutdown", -1, adm|NoMulti|AllowBusy|NoLock, cmdShutdown, "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		srv("monitor", 1, adm|NoLock, cmdMonitor, "1.0.0", "Listens for all requests received by the server in real-time."),
 		srv("debug", -2, adm|NoLock, cmdDebug, "1.0.0", "A container for debugging commands."),
+		srv("dfly", -2, adm|NoLock, cmdDfly, "1.0.0", "Dragonfly's node commands: THREAD, LOAD, EXPIRE, REPLICAOFFSET."),
 		srv("dbsize", 1, ReadOnly|Fast|NoLock, cmdDBSize, "1.0.0", "Returns the number of keys in the database.", "keyspace"),
 		srv("flushdb", -1, Write|AllShards, cmdFlushDB, "1.0.0", "Removes all keys from the current database.", "keyspace", "dangerous"),
 		srv("flushall", -1, Write|AllShards, cmdFlushAll, "1.0.0", "Removes all keys from all databases.", "keyspace", "dangerous"),

@@ -1024,6 +1024,26 @@ func (d *DB) ActiveExpire(n int) (sampled, deleted int) {
 	return sampled, deleted
 }
 
+// ExpireAll deletes every expired key now (DFLY EXPIRE), as active expiry
+// would over time, and returns how many went.
+func (d *DB) ExpireAll() int {
+	now, n := d.clock.Ms, 0
+	for i := 0; i < d.nslots && d.nexp > 0; i++ {
+		e := d.ent(Ref(i))
+		if !e.live() || !e.hasExp() || d.expOf(e) > now {
+			continue
+		}
+		key := d.keyString(e)
+		d.DeleteRef(Ref(i))
+		d.ExpiredKeys++
+		n++
+		if d.Events != nil {
+			d.Events.Expired(d.Index, key)
+		}
+	}
+	return n
+}
+
 // Each calls fn for every live entry until fn returns false. The DB must not
 // be modified during the walk.
 func (d *DB) Each(fn func(r Ref) bool) {

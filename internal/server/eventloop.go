@@ -78,6 +78,7 @@ const (
 
 type loop struct {
 	s    *Server
+	idx  int // position in Server.loops (DFLY THREAD)
 	epfd int
 	// file is the epoll descriptor as an *os.File: the descriptor is
 	// itself pollable, so an idle loop parks in Go's poller (rc.Read)
@@ -461,6 +462,7 @@ func (s *Server) startLoops(n int) error {
 			s.stopLoops()
 			return err
 		}
+		l.idx = len(s.loops)
 		s.loops = append(s.loops, l)
 	}
 	for _, l := range s.loops {

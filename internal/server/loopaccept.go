@@ -112,6 +112,7 @@ func (s *Server) serveOnLoop(lp *loop, fd int, laddr, raddr net.Addr) {
 	ls := newLoopSock(fd, laddr, raddr)
 	c := s.newConn(ls, ls, "main")
 	c.lp, c.ls, c.fd = lp, ls, fd
+	c.cl.Thread = lp.idx
 	c.lastRead = time.Now()
 	s.wg.Add(1)
 	if c.refused() {

@@ -272,7 +272,13 @@ func (m *Manager) ReloadLocked(merge bool) error {
 			return errors.New("no snapshot file to load")
 		}
 	}
-	st, err := m.Load(path, LoadOptions{Locked: true, Replace: merge})
+	return m.LoadFileLocked(path, merge)
+}
+
+// LoadFileLocked loads the snapshot at path into the locked store (DFLY
+// LOAD); with replace, its keys replace existing ones.
+func (m *Manager) LoadFileLocked(path string, replace bool) error {
+	st, err := m.Load(path, LoadOptions{Locked: true, Replace: replace})
 	m.mu.Lock()
 	m.keysLoaded, m.keysExpired = st.Loaded, st.Expired
 	m.mu.Unlock()

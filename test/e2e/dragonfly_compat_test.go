@@ -337,3 +337,84 @@ func TestAdminNoPass(t *testing.T) {
 		}
 	}
 }
+
+// TestDflyCommand: Dragonfly's DFLY THREAD (the connection's event loop
+// and the thread count), LOAD (an RDB file from dir, after a flush or,
+// with APPEND, over the current keys), EXPIRE and REPLICAOFFSET.
+func TestDflyCommand(t *testing.T) {
+	s := Start(t, "--proactor_threads=2", "--dbfilename=dump.rdb")
+	w := dialWire(t, s.Addr)
+	if got := w.do("DFLY", "THREAD"); got != "*2\r\n:0\r\n:2\r\n" {
+		t.Fatalf("DFLY THREAD on the first connection: %q", got)
+	}
+	// Past the first loop's share, connections go to the other loop.
+	seen := map[string]bool{}
+	for i := 0; i < 20; i++ {
+		seen[dialWire(t, s.Addr).do("DFLY", "THREAD")] = true
+	}
+	if !seen["*2\r\n:1\r\n:2\r\n"] {
+		t.Fatalf("no connection on thread 1 among 21: %v", seen)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"THREAD", "1"}, "+OK\r\n"},
+		{[]string{"THREAD", "2"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"THREAD", "x"}, "-ERR syntax error\r\n"},
+		{[]string{"REPLICAOFFSET"}, "*2\r\n:0\r\n:0\r\n"},
+		{[]string{"FLOW", "a", "b", "c"}, "-ERR syntax error\r\n"},
+		{[]string{"LOAD", "dump.rdb", "MERGE"}, "-ERR syntax error\r\n"},
+	} {
+		if got := w.do(append([]string{"DFLY"}, c.args...)...); got != c.want {
+			t.Errorf("DFLY %v: %q, want %q", c.args, got, c.want)
+		}
+	}
+
+	w.do("MSET", "a", "1", "b", "2")
+	w.do("SELECT", "3")
+	w.do("SET", "c", "3")
+	if got := w.do("SAVE"); got != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", got)
+	}
+	w.do("FLUSHALL")
+	w.do("SET", "later", "x")
+	if got := w.do("DFLY", "LOAD", "dump.rdb"); got != "+OK\r\n" {
+		t.Fatalf("DFLY LOAD: %q", got)
+	}
+	if got := w.do("MGET", "c", "later"); got != "*2\r\n$1\r\n3\r\n$-1\r\n" {
+		t.Fatalf("db 3 after DFLY LOAD: %q", got)
+	}
+	w.do("SELECT", "0")
+	if got := w.do("MGET", "a", "b"); got != "*2\r\n$1\r\n1\r\n$1\r\n2\r\n" {
+		t.Fatalf("db 0 after DFLY LOAD: %q", got)
+	}
+	w.do("SET", "a", "changed")
+	w.do("SET", "mine", "kept")
+	if got := w.do("DFLY", "LOAD", "dump.rdb", "APPEND"); got != "+OK\r\n" {
+		t.Fatalf("DFLY LOAD APPEND: %q", got)
+	}
+	if got := w.do("MGET", "a", "mine"); got != "*2\r\n$1\r\n1\r\n$4\r\nkept\r\n" {
+		t.Fatalf("after DFLY LOAD APPEND (file's keys replace, others stay): %q", got)
+	}
+	if got := w.do("DFLY", "LOAD", "missing.rdb"); !strings.HasPrefix(got, "-ERR Could not load file") {
+		t.Fatalf("DFLY LOAD of a missing file: %q", got)
+	}
+
+	w.do("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	w.do("FLUSHALL")
+	for i := 0; i < 50; i++ {
+		w.do("SET", "e"+strconv.Itoa(i), "v", "PX", "1")
+	}
+	w.do("SET", "stays", "v")
+	time.Sleep(20 * time.Millisecond)
+	if got := w.do("DBSIZE"); got != ":51\r\n" {
+		t.Fatalf("DBSIZE before DFLY EXPIRE (active expiry off): %q", got)
+	}
+	if got := w.do("DFLY", "EXPIRE"); got != "+OK\r\n" {
+		t.Fatalf("DFLY EXPIRE: %q", got)
+	}
+	if got := w.do("DBSIZE"); got != ":1\r\n" {
+		t.Fatalf("DBSIZE after DFLY EXPIRE: %q", got)
+	}
+}
