@@ -137,3 +137,17 @@ func dragonflyRandstr(L *lua.LState) int {
 	L.Push(t)
 	return 1
 }
+
+// hideExtras makes extras readable as fields of t without adding them to
+// t, so pairs and next list only what Redis's Lua has: t gets a metatable
+// whose __index is a table of them. Library tables are read through
+// read-only proxies whose __index is t, so the lookup reaches them.
+func hideExtras(L *lua.LState, t *lua.LTable, extras map[string]lua.LValue) {
+	h := L.CreateTable(0, len(extras))
+	for k, v := range extras {
+		h.RawSetString(k, v)
+	}
+	mt := L.CreateTable(0, 1)
+	mt.RawSetString("__index", h)
+	L.SetMetatable(t, mt)
+}

@@ -27,9 +27,12 @@ func (st *state) openRedis() *lua.LTable {
 	fn("pcall", func(L *lua.LState) int { return st.call(L, false) })
 	// Dragonfly's asynchronous calls, which it queues to run squashed
 	// and whose replies a script must not use; here they run at once,
-	// with call's and pcall's error handling.
-	fn("acall", func(L *lua.LState) int { return st.call(L, true) })
-	fn("apcall", func(L *lua.LState) int { return st.call(L, false) })
+	// with call's and pcall's error handling. Hidden from pairs(redis),
+	// which lists Redis's functions.
+	hideExtras(L, t, map[string]lua.LValue{
+		"acall":  L.NewFunction(func(L *lua.LState) int { return st.call(L, true) }),
+		"apcall": L.NewFunction(func(L *lua.LState) int { return st.call(L, false) }),
+	})
 	fn("sha1hex", sha1hexLua)
 	fn("error_reply", errorReply)
 	fn("status_reply", statusReply)

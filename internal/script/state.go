@@ -124,8 +124,9 @@ func newState(e *Engine, kind int) *state {
 	tbl.RawSetString("concat", L.NewFunction(tableConcat))
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach))
 	tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
-	// Lua 5.2's name for unpack, which Dragonfly's Lua 5.4 scripts use.
-	tbl.RawSetString("unpack", g.RawGetString("unpack"))
+	// Lua 5.2's name for unpack, which Dragonfly's Lua 5.4 scripts use;
+	// pairs(table) still lists Lua 5.1's functions.
+	hideExtras(L, tbl, map[string]lua.LValue{"unpack": g.RawGetString("unpack")})
 	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
 		L.CheckTable(1)
 		L.RaiseError("'setn' is obsolete")
