@@ -32,3 +32,37 @@ func TestCopyMatchesBuiltin(t *testing.T) {
 		}
 	}
 }
+
+// Extend and ZeroExtend agree with append, small and big, within and
+// beyond capacity, and grow geometrically.
+func TestExtendMatchesAppend(t *testing.T) {
+	for _, n := range []int{0, 10, chunk - 3, chunk, 2*chunk + 1} {
+		base := bytes.Repeat([]byte{7}, n)
+		for _, add := range []int{0, 1, 5, chunk + 9} {
+			suffix := bytes.Repeat([]byte{9}, add)
+			for _, room := range []int{0, add} {
+				dst := make([]byte, n, n+room)
+				copy(dst, base)
+				got := Extend(dst, suffix)
+				want := append(append([]byte(nil), base...), suffix...)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("Extend of %d bytes by %d (room %d)", n, add, room)
+				}
+				// Old data past len must not show through.
+				dirty := append(make([]byte, 0, n+add+room), base...)
+				full := dirty[:cap(dirty)]
+				for i := len(base); i < len(full); i++ {
+					full[i] = 0xEE
+				}
+				z := ZeroExtend(dirty, n+add)
+				if !bytes.Equal(z[:n], base) || len(z) != n+add || bytes.IndexByte(z[n:], 0xEE) >= 0 {
+					t.Fatalf("ZeroExtend of %d bytes to %d (room %d)", n, n+add, room)
+				}
+			}
+		}
+	}
+	b := make([]byte, chunk)
+	if c := Extend(b, []byte{1}); cap(c) < chunk+chunk/4 {
+		t.Fatalf("Extend grew a %d-byte slice to capacity %d, not geometrically", chunk, cap(c))
+	}
+}

@@ -578,15 +578,15 @@ func (d *DB) AppendString(r Ref, suffix []byte) {
 	e.ver = d.newVersion()
 	rc := d.rec(e)
 	if e.meta&flagOOL != 0 {
-		d.growBig(e, &rc, func(b []byte) []byte { return append(b, suffix...) })
+		d.growBig(e, &rc, func(b []byte) []byte { return bigcopy.Extend(b, suffix) })
 		e.meta |= flagRaw
 		return
 	}
 	n := len(rc.val) + len(suffix)
 	d.valBytes[value.String] -= int64(len(rc.val))
 	if n > appendInlineMax {
-		b := make([]byte, 0, n*2)
-		b = append(append(b, rc.val...), suffix...)
+		b := bigcopy.Extend(make([]byte, 0, n*2), rc.val)
+		b = bigcopy.Extend(b, suffix)
 		d.storeBig(r, e, rc.key, b, rc.exp, rc.size)
 	} else {
 		d.rewrite(r, e, rc.key, rc.val, suffix, 0, rc.exp, rc.size)
@@ -618,18 +618,13 @@ func (d *DB) MutableString(r Ref, n int) []byte {
 	rc := d.rec(e)
 	if e.meta&flagOOL == 0 {
 		b := make([]byte, len(rc.val), max(len(rc.val), n))
-		copy(b, rc.val)
+		bigcopy.Copy(b, rc.val)
 		d.valBytes[value.String] -= int64(len(rc.val))
 		d.storeBig(r, e, rc.key, b, rc.exp, rc.size)
 		rc = d.rec(e)
 	}
 	e.meta |= flagRaw
-	return d.growBig(e, &rc, func(b []byte) []byte {
-		if len(b) < n {
-			b = append(b, make([]byte, n-len(b))...)
-		}
-		return b
-	})
+	return d.growBig(e, &rc, func(b []byte) []byte { return bigcopy.ZeroExtend(b, n) })
 }
 
 // SetObject stores a complex value under key, replacing any existing value

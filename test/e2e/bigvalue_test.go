@@ -113,6 +113,28 @@ func TestBigValue512MB(t *testing.T) {
 				}
 			}
 			ctl.do("DEL", "big")
+
+			// Growing a big string in place: SETBIT far out (a 256 MB
+			// string of zeros), then APPEND (a copy into a larger array).
+			stopPings = pingMeanwhile(t, s.Addr)
+			if got := ctl.do("SETBIT", "bits", "2147483647", "1"); got != ":0\r\n" {
+				t.Fatalf("SETBIT at 2^31-1: %q", got)
+			}
+			if got := ctl.do("APPEND", "bits", "xyz"); got != fmt.Sprintf(":%d\r\n", 256<<20+3) {
+				t.Fatalf("APPEND to a 256 MB string: %q", got)
+			}
+			grow := stopPings()
+			if got := ctl.do("GETRANGE", "bits", "-5", "-1"); got != "$5\r\n\x00\x01xyz\r\n" {
+				t.Fatalf("the end of the grown string: %q", got)
+			}
+			if len(grow) > 0 {
+				sort.Slice(grow, func(i, j int) bool { return grow[i] < grow[j] })
+				t.Logf("%s: SETBIT and APPEND on 256 MB: %d PINGs, max %v", tg.name, len(grow), grow[len(grow)-1])
+				if worst := grow[len(grow)-1]; tg.name == "damselfly" && worst > 300*time.Millisecond {
+					t.Errorf("a PING waited %v while a 256 MB string grew", worst)
+				}
+			}
+			ctl.do("DEL", "bits")
 		})
 	}
 }
