@@ -487,7 +487,7 @@ func debugReload(c *Ctx) {
 		return
 	}
 	if save {
-		if err := p.Save(c.holdsAllShards()); err != nil {
+		if err := p.Save(c.holdsAllShards(), ""); err != nil {
 			c.Err("ERR Error trying to save the DB: " + err.Error())
 			return
 		}

@@ -15,10 +15,11 @@ import (
 type Persistence interface {
 	// Save saves and waits. held: the caller holds every shard (inside
 	// MULTI/EXEC or a script), so the save runs in the caller's
-	// goroutine, stopping the world as Redis's SAVE does.
-	Save(held bool) error
-	// BGSave starts a background save.
-	BGSave(schedule, held bool) (string, error)
+	// goroutine, stopping the world as Redis's SAVE does. basename,
+	// when not empty, replaces dbfilename for this save.
+	Save(held bool, basename string) error
+	// BGSave starts a background save (basename as for Save).
+	BGSave(schedule, held bool, basename string) (string, error)
 	// LastSave is the unix time of the last successful save.
 	LastSave() int64
 	// ReloadLocked loads the last file saved (or the newest matching the
@@ -44,7 +45,7 @@ func registerPersistence(t *Table) {
 			Group: "generic", Since: since, Summary: summary, Categories: []string{"keyspace"}}
 	}
 	t.add(
-		srv("save", 1, Admin|NoScript|NoMulti|NoLock, cmdSave, "1.0.0", "Synchronously saves the database(s) to disk."),
+		srv("save", -1, Admin|NoScript|NoMulti|NoLock, cmdSave, "1.0.0", "Synchronously saves the database(s) to disk."),
 		srv("bgsave", -1, Admin|NoScript|NoLock, cmdBGSave, "1.0.0", "Asynchronously saves the database(s) to disk."),
 		key("dump", 2, ReadOnly, cmdDump, "2.6.0", "Returns a serialized representation of the value stored at a key."),
 		key("restore", -4, Write|DenyOOM, cmdRestore, "2.6.0", "Creates a key from the serialized representation of a value."),
@@ -58,12 +59,16 @@ func (c *Ctx) holdsAllShards() bool {
 }
 
 func cmdSave(c *Ctx) {
+	basename, ok := c.saveFormat(c.Args[1:], "ERR wrong number of arguments for 'save' command")
+	if !ok {
+		return
+	}
 	p := c.Env.Persist
 	if p == nil {
 		c.Err("ERR snapshots are not configured")
 		return
 	}
-	if err := p.Save(c.holdsAllShards()); err != nil {
+	if err := p.Save(c.holdsAllShards(), basename); err != nil {
 		c.Err(errText(err))
 		return
 	}
@@ -71,24 +76,21 @@ func cmdSave(c *Ctx) {
 }
 
 func cmdBGSave(c *Ctx) {
-	schedule := false
-	if len(c.Args) > 2 {
-		c.Err(ErrSyntax)
-		return
+	args := c.Args[1:]
+	schedule := len(args) > 0 && strings.EqualFold(string(args[0]), "schedule")
+	if schedule {
+		args = args[1:]
 	}
-	if len(c.Args) == 2 {
-		if !strings.EqualFold(string(c.Args[1]), "schedule") {
-			c.Err(ErrSyntax)
-			return
-		}
-		schedule = true
+	basename, ok := c.saveFormat(args, ErrSyntax)
+	if !ok {
+		return
 	}
 	p := c.Env.Persist
 	if p == nil {
 		c.Err("ERR snapshots are not configured")
 		return
 	}
-	msg, err := p.BGSave(schedule, c.holdsAllShards())
+	msg, err := p.BGSave(schedule, c.holdsAllShards(), basename)
 	if err != nil {
 		c.Err(errText(err))
 		return
@@ -304,4 +306,37 @@ func (e *Env) FunctionLibraries() [][]byte {
 func (e *Env) RestoreFunctionLibrary(code []byte) error {
 	_, err := e.Scripts().LoadLibrary(string(code), !e.reloadKeepLibraries.Load())
 	return err
+}
+
+// saveFormat reads Dragonfly's SAVE/BGSAVE arguments after Redis's:
+// [RDB|DF] [basename]. RDB is the only format here (Dragonfly's DF format
+// is refused, with the reason); basename replaces dbfilename for this
+// save, macros and ".rdb" as for dbfilename. Anything else gets Redis's
+// reply for extra arguments (redisErr). It reports false after replying.
+func (c *Ctx) saveFormat(args [][]byte, redisErr string) (basename string, ok bool) {
+	if len(args) == 0 {
+		return "", true
+	}
+	switch strings.ToUpper(string(args[0])) {
+	case "RDB":
+	case "DF":
+		c.Err("ERR the DF snapshot format is not supported: Damselfly writes RDB files (SAVE RDB)")
+		return "", false
+	default:
+		c.Err(redisErr)
+		return "", false
+	}
+	switch len(args) {
+	case 1:
+		return "", true
+	case 2:
+		name := string(args[1])
+		if name == "" || strings.ContainsAny(name, "/\\") || name == "." || name == ".." {
+			c.Err("ERR the snapshot name must be a file name inside dir")
+			return "", false
+		}
+		return name, true
+	}
+	c.Err(ErrSyntax)
+	return "", false
 }

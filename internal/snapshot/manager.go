@@ -116,8 +116,10 @@ func substitute(name string, ts, y, mo, d string) string {
 // Path is the file a save started at t writes: dir/dbfilename with the
 // macros expanded (local time, as Dragonfly), ".rdb" added when the name
 // has no extension.
-func (m *Manager) Path(t time.Time) string {
-	name := m.cfg.DBFilename.Get()
+func (m *Manager) Path(t time.Time) string { return m.pathOf(m.cfg.DBFilename.Get(), t) }
+
+// pathOf is Path for the file name name (dbfilename, or SAVE's basename).
+func (m *Manager) pathOf(name string, t time.Time) string {
 	name = substitute(name, t.Format("2006-01-02T15:04:05"), t.Format("2006"), t.Format("01"), t.Format("02"))
 	if filepath.Ext(name) == "" {
 		name += ".rdb"
@@ -193,7 +195,8 @@ func (m *Manager) header(now time.Time) []byte {
 // BGSave starts a background save. With schedule, a save already running
 // makes it run again afterwards ("Background saving scheduled"). held:
 // the caller holds every shard (inside MULTI/EXEC).
-func (m *Manager) BGSave(schedule, held bool) (string, error) {
+// basename, when not empty, replaces dbfilename for this save.
+func (m *Manager) BGSave(schedule, held bool, basename string) (string, error) {
 	m.mu.Lock()
 	if m.busy() {
 		defer m.mu.Unlock()
@@ -203,7 +206,7 @@ func (m *Manager) BGSave(schedule, held bool) (string, error) {
 		}
 		return "", ErrInProgress
 	}
-	if _, err := m.start("BGSAVE", held, false); err != nil {
+	if _, err := m.start("BGSAVE", held, false, basename); err != nil {
 		return "", err
 	}
 	return "Background saving started", nil
@@ -211,14 +214,15 @@ func (m *Manager) BGSave(schedule, held bool) (string, error) {
 
 // Save saves and waits (SAVE, DEBUG RELOAD, shutdown). It refuses while
 // a background save runs, as Redis does. held: the caller holds every
-// shard; the save then runs in its goroutine.
-func (m *Manager) Save(held bool) error {
+// shard; the save then runs in its goroutine. basename, when not empty,
+// replaces dbfilename for this save.
+func (m *Manager) Save(held bool, basename string) error {
 	m.mu.Lock()
 	if m.busy() {
 		m.mu.Unlock()
 		return ErrInProgress
 	}
-	j, err := m.start("SAVE", held, held)
+	j, err := m.start("SAVE", held, held, basename)
 	if err != nil {
 		return err
 	}
@@ -233,8 +237,8 @@ func (m *Manager) busy() bool { return m.running != nil || m.starting }
 // released: m.mu is never held while shards are locked (INFO inside
 // MULTI/EXEC reads the manager with every shard held). The returned job's
 // finished channel closes once the manager has recorded its outcome.
-func (m *Manager) start(why string, held, inline bool) (*job, error) {
-	if !m.Configured() {
+func (m *Manager) start(why string, held, inline bool, basename string) (*job, error) {
+	if !m.Configured() && basename == "" {
 		m.mu.Unlock()
 		return nil, ErrNoFile
 	}
@@ -242,6 +246,9 @@ func (m *Manager) start(why string, held, inline bool) (*job, error) {
 	m.mu.Unlock()
 	now := time.Now()
 	path := m.Path(now)
+	if basename != "" {
+		path = m.pathOf(basename, now)
+	}
 	dirty := m.store.Dirty()
 	j, err := begin(m.store, path, m.header(now), held, inline, m.Activity)
 	m.mu.Lock()
@@ -292,7 +299,7 @@ func (m *Manager) finish(j *job, path string, dirty int64, why string) {
 	m.scheduled = false
 	close(j.finished)
 	if again && !m.busy() {
-		if _, err := m.start("BGSAVE SCHEDULE", false, false); err != nil {
+		if _, err := m.start("BGSAVE SCHEDULE", false, false, ""); err != nil {
 			m.log.Warn("scheduled snapshot not started", "err", err)
 		}
 		return
@@ -332,7 +339,7 @@ func (m *Manager) Shutdown(save bool) error {
 		return nil
 	}
 	m.log.Info("saving the dataset before shutdown")
-	return m.Save(false)
+	return m.Save(false, "")
 }
 
 // LastSave is the unix time of the last successful save (the start time
@@ -375,7 +382,7 @@ func (m *Manager) tick(now time.Time) {
 		if dirty >= sp.Changes && now.Sub(m.lastSave) > time.Duration(sp.Seconds)*time.Second &&
 			(m.lastOK || now.Sub(m.lastTry) > 5*time.Second) {
 			m.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds))
-			m.start("save rule", false, false)
+			m.start("save rule", false, false, "")
 			return
 		}
 	}
@@ -383,7 +390,7 @@ func (m *Manager) tick(now time.Time) {
 	if minute != m.lastSchedMin && ((m.cfg.SaveSchedule != nil && m.cfg.SaveSchedule.Matches(now)) ||
 		(m.cfg.SnapshotCron != nil && m.cfg.SnapshotCron.Matches(now))) {
 		m.lastSchedMin = minute
-		m.start("schedule", false, false)
+		m.start("schedule", false, false, "")
 		return
 	}
 	m.mu.Unlock()

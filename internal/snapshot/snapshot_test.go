@@ -175,7 +175,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	m, st := newManager(t, dir, 4)
 	populate(st, 2000, true)
 	want := contents(st)
-	if err := m.Save(false); err != nil {
+	if err := m.Save(false, ""); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "dump.rdb")
@@ -206,7 +206,7 @@ func TestRedisCheckRDB(t *testing.T) {
 	dir := t.TempDir()
 	m, st := newManager(t, dir, 2)
 	populate(st, 500, false)
-	if err := m.Save(false); err != nil {
+	if err := m.Save(false, ""); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("redis-check-rdb", filepath.Join(dir, "dump.rdb")).CombinedOutput()
@@ -225,7 +225,7 @@ func TestPointInTime(t *testing.T) {
 	chunkPause = 2 * time.Millisecond
 	defer func() { chunkPause = 0 }()
 	want := contents(st)
-	if _, err := m.BGSave(false, false); err != nil {
+	if _, err := m.BGSave(false, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -314,7 +314,7 @@ func TestFailedSaveKeepsOldFile(t *testing.T) {
 	dir := t.TempDir()
 	m, st := newManager(t, dir, 2)
 	populate(st, 100, false)
-	if err := m.Save(false); err != nil {
+	if err := m.Save(false, ""); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "dump.rdb")
@@ -323,7 +323,7 @@ func TestFailedSaveKeepsOldFile(t *testing.T) {
 	if err := os.Symlink("/dev/full", path+".tmp"); err != nil {
 		t.Skip(err)
 	}
-	if err := m.Save(false); err == nil {
+	if err := m.Save(false, ""); err == nil {
 		t.Fatal("save to a full disk succeeded")
 	}
 	if now, _ := os.ReadFile(path); !bytes.Equal(now, old) {
@@ -335,7 +335,7 @@ func TestFailedSaveKeepsOldFile(t *testing.T) {
 	if _, err := os.Lstat(path + ".tmp"); !os.IsNotExist(err) {
 		t.Fatal("temporary file left")
 	}
-	if err := m.Save(false); err != nil {
+	if err := m.Save(false, ""); err != nil {
 		t.Fatal(err)
 	}
 }
