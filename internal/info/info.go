@@ -517,6 +517,9 @@ func persistence(b *Builder, d *Data) {
 	b.Int("aof_last_cow_size", 0)
 	b.Int("module_fork_in_progress", 0)
 	b.Int("module_fork_last_cow_size", 0)
+	// Dragonfly's: whether a snapshot is being written (SAVE or BGSAVE),
+	// which its tools poll.
+	b.Bool("saving", d.RDBBgsaveInProgress)
 	if d.Loading {
 		// Redis's progress fields, which clients such as ioredis read to
 		// decide how long to wait.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -440,8 +441,15 @@ func TestSaveDragonflyForms(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.Dir, name)); err != nil {
 		t.Fatalf("SAVE RDB named-{Y} wrote no %s: %v", name, err)
 	}
+	w.do("DEBUG", "POPULATE", "100000")
 	if got := w.do("BGSAVE", "SCHEDULE", "rdb", "bg.rdb"); got != "+Background saving started\r\n" {
 		t.Fatalf("BGSAVE SCHEDULE rdb bg.rdb: %q", got)
+	}
+	// Dragonfly's INFO field "saving" says what rdb_bgsave_in_progress says.
+	info := w.do("INFO", "persistence")
+	inProgress := regexp.MustCompile(`rdb_bgsave_in_progress:(\d)`).FindStringSubmatch(info)
+	if inProgress == nil || !strings.Contains(info, "\r\nsaving:"+inProgress[1]+"\r\n") {
+		t.Fatalf("INFO persistence during a BGSAVE: %q", info)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
