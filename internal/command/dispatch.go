@@ -46,6 +46,10 @@ func (e *Env) exec(c *Ctx) {
 	if (spec.Name == "debug" || spec.Name == "module") && e.refuseProtected(c, spec) {
 		return
 	}
+	if spec.restricted && c.Client.Listener != "admin" {
+		e.reject(c, spec, errRestricted)
+		return
+	}
 	if !c.Client.Authed && !spec.Has(NoAuth) && e.ACL.AuthRequired() {
 		e.reject(c, spec, ErrNoAuth)
 		return

@@ -73,6 +73,8 @@ type Spec struct {
 	// idx numbers every command and subcommand densely, for the
 	// per-connection statistics tables (cmdstats.go).
 	idx int
+	// restricted: only admin-port clients may run it (restricted_commands).
+	restricted bool
 }
 
 // FlagNames lists the flags for COMMAND INFO.

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"github.com/damselfly-db/damselfly/internal/acl"
 	"sort"
 	"strings"
@@ -126,6 +127,28 @@ func (s *Spec) Sub(name []byte) *Spec {
 		if strings.EqualFold(sub.Name, string(name)) {
 			return sub
 		}
+	}
+	return nil
+}
+
+// errRestricted is Dragonfly's reply to a restricted command run outside
+// the admin port.
+const errRestricted = "ERR Cannot execute restricted command (admin only)"
+
+// Restrict marks commands (names, case-insensitive, blanks trimmed) as
+// runnable only by admin-port clients (restricted_commands). An unknown
+// name is an error: a typo would leave the command open.
+func (t *Table) Restrict(names []string) error {
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		s := t.Lookup([]byte(n))
+		if s == nil {
+			return fmt.Errorf("unknown command %q", n)
+		}
+		s.restricted = true
 	}
 	return nil
 }

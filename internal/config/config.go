@@ -30,6 +30,9 @@ type Config struct {
 	// AdminNoPass: clients of the admin port need no password (RESP and
 	// HTTP), Dragonfly's admin_nopass.
 	AdminNoPass bool
+	// RestrictedCommands (Dragonfly's restricted_commands) is a comma-
+	// separated list of commands only admin-port clients may run.
+	RestrictedCommands string
 	// ExposeHTTPAPI serves Dragonfly's POST /api (a command as a JSON
 	// array of strings, its reply as JSON) on the HTTP ports.
 	ExposeHTTPAPI bool

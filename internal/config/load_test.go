@@ -145,7 +145,6 @@ func TestLoadErrors(t *testing.T) {
 		{[]string{"--cluster_mode=emulated"}, `cluster mode is not supported: Damselfly runs one node; only "" is accepted`},
 		{[]string{"--tiered_prefix=/mnt/tier"}, "tiered storage"},
 		{[]string{"--rename_command=FLUSHALL="}, "deny them with ACL rules"},
-		{[]string{"--restricted_commands=flushall"}, "deny them with ACL rules"},
 		{[]string{"--user=nobody"}, "dropping privileges"},
 		{[]string{"--version_check=maybe"}, `invalid value "maybe" for flag --version_check`},
 	}

@@ -126,7 +126,6 @@ var dragonflyCompat = []dragonflyParam{
 	{name: "conn_use_incoming_cpu", def: "false", kind: dfBool},
 	{name: "container_iteration_yield_interval_usec", def: "0", kind: dfInt},
 	{name: "rename_command", def: "", kind: dfString, refuse: "commands cannot be renamed; deny them with ACL rules (ACL SETUSER default -flushall) instead"},
-	{name: "restricted_commands", def: "", kind: dfString, refuse: "commands cannot be restricted to the admin port; deny them with ACL rules instead"},
 	{name: "lock_on_hashtags", def: "false", kind: dfBool},
 	{name: "enable_heartbeat_eviction", def: "true", kind: dfBool},
 	{name: "max_eviction_per_heartbeat", def: "100", kind: dfInt},

@@ -157,6 +157,14 @@ func (s *Server) Env() *command.Env { return s.env }
 
 // Listen binds every configured address.
 func (s *Server) Listen() error {
+	if list := s.cfg.RestrictedCommands; list != "" {
+		if err := s.env.Table.Restrict(strings.Split(list, ",")); err != nil {
+			return fmt.Errorf("restricted_commands: %w", err)
+		}
+		if s.cfg.AdminPort == 0 {
+			s.log.Warn("restricted_commands is set but there is no admin port: nobody can run them", "commands", list)
+		}
+	}
 	if path := s.cfg.ACLFile.Get(); path != "" {
 		users, err := s.env.ACL.ParseFile(path)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -474,5 +475,42 @@ func TestSaveDragonflyForms(t *testing.T) {
 		if got := w.do(c.args...); got != c.want {
 			t.Errorf("%v: %q, want %q", c.args, got, c.want)
 		}
+	}
+}
+
+// TestRestrictedCommands: Dragonfly's restricted_commands: the listed
+// commands are refused on the client port and run on the admin port (and
+// from scripts, which Dragonfly does not restrict either); an unknown name
+// stops the start.
+func TestRestrictedCommands(t *testing.T) {
+	admin := freePort(t)
+	s := Start(t, "--restricted_commands=get, SET", fmt.Sprintf("--admin_port=%d", admin))
+	w := dialWire(t, s.Addr)
+	for _, args := range [][]string{{"GET", "foo"}, {"set", "foo", "bar"}} {
+		if got := w.do(args...); got != "-ERR Cannot execute restricted command (admin only)\r\n" {
+			t.Errorf("%v on the client port: %q", args, got)
+		}
+	}
+	if got := w.do("MGET", "foo"); got != "*1\r\n$-1\r\n" {
+		t.Fatalf("MGET (not restricted): %q", got)
+	}
+	a := dialWire(t, fmt.Sprintf("127.0.0.1:%d", admin))
+	if got := a.do("SET", "foo", "bar"); got != "+OK\r\n" {
+		t.Fatalf("SET on the admin port: %q", got)
+	}
+	if got := a.do("GET", "foo"); got != "$3\r\nbar\r\n" {
+		t.Fatalf("GET on the admin port: %q", got)
+	}
+	if got := w.do("EVAL", "return redis.call('GET', KEYS[1])", "1", "foo"); got != "$3\r\nbar\r\n" {
+		t.Fatalf("GET from a script on the client port: %q", got)
+	}
+	if got := w.do("INFO", "errorstats"); !strings.Contains(got, "errorstat_ERR:count=2") {
+		t.Fatalf("refusals not counted as errors: %q", got)
+	}
+
+	cmd := exec.Command(binary(t), "--port", "0", "--restricted_commands=gett")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `restricted_commands: unknown command \"gett\"`) {
+		t.Fatalf("start with an unknown restricted command: %v (%d bytes)\n%s", err, len(out), out)
 	}
 }
