@@ -65,10 +65,13 @@ type Config struct {
 
 	// Security (registry_security.go); start-only unless a holder.
 	TLS                    bool
-	TLSCertFile            string
-	TLSKeyFile             string
-	TLSCACertFile          string
-	TLSCACertDir           string
+	// The TLS files can change at run time (certificate rotation, as
+	// Redis's CONFIG SET tls-cert-file): a change is checked by the
+	// validator the server registers (OnValidate) before it is kept.
+	TLSCertFile   String
+	TLSKeyFile    String
+	TLSCACertFile String
+	TLSCACertDir  String
 	NoTLSOnAdminPort       bool
 	EnableDebugCommand     string // no|yes|local
 	EnableModuleCommand    string
@@ -124,6 +127,9 @@ type Config struct {
 	settings []*setting // sorted by canonical name
 	byName   map[string]*setting
 	hooks    map[*setting][]func()
+	// validators vet a CONFIG SET after its values are applied and before
+	// its hooks run; an error rolls the values back (OnValidate).
+	validators map[*setting][]*validator
 	explicit map[*setting]flags.Assignment
 	order    []*setting // explicitly set settings, in the order applied
 }

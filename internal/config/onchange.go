@@ -16,3 +16,30 @@ func (c *Config) OnChange(name string, fn func()) {
 	defer c.mu.Unlock()
 	c.hooks[s] = append(c.hooks[s], fn)
 }
+
+// OnValidate registers fn to vet any CONFIG SET that changes one of the
+// named settings: it runs once per CONFIG SET, after the new values are in
+// place (fn reads them as usual) and before the hooks; if it fails, every
+// value of that CONFIG SET is put back and the command fails with fn's
+// reason. fn runs with the configuration locked: it may read settings
+// through their holders (Get) but must not call Config's methods. It
+// panics on a name OnChange would refuse.
+func (c *Config) OnValidate(names []string, fn func() error) {
+	v := &validator{fn}
+	for _, name := range names {
+		s := c.lookup(name)
+		if s == nil || !s.mutable {
+			panic("config: OnValidate for unknown or immutable setting " + name)
+		}
+		c.mu.Lock()
+		if c.validators == nil {
+			c.validators = map[*setting][]*validator{}
+		}
+		c.validators[s] = append(c.validators[s], v)
+		c.mu.Unlock()
+	}
+}
+
+// validator is one OnValidate registration, shared by its settings so a
+// CONFIG SET changing several of them runs it once.
+type validator struct{ fn func() error }

@@ -71,11 +71,39 @@ func (c *Config) set(pairs [][2]string, remote string) ([]func(), error) {
 	}
 
 	var hooks []func()
+	befores := make([]string, len(appliers))
+	type check struct {
+		v    *validator
+		name string
+	}
+	var checks []check
+	seenV := map[*validator]bool{}
 	for i, apply := range appliers {
 		before := targets[i].get()
+		befores[i] = before
 		apply()
 		if targets[i].get() != before {
 			hooks = append(hooks, c.hooks[targets[i]]...)
+			for _, v := range c.validators[targets[i]] {
+				if !seenV[v] {
+					seenV[v] = true
+					checks = append(checks, check{v, strings.ToLower(pairs[i][0])})
+				}
+			}
+		}
+	}
+	for _, chk := range checks {
+		if err := chk.v.fn(); err != nil {
+			// Put every value of this CONFIG SET back, as Redis rolls
+			// back a CONFIG SET whose apply step failed.
+			for i := range appliers {
+				if targets[i].mutable {
+					if undo, perr := targets[i].parse(befores[i]); perr == nil {
+						undo()
+					}
+				}
+			}
+			return nil, &SetError{Name: chk.name, Reason: err.Error()}
 		}
 	}
 	return hooks, nil

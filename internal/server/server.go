@@ -53,6 +53,9 @@ type Server struct {
 	// (and the Prometheus port) and of the admin port; nil serves plain
 	// TCP.
 	tlsMain, tlsAdmin *tls.Config
+	// tlsCur is the configuration in force, which tlsMain and tlsAdmin
+	// hand to every handshake (rotatingTLS); nil when TLS is off.
+	tlsCur atomic.Pointer[tls.Config]
 	// httpMain and httpAdmin take the HTTP connections sniffed on the
 	// client port and on the admin port.
 	httpMain, httpAdmin *httpPort
@@ -176,10 +179,14 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return err
 	}
-	s.tlsMain = tc
-	if !s.cfg.NoTLSOnAdminPort {
-		s.tlsAdmin = tc
+	if tc != nil {
+		s.tlsCur.Store(tc)
+		s.tlsMain = rotatingTLS(&s.tlsCur)
+		if !s.cfg.NoTLSOnAdminPort {
+			s.tlsAdmin = s.tlsMain
+		}
 	}
+	s.watchTLSFiles()
 	binds := s.cfg.Bind
 	if len(binds) == 0 {
 		binds = []string{""}
@@ -347,8 +354,8 @@ func (s *Server) Serve() error {
 	s.log.Info("Ready to accept connections", "addrs", fmt.Sprint(s.Addrs()), "shards", s.env.Store.N(), "threads", runtime.GOMAXPROCS(0))
 	s.warnExposed()
 	if s.tlsMain != nil {
-		s.log.Info("serving TLS", "admin_port", s.tlsAdmin != nil, "mutual", s.tlsMain.ClientCAs != nil)
-		if s.tlsMain.ClientCAs == nil && !s.env.ACL.AuthRequired() {
+		s.log.Info("serving TLS", "admin_port", s.tlsAdmin != nil, "mutual", s.tlsCur.Load().ClientCAs != nil)
+		if s.tlsCur.Load().ClientCAs == nil && !s.env.ACL.AuthRequired() {
 			// Dragonfly's advice: encryption without authentication lets
 			// any client in, just privately.
 			s.log.Warn("TLS configured but no authentication method is used: set requirepass or tls_ca_cert_file")

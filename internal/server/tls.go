@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/damselfly-db/damselfly/internal/config"
@@ -21,7 +22,10 @@ import (
 //
 // Everything is loaded and checked before any port is bound, so a missing
 // or unreadable file stops start-up with a non-zero exit instead of
-// failing every handshake later.
+// failing every handshake later. The files can change at run time (CONFIG
+// SET tls_cert_file ..., certificate rotation): the new set is loaded and
+// checked the same way, and new handshakes use it (rotatingTLS); one that
+// does not load is refused and the old one stays.
 
 // loadTLS builds the server's tls.Config, or nil when --tls is off.
 func loadTLS(cfg *config.Config) (*tls.Config, error) {
@@ -29,26 +33,26 @@ func loadTLS(cfg *config.Config) (*tls.Config, error) {
 		return nil, nil
 	}
 	switch {
-	case cfg.TLSCertFile == "":
+	case cfg.TLSCertFile.Get() == "":
 		return nil, errors.New("--tls needs --tls_cert_file (the server certificate, PEM)")
-	case cfg.TLSKeyFile == "":
+	case cfg.TLSKeyFile.Get() == "":
 		return nil, errors.New("--tls needs --tls_key_file (the certificate's private key, PEM)")
 	}
-	for _, f := range [][2]string{{"tls_cert_file", cfg.TLSCertFile}, {"tls_key_file", cfg.TLSKeyFile}} {
+	for _, f := range [][2]string{{"tls_cert_file", cfg.TLSCertFile.Get()}, {"tls_key_file", cfg.TLSKeyFile.Get()}} {
 		if _, err := os.ReadFile(f[1]); err != nil {
 			return nil, fmt.Errorf("tls: --%s: %w", f[0], err)
 		}
 	}
-	pair, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	pair, err := tls.LoadX509KeyPair(cfg.TLSCertFile.Get(), cfg.TLSKeyFile.Get())
 	if err != nil {
-		return nil, fmt.Errorf("tls: cannot load the key pair %s / %s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
+		return nil, fmt.Errorf("tls: cannot load the key pair %s / %s: %w", cfg.TLSCertFile.Get(), cfg.TLSKeyFile.Get(), err)
 	}
 	tc := &tls.Config{
 		Certificates: []tls.Certificate{pair},
 		MinVersion:   tls.VersionTLS12,
 	}
-	if cfg.TLSCACertFile != "" || cfg.TLSCACertDir != "" {
-		pool, err := loadCAs(cfg.TLSCACertFile, cfg.TLSCACertDir)
+	if cfg.TLSCACertFile.Get() != "" || cfg.TLSCACertDir.Get() != "" {
+		pool, err := loadCAs(cfg.TLSCACertFile.Get(), cfg.TLSCACertDir.Get())
 		if err != nil {
 			return nil, err
 		}
@@ -118,4 +122,34 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	return true
+}
+
+// rotatingTLS returns the tls.Config the listeners use: each handshake
+// takes the configuration in force (cur), so CONFIG SET of the files
+// changes the certificates of new connections without a restart.
+func rotatingTLS(cur *atomic.Pointer[tls.Config]) *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return cur.Load(), nil
+		},
+	}
+}
+
+// watchTLSFiles makes CONFIG SET of the TLS files reload them: the new
+// pair (and CAs) must load, or the CONFIG SET fails and nothing changes.
+func (s *Server) watchTLSFiles() {
+	s.cfg.OnValidate([]string{"tls_cert_file", "tls_key_file", "tls_ca_cert_file", "tls_ca_cert_dir"}, func() error {
+		if s.tlsCur.Load() == nil {
+			return nil // TLS is off: the files are not in use
+		}
+		tc, err := loadTLS(s.cfg)
+		if err != nil {
+			s.log.Warn("TLS configuration not updated", "err", err)
+			return fmt.Errorf("Unable to update TLS configuration: %v", err)
+		}
+		s.tlsCur.Store(tc)
+		s.log.Info("TLS configuration updated", "cert", s.cfg.TLSCertFile.Get(), "mutual", tc.ClientCAs != nil)
+		return nil
+	})
 }

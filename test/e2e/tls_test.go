@@ -374,3 +374,52 @@ func TestTLSStartErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSCertRotation: CONFIG SET of the TLS files (Redis's tls-cert-file
+// spelling too) rotates the certificates for new connections while open
+// ones go on; a pair that does not load is refused with the reason and
+// nothing changes; mutual TLS can be turned on by setting a CA file.
+func TestTLSCertRotation(t *testing.T) {
+	p := newPKI(t)
+	s := StartTLS(t, p.clientConfig(false), p.serverFlags()...)
+	old := s.TLSClient(t, p.clientConfig(false), 2)
+	if err := old.Set(Ctx(t), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	q := newPKI(t) // a new CA and server pair
+	admin := s.TLSClient(t, p.clientConfig(false), 2)
+	if err := admin.ConfigSet(Ctx(t), "tls-cert-file", q.ServerCert).Err(); err == nil || !strings.Contains(err.Error(), "Unable to update TLS configuration") {
+		t.Fatalf("CONFIG SET of the certificate alone (key of another pair): %v", err)
+	}
+	if got := admin.ConfigGet(Ctx(t), "tls_cert_file").Val()["tls_cert_file"]; got != p.ServerCert {
+		t.Fatalf("a refused CONFIG SET changed tls_cert_file to %q", got)
+	}
+	if err := admin.Do(Ctx(t), "CONFIG", "SET", "tls_cert_file", q.ServerCert, "tls_key_file", q.ServerKey).Err(); err != nil {
+		t.Fatalf("CONFIG SET of a new pair: %v", err)
+	}
+	if err := tlsPing(s.Addr, q.clientConfig(false)); err != nil {
+		t.Fatalf("a client trusting the new CA: %v", err)
+	}
+	if err := tlsPing(s.Addr, p.clientConfig(false)); err == nil {
+		t.Fatal("a client trusting only the old CA was served after the rotation")
+	}
+	if v, err := old.Get(Ctx(t), "k").Result(); err != nil || v != "v" {
+		t.Fatalf("a connection opened before the rotation: %q %v", v, err)
+	}
+	if err := admin.ConfigSet(Ctx(t), "tls_key_file", "/nonexistent.pem").Err(); err == nil {
+		t.Fatal("CONFIG SET of a missing key file was accepted")
+	}
+	if err := tlsPing(s.Addr, q.clientConfig(false)); err != nil {
+		t.Fatalf("after a refused CONFIG SET: %v", err)
+	}
+	// Mutual TLS from now on: a CA for client certificates.
+	if err := admin.ConfigSet(Ctx(t), "tls_ca_cert_file", q.CA).Err(); err != nil {
+		t.Fatalf("CONFIG SET tls_ca_cert_file: %v", err)
+	}
+	if err := tlsPing(s.Addr, q.clientConfig(false)); err == nil {
+		t.Fatal("a client without a certificate was served after tls_ca_cert_file was set")
+	}
+	if err := tlsPing(s.Addr, q.clientConfig(true)); err != nil {
+		t.Fatalf("a client with a certificate of the CA: %v", err)
+	}
+}
