@@ -64,14 +64,14 @@ type Config struct {
 	PipelineSquash          Int
 
 	// Security (registry_security.go); start-only unless a holder.
-	TLS                    bool
+	TLS bool
 	// The TLS files can change at run time (certificate rotation, as
 	// Redis's CONFIG SET tls-cert-file): a change is checked by the
 	// validator the server registers (OnValidate) before it is kept.
-	TLSCertFile   String
-	TLSKeyFile    String
-	TLSCACertFile String
-	TLSCACertDir  String
+	TLSCertFile            String
+	TLSKeyFile             String
+	TLSCACertFile          String
+	TLSCACertDir           String
 	NoTLSOnAdminPort       bool
 	EnableDebugCommand     string // no|yes|local
 	EnableModuleCommand    string
@@ -130,8 +130,8 @@ type Config struct {
 	// validators vet a CONFIG SET after its values are applied and before
 	// its hooks run; an error rolls the values back (OnValidate).
 	validators map[*setting][]*validator
-	explicit map[*setting]flags.Assignment
-	order    []*setting // explicitly set settings, in the order applied
+	explicit   map[*setting]flags.Assignment
+	order      []*setting // explicitly set settings, in the order applied
 }
 
 // Default returns a Config with every setting at its default, as if
