@@ -15,12 +15,8 @@ type MonitorHub struct {
 }
 
 // Add subscribes c; send must not block (the server queues the line).
-// confirm, MONITOR's reply, is sent first under the hub's lock.
-func (m *MonitorHub) Add(c *Client, send func(line []byte), confirm []byte) {
+func (m *MonitorHub) Add(c *Client, send func(line []byte)) {
 	m.mu.Lock()
-	if len(confirm) > 0 {
-		send(confirm)
-	}
 	if m.subs == nil {
 		m.subs = map[*Client]func([]byte){}
 	}

@@ -519,16 +519,18 @@ func (c *conn) exec(args [][]byte) (blocked bool) {
 		c.detach(false)
 	}
 	if c.cl.HasFlag(command.ClientMonitor) && !c.monitoring {
-		// MONITOR's +OK leaves on the same queue as the lines, queued
-		// under the hub's lock as the client joins: every command that
-		// runs once the client has its +OK is shown, and no line can
-		// overtake the +OK.
+		// MONITOR's +OK goes out in a write of its own before the client
+		// joins the hub, so no line can overtake it, and none shares its
+		// segment: ioredis switches to monitor mode only after the +OK,
+		// and a line read in the same chunk was taken for a reply to
+		// nothing (its monitor() then failed, about one call in 13 when
+		// the +OK was queued with the first lines). The client joins
+		// microseconds after the write, before it can act on the +OK, so
+		// every command it sends after is shown.
 		c.monitoring = true
-		ok := append([]byte(nil), c.w.Buf[mark:]...)
-		c.w.Buf = c.w.Buf[:mark]
 		c.flush()
 		send := func(line []byte) { c.push(line, config.BufferLimit{Hard: monitorLimit}, true) }
-		c.s.env.Monitor.Add(c.cl, send, ok)
+		c.s.env.Monitor.Add(c.cl, send)
 	}
 	if !c.cl.HasFlag(command.ClientMonitor) && c.monitoring {
 		c.monitoring = false
