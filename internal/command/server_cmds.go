@@ -26,6 +26,7 @@ func registerServer(t *Table) {
 	t.add(
 		srv("info", -1, Loading|Stale|NoLock, cmdInfo, "1.0.0", "Returns information and statistics about the server.", "dangerous"),
 		srv("time", 1, Loading|Stale|Fast|NoLock, cmdTime, "2.6.0", "Returns the server time."),
+		srv("lolwut", -1, ReadOnly|Fast|NoLock, cmdLolwut, "5.0.0", "Displays computer art and the Redis version", "read", "fast"),
 		srv("lastsave", 1, Loading|Stale|Fast|NoLock, func(c *Ctx) { c.W.Int(c.Env.lastSave()) }, "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "admin", "dangerous"),
 		srv("shutdown", -1, adm|NoMulti|AllowBusy|NoLock, cmdShutdown, "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		srv("monitor", 1, adm|NoLock, cmdMonitor, "1.0.0", "Listens for all requests received by the server in real-time."),
