@@ -44,6 +44,7 @@ func (c *Console) run(db int, args ...[]byte) (any, error) {
 	c.env.Exec(ctx)
 	ctx.FlushStats()
 	if wt, _ := ctx.TakeBlocked(); wt != nil {
+		c.env.CancelBlocked(ctx, wt)
 		return nil, errors.New("command would block")
 	}
 	v, rest, err := decode(w.Buf)

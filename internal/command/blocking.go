@@ -176,6 +176,14 @@ func (c *Ctx) block(keys [][]byte, timeout time.Duration, perKey bool) {
 	}
 	c.blocked = w
 	c.blockTimeout = timeout
+	// The client counts as blocked from here, as in Redis once the
+	// command returns: CLIENT LIST already shows cmd=blpop, and CLIENT
+	// UNBLOCK must find the waiter even before the connection starts
+	// waiting (AwaitBlocked, after a hand-off off its event loop); an
+	// early Unblock leaves its signal in w.Wake.
+	c.Client.SetFlag(ClientBlocked, true)
+	c.Client.waiter.Store(w)
+	c.Env.Stats.BlockedClients.Add(1)
 }
 
 // SetBlockedArg replaces argument i of the command the handler has just
@@ -210,6 +218,18 @@ func (c *Ctx) ReadyKeys(keys [][]byte) [][]byte {
 		}
 	}
 	return nil
+}
+
+// CancelBlocked gives up a wait the caller will not await (a command run
+// by the admin console, the fuzzer): the waiter ends and the client no
+// longer counts as blocked.
+func (e *Env) CancelBlocked(c *Ctx, w *shard.Waiter) {
+	if w.State.CompareAndSwap(shard.Waiting, shard.Cancelled) {
+		e.dropWaiter(w)
+	}
+	c.Client.waiter.Store(nil)
+	c.Client.SetFlag(ClientBlocked, false)
+	e.Stats.BlockedClients.Add(-1)
 }
 
 // TakeBlocked returns the waiter the last command registered, if any.
@@ -401,9 +421,7 @@ func (e *Env) tryHold(need, held, extra *shard.Set, now int64) bool {
 // to c.W. gone is closed when the client disconnects.
 func (e *Env) AwaitBlocked(c *Ctx, w *shard.Waiter, timeout time.Duration, gone <-chan struct{}) {
 	bc := w.Data.(*blockedCmd)
-	c.Client.SetFlag(ClientBlocked, true)
-	c.Client.waiter.Store(w)
-	e.Stats.BlockedClients.Add(1)
+	// Marked blocked when the command registered w (block).
 	defer func() {
 		c.Client.waiter.Store(nil)
 		c.Client.SetFlag(ClientBlocked, false)

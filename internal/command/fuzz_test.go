@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/damselfly-db/damselfly/internal/resp"
-	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
 // fuzzSkip are commands whose purpose is to stop, sleep or hand the
@@ -106,9 +105,7 @@ func FuzzCommandArgs(f *testing.F) {
 		e.Exec(c)
 		if w, _ := c.TakeBlocked(); w != nil {
 			// A connection would park here; the fuzzer gives up waiting.
-			if w.State.CompareAndSwap(shard.Waiting, shard.Cancelled) {
-				e.dropWaiter(w)
-			}
+			e.CancelBlocked(c, w)
 			c.W.Reset()
 		}
 		if n, err := resp.Validate(c.W.Buf); len(c.W.Buf) > 0 && (err != nil || n != len(c.W.Buf)) {

@@ -46,3 +46,33 @@ func TestBlockedErrorCountsAsFailed(t *testing.T) {
 		}
 	})
 }
+
+// TestClientUnblockAsSoonAsListed: once CLIENT LIST shows a client's
+// cmd=blpop, CLIENT UNBLOCK finds it blocked (ioredis's suite waits for
+// exactly that, then expects 1): the client counts as blocked from the
+// moment its command registered the wait, not from when its connection
+// started waiting after leaving its event loop. Same on both servers.
+func TestClientUnblockAsSoonAsListed(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *Server) {
+		ctl := dialWire(t, s.Addr)
+		for i := 0; i < 200; i++ {
+			b := dialWire(t, s.Addr)
+			id := strings.TrimSuffix(strings.TrimPrefix(b.do("CLIENT", "ID"), ":"), "\r\n")
+			b.writeStr(string(respCmd("BLPOP", "unblock:list", "0")))
+			for n := 0; ; n++ {
+				list := ctl.do("CLIENT", "LIST", "ID", id)
+				if strings.Contains(list, "cmd=blpop") {
+					break
+				}
+				if n > 1000 {
+					t.Fatalf("CLIENT LIST never showed cmd=blpop: %q", list)
+				}
+			}
+			if got := ctl.do("CLIENT", "UNBLOCK", id); got != ":1\r\n" {
+				t.Fatalf("round %d: CLIENT UNBLOCK right after CLIENT LIST showed cmd=blpop: %q", i, got)
+			}
+			b.expect("*-1\r\n")
+			b.nc.Close()
+		}
+	})
+}
