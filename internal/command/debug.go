@@ -497,12 +497,7 @@ func debugReload(c *Ctx) {
 		defer st.Shard(i).Release(c.lock(st.Shard(i)))
 	}
 	if flush {
-		for i := 0; i < st.N(); i++ {
-			sh := st.Shard(i)
-			for j := 0; j < sh.NumDBs(); j++ {
-				sh.DB(j).Clear()
-			}
-		}
+		clearAllDBs(st)
 		// Redis empties the function libraries too.
 		c.Env.Scripts().FlushFunctions()
 	}

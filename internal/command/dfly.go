@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/damselfly-db/damselfly/internal/shard"
 )
 
 // cmdDfly is Dragonfly's DFLY: the subcommands a single node has a
@@ -94,16 +96,22 @@ func dflyLoad(c *Ctx) {
 		defer st.Shard(i).Release(c.lock(st.Shard(i)))
 	}
 	if !appendKeys {
-		for i := 0; i < st.N(); i++ {
-			sh := st.Shard(i)
-			for j := 0; j < sh.NumDBs(); j++ {
-				sh.DB(j).Clear()
-			}
-		}
+		clearAllDBs(st)
 	}
 	if err := p.LoadFileLocked(path, true); err != nil {
 		c.Err("ERR Could not load file " + path + ": " + err.Error())
 		return
 	}
 	c.W.OK()
+}
+
+// clearAllDBs empties every database of every shard; the caller holds
+// them all.
+func clearAllDBs(st *shard.Store) {
+	for i := 0; i < st.N(); i++ {
+		sh := st.Shard(i)
+		for j := 0; j < sh.NumDBs(); j++ {
+			sh.DB(j).Clear()
+		}
+	}
 }
