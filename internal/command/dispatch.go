@@ -126,12 +126,22 @@ func (e *Env) exec(c *Ctx) {
 		start = time.Now()
 	}
 	c.Now = start.UnixMilli()
-	c.Client.Touch(&target.fullName, start)
+	// CLIENT LIST's cmd= names a blocking command only once it has run
+	// (and, if it waits, registered its wait), as single-threaded Redis
+	// shows it: clients poll for cmd=blpop and then CLIENT UNBLOCK it.
+	// Other commands show from the start (CLIENT LIST lists its own).
+	blocking := target.Has(Blocking)
+	if !blocking {
+		c.Client.Touch(&target.fullName, start)
+	}
 	c.failed = false
 	if c.pushesHeld {
 		c.Client.writeHeld(c.W, false) // caused before it ran: before its reply
 	}
 	e.run(c, spec)
+	if blocking {
+		c.Client.Touch(&target.fullName, start)
+	}
 	// Like Redis, MONITOR sees a command after it ran (SELECT shows the
 	// database it selected).
 	if e.Monitor.Active() && !target.Has(SkipMonitor) && !target.Has(Admin) {
