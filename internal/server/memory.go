@@ -26,6 +26,11 @@ import (
 // ops/s against 127 k at 108 %.
 const goLimitPermille = 1080
 
+// floorGrowth is what RSS gains outside the Go runtime after start (the
+// binary's pages first touched under load: eviction, compaction...), which
+// the floor measured at start misses.
+const floorGrowth = 2 << 20
+
 // minGoLimit keeps a tiny maxmemory (tests set 1mb) from pinning the
 // collector at its CPU cap: the runtime's baseline alone is a few MB.
 const minGoLimit = 32 << 20
@@ -50,7 +55,7 @@ func (s *Server) applyMemory() {
 	s.env.Store.SetMemoryPolicy(limit, p, int(s.cfg.MaxMemorySamples.Get()))
 	s.env.Store.SetRSSDenyRatio(s.cfg.RSSOOMDenyRatio.Get())
 	if limit > 0 {
-		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor, minGoLimit))
+		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor-floorGrowth, minGoLimit))
 	}
 	if os.Getenv("GOGC") == "" {
 		gc := 100
