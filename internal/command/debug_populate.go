@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
 	"slices"
@@ -111,9 +112,15 @@ func debugPopulateTyped(c *Ctx, o *populateOpts) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(c.Client.ID)))
+	// Without RAND every value of a size is the same bytes: the commands
+	// copy what they keep, so one slice per size serves them all.
+	xs := map[int64][]byte{}
 	value := func(n int64) []byte {
 		if !o.rand {
-			return []byte(strings.Repeat("x", int(n)))
+			if xs[n] == nil {
+				xs[n] = bytes.Repeat([]byte{'x'}, int(n))
+			}
+			return xs[n]
 		}
 		b := make([]byte, (n+1)/2)
 		for i := range b {
@@ -193,8 +200,8 @@ func debugPopulateTyped(c *Ctx, o *populateOpts) {
 // keyHashSlot is Redis Cluster's slot of a key: CRC16 (XMODEM) of its hash
 // tag, the part between the first '{' and the next '}' when not empty.
 func keyHashSlot(key []byte) int {
-	if i := strings.IndexByte(string(key), '{'); i >= 0 {
-		if j := strings.IndexByte(string(key[i+1:]), '}'); j > 0 {
+	if i := bytes.IndexByte(key, '{'); i >= 0 {
+		if j := bytes.IndexByte(key[i+1:], '}'); j > 0 {
 			key = key[i+1 : i+1+j]
 		}
 	}

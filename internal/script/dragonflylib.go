@@ -40,8 +40,9 @@ func (st *state) dragonflyIHash(L *lua.LState) int {
 	sorted := lua.LVAsBool(L.Get(2))
 	L.Remove(1)
 	L.Remove(1)
+	f := fnv.New64a()
 	fold := func(h uint64, s string) uint64 {
-		f := fnv.New64a()
+		f.Reset()
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], h)
 		f.Write(b[:])
