@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -57,6 +58,18 @@ func run() int {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	// DAMSELFLY_MEMPROFILE=file writes a pprof heap profile at exit (after
+	// a collection, so it shows what is live): where the memory work finds
+	// the bytes used_memory does not count.
+	if path := os.Getenv("DAMSELFLY_MEMPROFILE"); path != "" {
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				runtime.GC()
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}()
 	}
 	// "PID: n" as Redis's start-up banner has it: Redis's test harness
 	// finds the server it spawned by that text in the log.

@@ -187,6 +187,14 @@ func (a *arena) decode(l loc, hasExp, hasHandle bool) rec {
 	return r
 }
 
+// setExp rewrites the expiry of the record at l, which must have one.
+func (a *arena) setExp(l loc, at int64) {
+	b := a.at(l)
+	_, n1 := uvarint(b)
+	_, n2 := uvarint(b[n1:])
+	binary.LittleEndian.PutUint64(b[n1+n2:], uint64(at))
+}
+
 // keyAt is decode's fast path for the key alone.
 func (a *arena) keyAt(l loc, hasExp, hasHandle bool) []byte {
 	b := a.at(l)
@@ -257,8 +265,10 @@ func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, ha
 	return l, n
 }
 
-// viewString returns b as a string without copying. Arena bytes are never
-// overwritten, so the string stays unchanged for as long as it lives.
+// viewString returns b as a string without copying. A record's key bytes
+// are never overwritten (only a string value and its expiry are, by
+// DB.overwriteInPlace), so a key's string stays unchanged for as long as
+// it lives.
 func viewString(b []byte) string {
 	if len(b) == 0 {
 		return ""

@@ -331,8 +331,10 @@ func (d *DB) Key(r Ref) string { return d.keyString(d.ent(r)) }
 func (d *DB) Kind(r Ref) value.Kind { return d.ent(r).kind() }
 
 // Str returns r's string value. The slice is owned by the DB and not to be
-// modified; it stays readable after the entry changes (see doc.go), but
-// only its value at the time of the call is r's.
+// modified, and is only r's value until r is next written: a SET of a
+// value of the same length overwrites it in place (overwriteInPlace), as
+// do SETRANGE and SETBIT on a big string. Use it before writing r, within
+// the shard lock hold it was taken in.
 func (d *DB) Str(r Ref) []byte {
 	e := d.ent(r)
 	if e.kind() != value.String {
@@ -539,12 +541,40 @@ func (d *DB) setStringAt(r Ref, key []byte, h uint64, val []byte, expireAt int64
 	if keepTTL && (rc.exp == 0 || rc.exp > d.clock.Ms) {
 		at = rc.exp // an expired key's TTL is not kept
 	}
+	if d.overwriteInPlace(e, &rc, val, at) {
+		e.ver = d.newVersion()
+		d.refreshAccess(e)
+		return r
+	}
 	d.streamGone(e)
 	d.dropValue(e, &rc)
 	e.ver = d.newVersion()
 	d.refreshAccess(e)
 	d.storeString(r, e, rc.key, val, at, rc.size, own)
 	return r
+}
+
+// overwriteInPlace writes val (and expiry at) over e's inline string
+// value when the record's layout stays the same: same value length, and
+// an expiry field only if it had one. A cache's SETs mostly rewrite a key
+// with a value of the size it had, and writing a new record instead left
+// the old one dead, to be copied out of its page by compaction and its
+// page collected by the Go runtime: 11 % of the CPU of redis-benchmark's
+// pipelined SET. Only value and expiry bytes change, never the key's, so
+// key views (Key, keyString) stay valid; a view of the old value does
+// not, which is why callers that still use one after the write (SET ...
+// GET, GETSET) read it into their reply first (see DB.Str).
+func (d *DB) overwriteInPlace(e *entry, rc *rec, val []byte, at int64) bool {
+	if e.kind() != value.String || e.meta&(flagOOL|flagPacked) != 0 || e.hasHandle() ||
+		len(val) != len(rc.val) || e.hasExp() != (at != 0) {
+		return false
+	}
+	copy(rc.val, val)
+	if at != 0 {
+		d.arena.setExp(e.loc, at)
+	}
+	e.meta &^= flagRaw
+	return true
 }
 
 // refreshAccess is the access data of an overwritten value: Redis keeps
@@ -563,6 +593,10 @@ func (d *DB) ReplaceString(r Ref, val []byte) {
 	}
 	e := d.ent(r)
 	rc := d.rec(e)
+	if d.overwriteInPlace(e, &rc, val, rc.exp) {
+		e.ver = d.newVersion()
+		return
+	}
 	d.dropValue(e, &rc)
 	e.ver = d.newVersion()
 	d.storeString(r, e, rc.key, val, rc.exp, rc.size, false)

@@ -55,8 +55,11 @@
 //
 // # Compaction
 //
-// Records are never changed in place: a changed value, or a changed
-// expiry, is a new record in the current page and the old one becomes dead
+// A string value overwritten by one of the same length (with an expiry
+// only if it had one: a cache's SETs, INCR of a counter within its digit
+// count) is written over the old value's bytes, expiry included, and its
+// record stays. Any other change, of the value or of the expiry, is a new
+// record in the current page and the old one becomes dead
 // bytes, counted per page (and in Bytes until reclaimed). A page whose live
 // bytes drop to zero is dropped at once. Sparser pages are compacted only
 // by Maintain and Compact, never inside a command: the shard's heartbeat
@@ -82,17 +85,20 @@
 // # String views
 //
 // Key returns a string made with unsafe.String over the arena, and Str a
-// slice of it (or of an out-of-line value). Because arena pages are never
-// overwritten and a dropped page is left to the garbage collector rather
-// than reused, such a view stays memory-safe and its bytes stay the same
-// for as long as the caller keeps it, even after the key changes, is
-// deleted or compacted: it is merely stale, and it keeps its page (up to
-// 1 MiB) alive. Callers that keep keys for long (tables of blocked keys,
-// client tracking) should strings.Clone them for that reason. The one
-// exception is an out-of-line string, which SETRANGE, SETBIT and APPEND
-// change in place: a Str of it is valid only until the next command on
-// the key. Str's result must never be modified; MutableString's is the
-// caller's to write.
+// slice of it (or of an out-of-line value). Because a record's key bytes
+// are never overwritten and a dropped page is left to the garbage
+// collector rather than reused, a key view stays memory-safe and its bytes
+// stay the same for as long as the caller keeps it, even after the key
+// changes, is deleted or compacted: it is merely stale, and it keeps its
+// page (up to 1 MiB) alive. Callers that keep keys for long (tables of
+// blocked keys, client tracking) should strings.Clone them for that
+// reason. A value view is only good until the key is next written: a SET
+// or INCR of a value of the same length overwrites it in place, and so do
+// SETRANGE, SETBIT and APPEND on an out-of-line string. Commands that
+// read a value and then write its key (SET ... GET, GETSET, GETDEL, INCR)
+// consume the view (into their reply, or by parsing it) before the write.
+// Str's result must never be modified; MutableString's is the caller's to
+// write.
 //
 // # Versions
 //

@@ -266,7 +266,9 @@ func TestViewsSurviveCompaction(t *testing.T) {
 		if i%3 != 0 {
 			d.Delete([]byte(keys[i]))
 		} else {
-			d.SetString([]byte(keys[i]), []byte("changed"), 0, false)
+			// A value of another length: one of the same length is
+			// written in place (TestSameSizeOverwriteInPlace).
+			d.SetString([]byte(keys[i]), []byte("changed, and longer than before"), 0, false)
 		}
 	}
 	for i := 0; i < 200; i++ {
@@ -276,6 +278,68 @@ func TestViewsSurviveCompaction(t *testing.T) {
 		if keys[i] != fmt.Sprint("key:", i) || string(vals[i]) != fmt.Sprint("val:", i) {
 			t.Fatalf("view %d changed: %q %q", i, keys[i], vals[i])
 		}
+	}
+}
+
+// TestSameSizeOverwriteInPlace: a string overwritten by a value of its
+// length, with an expiry only if it had one, keeps its record (no dead
+// bytes, nothing for compaction); its key view stays valid; a change of
+// length or of having an expiry writes a new record.
+func TestSameSizeOverwriteInPlace(t *testing.T) {
+	d, c := newDB()
+	key := []byte("cache:item")
+	r := d.SetString(key, bytes.Repeat([]byte("a"), 100), 0, false)
+	keyView, l := d.Key(r), d.ent(r).loc
+	ver, arenaBytes := d.Version(r), d.arena.bytes
+	for i := 0; i < 1000; i++ {
+		d.SetString(key, bytes.Repeat([]byte{byte('b' + i%20)}, 100), 0, false)
+	}
+	if d.ent(r).loc != l || d.arena.bytes != arenaBytes || d.DeadBytes() != arenaBytes-int64(recSize(len(key), 100, false, 0, false)) {
+		t.Fatalf("same-size overwrites moved the record or left dead bytes: loc %v->%v, arena %d->%d bytes, %d dead", l, d.ent(r).loc, arenaBytes, d.arena.bytes, d.DeadBytes())
+	}
+	if d.Version(r) == ver {
+		t.Fatal("an overwrite in place must give the entry a new version (WATCH, snapshots)")
+	}
+	if got := d.Str(r); !bytes.Equal(got, bytes.Repeat([]byte{byte('b' + 999%20)}, 100)) {
+		t.Fatalf("value %q", got[:10])
+	}
+	// Gaining an expiry changes the layout: a new record.
+	d.SetString(key, bytes.Repeat([]byte("x"), 100), c.Ms+5000, false)
+	if d.ent(r).loc == l || d.ExpireAt(r) != c.Ms+5000 {
+		t.Fatal("gaining an expiry must write a new record")
+	}
+	l = d.ent(r).loc
+	// Expiry to expiry, same length: in place, expiry updated.
+	d.SetString(key, bytes.Repeat([]byte("y"), 100), c.Ms+9000, false)
+	if d.ent(r).loc != l || d.ExpireAt(r) != c.Ms+9000 || d.ExpiresLen() != 1 {
+		t.Fatalf("in-place overwrite with expiry: loc moved %v, expiry %d", d.ent(r).loc != l, d.ExpireAt(r))
+	}
+	// KEEPTTL keeps it.
+	d.SetString(key, bytes.Repeat([]byte("z"), 100), 0, true)
+	if d.ent(r).loc != l || d.ExpireAt(r) != c.Ms+9000 {
+		t.Fatal("KEEPTTL overwrite lost the expiry")
+	}
+	// Losing the expiry, or another length: a new record.
+	d.SetString(key, bytes.Repeat([]byte("z"), 100), 0, false)
+	if d.ent(r).loc == l || d.ExpireAt(r) != 0 || d.ExpiresLen() != 0 {
+		t.Fatal("losing the expiry must write a new record")
+	}
+	l = d.ent(r).loc
+	d.SetString(key, bytes.Repeat([]byte("z"), 101), 0, false)
+	if d.ent(r).loc == l || len(d.Str(r)) != 101 {
+		t.Fatal("a longer value must write a new record")
+	}
+	// A string changed in place by SETRANGE is "raw"; SET makes it a plain string again.
+	d.MutableString(r, 101)[0] = 'Q'
+	if !d.IsRaw(r) {
+		t.Fatal("MutableString should mark the value raw")
+	}
+	d.SetString(key, bytes.Repeat([]byte("w"), 101), 0, false)
+	if d.IsRaw(r) {
+		t.Fatal("SET over a raw string must clear raw")
+	}
+	if keyView != "cache:item" {
+		t.Fatalf("key view changed: %q", keyView)
 	}
 }
 
@@ -438,16 +502,18 @@ func TestTightCompactionKeepsFewerDeadBytes(t *testing.T) {
 	deadShare := func(tight bool) float64 {
 		d, _ := newDB()
 		d.SetCompactTight(tight)
-		val := bytes.Repeat([]byte("v"), 200)
+		// Values of varying length, so overwrites are new records (a
+		// value of the same length is written in place).
+		val := bytes.Repeat([]byte("v"), 240)
 		const keys = 50_000
-		for i := 0; i < keys; i++ {
-			d.SetString([]byte(fmt.Sprint("key:", i)), val, 0, false)
-		}
 		rng := rand.New(rand.NewPCG(1, 2))
+		for i := 0; i < keys; i++ {
+			d.SetString([]byte(fmt.Sprint("key:", i)), val[:160+rng.IntN(80)], 0, false)
+		}
 		worst := 0.0
 		for round := 0; round < 40; round++ {
 			for i := 0; i < keys/10; i++ {
-				d.SetString([]byte(fmt.Sprint("key:", rng.IntN(keys))), val, 0, false)
+				d.SetString([]byte(fmt.Sprint("key:", rng.IntN(keys))), val[:160+rng.IntN(80)], 0, false)
 			}
 			for i := 0; i < 20; i++ {
 				d.Maintain(64<<10, 256<<10)

@@ -12,12 +12,13 @@ import (
 func overwritten(t *testing.T) *Shard {
 	t.Helper()
 	sh := NewStore(1, 1).Shard(0)
-	val := make([]byte, 100)
+	val := make([]byte, 101)
 	sh.Lock(1)
 	for round := 0; round < 2; round++ {
 		for i := 0; i < 40000; i += 1 + round {
-			val[0] = byte(round)
-			sh.DB(0).SetString([]byte(fmt.Sprintf("key:%d", i)), val, 0, false)
+			// The second round's values are a byte longer: one of the
+			// same length would be written in place, leaving nothing dead.
+			sh.DB(0).SetString([]byte(fmt.Sprintf("key:%d", i)), val[:100+round], 0, false)
 		}
 	}
 	sh.Unlock()
