@@ -46,3 +46,57 @@ func (e *Env) prefetchAhead(c *Ctx, i int) {
 	st.Shard(i).DB(c.Client.DB).Prefetch(hs[:n])
 	c.prefetched = n
 }
+
+// KeyPeek is the first command of a connection's unread batch, as the
+// event loop saw it before serving the batch: its database, name and
+// first argument.
+type KeyPeek struct {
+	DB        int
+	Name, Key []byte
+}
+
+// PrefetchPeeked prefetches the keys of the first commands of several
+// connections about to be served one after the other (the event loop's
+// ready list): at one command per connection, a pipeline's prefetch has
+// nothing to work with, and each lookup would wait for its own cache
+// misses. Only commands whose (first) key is their first argument count.
+// A shard that is busy is skipped: this only warms the cache.
+func (e *Env) PrefetchPeeked(peeks []KeyPeek) {
+	st := e.Store
+	var hs [prefetchWindow]uint64
+	var shards, dbs [prefetchWindow]int
+	n := 0
+	for _, p := range peeks {
+		spec := e.Table.Lookup(p.Name)
+		if spec == nil || spec.First != 1 || spec.KeysFn != nil {
+			continue
+		}
+		h := st.Hash(p.Key)
+		hs[n], shards[n], dbs[n] = h, st.OfHash(h), p.DB
+		if n++; n == len(hs) {
+			e.prefetchGroups(hs[:n], shards[:n], dbs[:n])
+			n = 0
+		}
+	}
+	e.prefetchGroups(hs[:n], shards[:n], dbs[:n])
+}
+
+// prefetchGroups prefetches hs, grouped by shard and database.
+func (e *Env) prefetchGroups(hs []uint64, shards, dbs []int) {
+	var group [prefetchWindow]uint64
+	done := 0
+	for i := range hs {
+		if done&(1<<i) != 0 {
+			continue
+		}
+		g := 0
+		for j := i; j < len(hs); j++ {
+			if done&(1<<j) == 0 && shards[j] == shards[i] && dbs[j] == dbs[i] {
+				group[g] = hs[j]
+				g++
+				done |= 1 << j
+			}
+		}
+		e.Store.Shard(shards[i]).Prefetch(dbs[i], group[:g])
+	}
+}

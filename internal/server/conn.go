@@ -68,6 +68,8 @@ type conn struct {
 	fd       int
 	stepSeq  uint64
 	detached bool
+	// pre is a read the loop made ahead of c's step (loop.readAhead).
+	pre      preRead
 	lastRead time.Time
 
 	// rc reads a plain TCP connection's descriptor (bufpool.go; nil under

@@ -3,7 +3,8 @@ package server
 // The event loop (--event_loop, on by default) serves the plain-TCP
 // clients of the client port the way Redis and Dragonfly do: one epoll
 // instance per proactor thread, whose loop waits for a batch of ready
-// connections and, for each, reads once, runs the complete commands and
+// connections, reads each once (all of them first, to prefetch their
+// keys: readahead.go), and for each runs the complete commands and
 // writes the replies once, then goes to the next. A goroutine per
 // connection costs, per request, a probing read that returns EAGAIN, a
 // park in Go's poller and a wake-up through the scheduler; the loop pays
@@ -41,7 +42,8 @@ package server
 // the watchdog (or the step itself, detaching) has taken the loop away, so
 // exactly one goroutine runs the loop at any time. The epoll set is level
 // triggered, so events a goroutine drops when it loses the loop are simply
-// reported again to the next one.
+// reported again to the next one; the requests it had already read ahead
+// (readahead.go) it hands back explicitly.
 //
 // Connections that close on the loop are closed by it; other goroutines
 // (CLIENT KILL, timeouts, shutdown) shut the socket, which the loop then
@@ -90,6 +92,17 @@ type loop struct {
 
 	mu    sync.Mutex
 	conns map[int32]*conn // the connections in the epoll set, by descriptor
+	// Reading ahead (readahead.go): batch lists the connections of the
+	// running batch that were read ahead, stepIdx is the position in the
+	// batch of the step running (atomic: takeOver reads it), pending the
+	// connections handed back to the next goroutine, and efd the eventfd
+	// in the epoll set that wakes the loop for them.
+	batch   []aheadConn
+	stepIdx atomic.Int32
+	pending []*conn
+	efd     int
+	wake    *os.File
+	wakeRC  syscall.RawConn
 
 	seq atomic.Uint64        // odd while a goroutine runs a step
 	cur atomic.Pointer[conn] // the connection of the current step
@@ -119,6 +132,10 @@ func newLoop(s *Server) (*loop, error) {
 	if l.rc, err = l.file.SyscallConn(); err != nil {
 		l.file.Close()
 		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	if err := l.openWake(); err != nil {
+		l.file.Close()
+		return nil, err
 	}
 	return l, nil
 }
@@ -166,18 +183,32 @@ func (l *loop) run() {
 			return
 		}
 		ready = ready[:0]
+		woken := false
 		l.mu.Lock()
 		for _, ev := range events[:n] {
 			if c := l.conns[ev.Fd]; c != nil {
 				ready = append(ready, c)
+			} else if ev.Fd == int32(l.efd) {
+				woken = true
 			}
 		}
+		if len(l.pending) > 0 {
+			ready = l.takePending(ready)
+		}
 		l.mu.Unlock()
+		if woken {
+			l.drainWake()
+		}
+		aheadRead := len(ready) > 1 && l.readAhead(ready)
 		for i, c := range ready {
 			ready[i] = nil
+			l.stepIdx.Store(int32(i))
 			if !l.step(c) {
 				return
 			}
+		}
+		if aheadRead {
+			l.endBatch()
 		}
 		l.sweep()
 	}
@@ -296,6 +327,7 @@ func (l *loop) takeOver(v uint64, c *conn) bool {
 	}
 	l.removeLocked(c)
 	l.s.loopHandoffs.Add(1)
+	l.handBackLocked()
 	go l.run()
 	return true
 }
@@ -339,6 +371,7 @@ func (l *loop) sweep() {
 func (l *loop) stop() {
 	l.closing.Store(true)
 	l.file.Close()
+	l.wake.Close()
 }
 
 // loopStep is one turn of the loop for c: one read, then the batch.
@@ -350,11 +383,11 @@ func (c *conn) loopStep() bool {
 	}
 	var n int
 	var err error
-	for {
-		n, err = rawRead(c.fd, c.buf[c.end:])
-		if err != syscall.EINTR {
-			break
-		}
+	if c.pre.ok {
+		n, err = c.pre.n, c.pre.err
+		c.pre = preRead{}
+	} else {
+		n, err = c.loopRead()
 	}
 	switch {
 	case err == syscall.EAGAIN:

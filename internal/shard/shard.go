@@ -146,6 +146,17 @@ func (s *Shard) Release(took bool) {
 	}
 }
 
+// Prefetch asks database db for the cache lines lookups of hs will read
+// (keyspace.DB.Prefetch), if the shard is free: a prefetch only warms
+// the cache, so it never waits for a lock.
+func (s *Shard) Prefetch(db int, hs []uint64) {
+	if db < 0 || db >= len(s.dbs) || !s.mu.TryLock() {
+		return
+	}
+	s.dbs[db].Prefetch(hs)
+	s.mu.Unlock()
+}
+
 // DB returns logical database i. The shard must be locked.
 func (s *Shard) DB(i int) *keyspace.DB { return s.dbs[i] }
 

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -234,4 +238,89 @@ func TestLoopsKeepArrivalOrderAcrossConnections(t *testing.T) {
 		t.Fatalf("PUBLISH overtook the SUBSCRIBE sent before it in %d of %d tries (at most %d allowed)", overtaken, tries, allowed)
 	}
 	t.Logf("PUBLISH overtook the SUBSCRIBE sent before it in %d of %d tries", overtaken, tries)
+}
+
+// TestEventLoopReadAheadHandBack: the loop reads all its ready clients
+// before serving the first (internal/server/readahead.go). A request read
+// ahead is out of the socket, so when the loop is taken from the goroutine
+// serving the batch (a client detaching into a blocking wait, or the
+// watchdog) the requests it read but did not serve must reach the
+// goroutine that runs the loop next, at once: epoll will not report those
+// clients again, and the detached client's goroutine serves it for the
+// rest of its life. Here 24 clients run request/reply loops (one command
+// each time, so a lost request hangs its client) for two seconds while
+// two others keep opening connections that run BLPOP with a 300 ms
+// timeout (each a detach) and close. Every reply must be the right one
+// and come well before such a wait ends.
+func TestEventLoopReadAheadHandBack(t *testing.T) {
+	s := Start(t, "--proactor_threads", "1", "--event_loop=true")
+	const clients = 24
+	const slowest = 150 * time.Millisecond
+	stop := make(chan struct{})
+	var detaches atomic.Int64
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				nc, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+				if err != nil {
+					return
+				}
+				nc.SetDeadline(time.Now().Add(5 * time.Second))
+				nc.Write(respCmd("BLPOP", "evl:nolist", "0.3"))
+				var out bytes.Buffer
+				readRawReply(bufio.NewReader(nc), &out)
+				nc.Close()
+				detaches.Add(1)
+			}
+		}()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	errs := make(chan error, clients)
+	for i := range clients {
+		w := dialWire(t, s.Addr)
+		w.timeout = stallBound
+		go func() {
+			key := fmt.Sprintf("evl:ra:%d", i)
+			for r := 0; time.Now().Before(deadline); r++ {
+				var req []byte
+				want := ""
+				if r%2 == 0 {
+					req, want = respCmd("SET", key, fmt.Sprint(r)), "+OK\r\n"
+				} else {
+					req, want = respCmd("GET", key), respBulk(fmt.Sprint(r-1))
+				}
+				start := time.Now()
+				w.nc.SetWriteDeadline(start.Add(w.timeout))
+				if _, err := w.nc.Write(req); err != nil {
+					errs <- fmt.Errorf("client %d round %d: write: %v", i, r, err)
+					return
+				}
+				got, err := w.tryReply()
+				if err != nil || got != want {
+					errs <- fmt.Errorf("client %d round %d: got %q, %v; want %q (a request read ahead was lost)", i, r, got, err, want)
+					return
+				}
+				if d := time.Since(start); d > slowest {
+					errs <- fmt.Errorf("client %d round %d: the reply took %v (a request read ahead waited for a blocked client)", i, r, d)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range clients {
+		if err := <-errs; err != nil {
+			close(stop)
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if n := detaches.Load(); n < 6 {
+		t.Fatalf("only %d BLPOP connections came and went in 2 s: the loop was not taken often enough to test anything", n)
+	}
 }
