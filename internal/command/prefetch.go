@@ -53,6 +53,9 @@ func (e *Env) prefetchAhead(c *Ctx, i int) {
 type KeyPeek struct {
 	DB        int
 	Name, Key []byte
+	// Last is the connection's previous command (Ctx.Spec), most often
+	// the same one again: compared first, as the dispatcher does.
+	Last *Spec
 }
 
 // PrefetchPeeked prefetches the keys of the first commands of several
@@ -67,7 +70,10 @@ func (e *Env) PrefetchPeeked(peeks []KeyPeek) {
 	var shards, dbs [prefetchWindow]int
 	n := 0
 	for _, p := range peeks {
-		spec := e.Table.Lookup(p.Name)
+		spec := p.Last
+		if spec == nil || !sameCommand(p.Name, spec.Name) {
+			spec = e.Table.Lookup(p.Name)
+		}
 		if spec == nil || spec.First != 1 || spec.KeysFn != nil {
 			continue
 		}

@@ -86,7 +86,7 @@ func (l *loop) readAhead(ready []*conn) bool {
 			// The batch starts at the front of the buffer (an unparsed
 			// tail is moved there), perhaps before this read's bytes.
 			if name, key, ok := peekKey(c.buf[:c.end+n]); ok {
-				peeks = append(peeks, command.KeyPeek{DB: c.cl.DB, Name: name, Key: key})
+				peeks = append(peeks, command.KeyPeek{DB: c.cl.DB, Name: name, Key: key, Last: c.ctx.Spec})
 			}
 		}
 	}
