@@ -99,6 +99,8 @@ type loop struct {
 	// in the epoll set that wakes the loop for them.
 	batch   []aheadConn
 	stepIdx atomic.Int32
+	peeks   []command.KeyPeek // readAhead's scratch
+	ahead   []aheadConn       // readAhead's scratch
 	pending []*conn
 	efd     int
 	wake    *os.File

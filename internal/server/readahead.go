@@ -64,15 +64,20 @@ type aheadConn struct {
 // commands, and records them in l.batch. It reports whether it read any.
 // A connection handed back with a read ahead is not read again.
 func (l *loop) readAhead(ready []*conn) bool {
-	var peekBuf [loopEvents]command.KeyPeek
-	var aheadBuf [loopEvents]aheadConn
-	peeks, ahead := peekBuf[:0], aheadBuf[:0]
+	// Scratch reused from batch to batch: only the goroutine running the
+	// loop calls this, and it is done with them before its first step.
+	peeks, ahead := l.peeks[:0], l.ahead[:0]
+	defer func() {
+		clear(peeks) // they point into connections' buffers
+		clear(ahead)
+		l.peeks, l.ahead = peeks[:0], ahead[:0]
+	}()
 	for i, c := range ready {
 		if c.pre.ok {
 			ahead = append(ahead, aheadConn{c, int32(i)})
 			continue
 		}
-		if c.detached || c.sniffing || len(ahead) == cap(ahead) {
+		if c.detached || c.sniffing {
 			continue
 		}
 		c.ensureReadBuf()
