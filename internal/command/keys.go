@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"strings"
 
 	"github.com/damselfly-db/damselfly/internal/config"
 	"math/rand/v2"
@@ -392,7 +393,10 @@ func cmdKeys(c *Ctx) {
 						full = true
 						return false
 					}
-					out = append(out, k)
+					// A copy: the reply is written after the shard is
+					// released, and a key view is only good while it
+					// is held (keyspace's doc.go, "String views").
+					out = append(out, strings.Clone(k))
 				}
 				return true
 			})
@@ -483,7 +487,7 @@ func cmdScan(c *Ctx) {
 				if pattern != nil && !glob.Match(pattern, []byte(k), false) {
 					return
 				}
-				keys = append(keys, k)
+				keys = append(keys, strings.Clone(k)) // outlives the hold
 			})
 			budget--
 			if inner == 0 || budget <= 0 || int64(len(keys)) >= count {
@@ -531,7 +535,7 @@ func cmdRandomKey(c *Ctx) {
 		r, ok := db.RandomRef()
 		var k string
 		if ok {
-			k = db.Key(r)
+			k = strings.Clone(db.Key(r)) // outlives the hold
 		}
 		sh.Release(took)
 		if ok {

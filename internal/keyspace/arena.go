@@ -31,18 +31,39 @@ type page struct {
 }
 
 // arena is a log of records in pages. Records are appended to the current
-// page and never changed afterwards; a page emptied by compaction is
-// dropped (its slot in pages set to nil and reused for a new page), never
-// written again, so views handed out over it stay valid and unchanged.
+// page and never moved afterwards (a string value of unchanged length is
+// rewritten in place, DB.overwriteInPlace); a page emptied by deletes or
+// compaction is dropped (its slot in pages reused for a new page), and its
+// memory kept as a spare for a later lock hold, so views handed out over
+// it stay unchanged for the rest of the hold they were taken in.
 type arena struct {
 	pages     []page
 	freePages []uint32 // dropped page indices, for reuse
 	cur       int      // page taking appends; -1 when none
 	bytes     int64    // sum of page capacities
 	live      int64    // sum of live record bytes
+	// spare holds dropped full-size pages for newPage to reuse, each
+	// with the lock hold it was dropped in (*holds then): a page is
+	// reused only in a later hold, so views taken before the drop stay
+	// readable and unchanged for the rest of the hold they were taken
+	// in, which is as long as a view may be used (doc.go, "String
+	// views"). Reusing them spares a cache that turns its memory over
+	// the collector's work and room for a megabyte of garbage per page.
+	spare []sparePage
+	holds *uint64
 }
 
-func (a *arena) init() { a.cur = -1 }
+type sparePage struct {
+	buf  []byte
+	hold uint64
+}
+
+// maxSpare bounds the pages kept for reuse (per database of a shard):
+// enough for the pages a churning cache drops between two allocations of
+// a new one, few enough that a shrinking dataset is not held back.
+const maxSpare = 4
+
+func (a *arena) init(holds *uint64) { a.cur, a.holds = -1, holds }
 
 // A record's first uvarint is its key length shifted left by two, with
 // whether it has an expiry and a handle in the low bits: the entry's flags
@@ -128,9 +149,26 @@ func (a *arena) newPage(size int) uint32 {
 		pi = uint32(len(a.pages))
 		a.pages = append(a.pages, page{})
 	}
-	a.pages[pi] = page{buf: make([]byte, 0, size)}
+	a.pages[pi] = page{buf: a.pageBuf(size)}
 	a.bytes += int64(size)
 	return pi
+}
+
+// pageBuf returns an empty buffer of capacity size: a spare page dropped
+// in an earlier lock hold when there is one, else new memory.
+func (a *arena) pageBuf(size int) []byte {
+	if size == maxPageSize {
+		for i := len(a.spare) - 1; i >= 0; i-- {
+			if sp := a.spare[i]; sp.hold != *a.holds {
+				last := len(a.spare) - 1
+				a.spare[i] = a.spare[last]
+				a.spare[last] = sparePage{}
+				a.spare = a.spare[:last]
+				return sp.buf[:0]
+			}
+		}
+	}
+	return make([]byte, 0, size)
 }
 
 // free marks n bytes of page pi dead. A page with nothing live that is not
@@ -146,7 +184,11 @@ func (a *arena) free(l loc, n int) {
 }
 
 func (a *arena) drop(pi uint32) {
-	a.bytes -= int64(cap(a.pages[pi].buf))
+	buf := a.pages[pi].buf
+	a.bytes -= int64(cap(buf))
+	if cap(buf) == maxPageSize && len(a.spare) < maxSpare {
+		a.spare = append(a.spare, sparePage{buf: buf[:0], hold: *a.holds})
+	}
 	a.pages[pi] = page{}
 	a.freePages = append(a.freePages, pi)
 }
@@ -267,8 +309,8 @@ func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, ha
 
 // viewString returns b as a string without copying. A record's key bytes
 // are never overwritten (only a string value and its expiry are, by
-// DB.overwriteInPlace), so a key's string stays unchanged for as long as
-// it lives.
+// DB.overwriteInPlace), and its page is reused only in a later lock hold,
+// so a key's string stays unchanged for the hold it was taken in.
 func viewString(b []byte) string {
 	if len(b) == 0 {
 		return ""

@@ -35,6 +35,10 @@ type Clock struct {
 	// Freq, when set, is told the hash of every key Find looks up, found
 	// or not (cache_mode's frequency sketch, evict.Sketch).
 	Freq interface{ Add(h uint64) }
+	// Holds counts the shard's lock holds (the shard bumps it as it
+	// releases the lock): an arena page dropped in one hold is reused
+	// only in a later one (arena.go).
+	Holds uint64
 }
 
 // Values past these sizes live out of line, in DB.bigs: a SET of a big
@@ -115,7 +119,8 @@ type DB struct {
 
 // Events receives keyspace events from a DB. Its methods run with the
 // shard locked and must not block. The key strings are views of the arena
-// (see doc.go): unchanging, but they keep an arena page alive while held.
+// (see doc.go): unchanged until the shard is released, so whatever keeps
+// one longer must copy it.
 type Events interface {
 	Expired(db int, key string)
 	Created(db int, key string)
@@ -133,7 +138,7 @@ const initialBuckets = 4
 // New returns an empty DB that hashes with seed and reads time from clock.
 func New(seed maphash.Seed, clock *Clock) *DB {
 	d := &DB{seed: seed, clock: clock, free: noRef, rehashIdx: -1, rnd: 0x9E3779B97F4A7C15}
-	d.arena.init()
+	d.arena.init(&clock.Holds)
 	return d
 }
 
@@ -824,7 +829,9 @@ func (d *DB) Clear() {
 		s.saver.Cleared(d, old)
 	}
 	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
-	d.arena.init()
+	// A fresh arena: the old one's dropped pages stay with it, readable
+	// by a snapshot still walking it (Saver.Cleared), never reused.
+	d.arena.init(&d.clock.Holds)
 }
 
 func (d *DB) growIfNeeded() {

@@ -85,20 +85,22 @@
 // # String views
 //
 // Key returns a string made with unsafe.String over the arena, and Str a
-// slice of it (or of an out-of-line value). Because a record's key bytes
-// are never overwritten and a dropped page is left to the garbage
-// collector rather than reused, a key view stays memory-safe and its bytes
-// stay the same for as long as the caller keeps it, even after the key
-// changes, is deleted or compacted: it is merely stale, and it keeps its
-// page (up to 1 MiB) alive. Callers that keep keys for long (tables of
-// blocked keys, client tracking) should strings.Clone them for that
-// reason. A value view is only good until the key is next written: a SET
-// or INCR of a value of the same length overwrites it in place, and so do
-// SETRANGE, SETBIT and APPEND on an out-of-line string. Commands that
-// read a value and then write its key (SET ... GET, GETSET, GETDEL, INCR)
-// consume the view (into their reply, or by parsing it) before the write.
-// Str's result must never be modified; MutableString's is the caller's to
-// write.
+// slice of it (or of an out-of-line value). Views are memory-safe for as
+// long as they are kept (pages are Go memory), but their bytes are only
+// theirs for the shard lock hold they were taken in: a record's key bytes
+// are never overwritten, and a page that empties (the key deleted,
+// changed or compacted away) is kept for reuse by a later hold only
+// (arena.go, spare pages), so within the hold a view stays unchanged even
+// after its key changes, is deleted or compacted. Anything that outlives
+// the hold must be copied: KEYS, SCAN and RANDOMKEY gather keys across
+// shards and copy them; tables of blocked keys, client tracking and the
+// eviction pool clone theirs. A value view is good only until the key is
+// next written: a SET or INCR of a value of the same length overwrites it
+// in place, and so do SETRANGE, SETBIT and APPEND on an out-of-line
+// string. Commands that read a value and then write its key (SET ... GET,
+// GETSET, GETDEL, INCR) consume the view (into their reply, or by parsing
+// it) before the write. Str's result must never be modified;
+// MutableString's is the caller's to write.
 //
 // # Versions
 //

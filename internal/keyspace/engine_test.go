@@ -348,7 +348,8 @@ func TestSameSizeOverwriteInPlace(t *testing.T) {
 // a page.
 func TestRecordEncoding(t *testing.T) {
 	var a arena
-	a.init()
+	var holds uint64
+	a.init(&holds)
 	rng := rand.New(rand.NewPCG(3, 4))
 	type want struct {
 		l                 loc
@@ -528,5 +529,59 @@ func TestTightCompactionKeepsFewerDeadBytes(t *testing.T) {
 	t.Logf("worst dead share of the arena: loose %.3f, tight %.3f", loose, tight)
 	if tight > 0.15 || tight > loose*0.7 {
 		t.Fatalf("tight compaction left %.3f of the arena dead (loose %.3f)", tight, loose)
+	}
+}
+
+// TestDroppedPagesReusedInLaterHolds: a full-size page emptied and dropped
+// is kept for reuse, but only once the shard's lock hold it was dropped in
+// has ended (Clock.Holds moved): views taken in that hold keep reading the
+// old bytes until then. Afterwards new pages come from the spares instead
+// of new memory.
+func TestDroppedPagesReusedInLaterHolds(t *testing.T) {
+	d, c := newDB()
+	val := bytes.Repeat([]byte("v"), 1000)
+	const n = 20000 // ~20 MB: pages grow to full size past 8 MB
+	for i := 0; i < n; i++ {
+		d.SetString([]byte(fmt.Sprint("key:", i)), val, 0, false)
+	}
+	c.Holds++
+	r, _ := d.Find([]byte("key:10"))
+	keyView, valView := d.Key(r), d.Str(r)
+	for i := 0; i < n/2; i++ {
+		d.Delete([]byte(fmt.Sprint("key:", i))) // empties the first pages
+	}
+	if len(d.arena.spare) == 0 {
+		t.Fatal("no dropped full-size page was kept for reuse")
+	}
+	spares := len(d.arena.spare)
+	// Same hold: new records must not land in the spares.
+	for i := 0; i < 1500; i++ {
+		d.SetString([]byte(fmt.Sprint("new:", i)), bytes.Repeat([]byte("n"), 1000), 0, false)
+	}
+	if len(d.arena.spare) != spares {
+		t.Fatalf("a page dropped in this hold was reused in it (%d spares, were %d)", len(d.arena.spare), spares)
+	}
+	if keyView != "key:10" || !bytes.Equal(valView, val) {
+		t.Fatalf("views changed within their hold: %q %.10q", keyView, valView)
+	}
+	// A later hold reuses them.
+	c.Holds++
+	for i := 1500; i < 9000; i++ {
+		d.SetString([]byte(fmt.Sprint("new:", i)), bytes.Repeat([]byte("m"), 1000), 0, false)
+	}
+	if len(d.arena.spare) >= spares {
+		t.Fatalf("spares not reused in a later hold: %d left of %d", len(d.arena.spare), spares)
+	}
+	for i := n / 2; i < n; i++ {
+		r, ok := d.Find([]byte(fmt.Sprint("key:", i)))
+		if !ok || !bytes.Equal(d.Str(r), val) {
+			t.Fatalf("key:%d damaged by page reuse", i)
+		}
+	}
+	for i := 1500; i < 9000; i++ {
+		r, ok := d.Find([]byte(fmt.Sprint("new:", i)))
+		if !ok || !bytes.Equal(d.Str(r), bytes.Repeat([]byte("m"), 1000)) {
+			t.Fatalf("new:%d damaged by page reuse", i)
+		}
 	}
 }

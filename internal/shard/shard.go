@@ -105,6 +105,7 @@ func (s *Shard) Unlock() {
 		s.Dirty.Add(s.dirty)
 		s.dirty = 0
 	}
+	s.clock.Holds++ // pages dropped in this hold may be reused after it
 	s.mu.Unlock()
 }
 
