@@ -192,7 +192,10 @@ type preRead struct {
 }
 
 // peekKey returns the name and first argument of the RESP command at the
-// start of b, if b holds them whole.
+// start of b, if b holds them whole. Not resp.ParseCommand: that parses
+// and checks every argument, and runBatch parses the command again right
+// after; this is only a prefetch hint, read in one pass over two headers,
+// and a wrong answer costs a wasted prefetch.
 func peekKey(b []byte) (name, key []byte, ok bool) {
 	if len(b) < 4 || b[0] != '*' {
 		return nil, nil, false
