@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,19 +151,28 @@ func TestPubSubSlowSubscriberIsCut(t *testing.T) {
 	if _, err := good.Receive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	received := make(chan int, 1)
+	// The healthy subscriber is held to the same limit, so the publisher
+	// never lets it fall more than 8 messages (128 KB, under the soft
+	// limit) behind: on a slow machine (CI's race run) an unpaced flood
+	// could outrun its reader and cut it too.
+	var got atomic.Int64
+	received := make(chan struct{})
 	go func() {
-		n := 0
 		for range good.Channel(withSize(100000)) {
-			n++
-			if n == 400 {
-				received <- n
+			if got.Add(1) == 400 {
+				close(received)
 				return
 			}
 		}
 	}()
 	payload := strings.Repeat("x", 16*1024)
 	for i := 0; i < 400; i++ {
+		for wait := time.Now().Add(20 * time.Second); got.Load() < int64(i-8); {
+			if time.Now().After(wait) {
+				t.Fatalf("the healthy subscriber stalled at %d of %d messages", got.Load(), i)
+			}
+			time.Sleep(time.Millisecond)
+		}
 		if err := admin.Publish(ctx, "flood", payload).Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +180,7 @@ func TestPubSubSlowSubscriberIsCut(t *testing.T) {
 	select {
 	case <-received:
 	case <-time.After(20 * time.Second):
-		t.Fatal("the healthy subscriber did not get every message")
+		t.Fatalf("the healthy subscriber got %d of 400 messages", got.Load())
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Contains(admin.ClientList(ctx).Val(), "name=slow") {
