@@ -210,7 +210,8 @@ func readRuntimeMem() runtimeMem {
 // resident set from /proc/self/statm (which the heartbeat also watches
 // against maxmemory), allocator_* are the Go heap's classes (allocated =
 // objects including garbage not yet collected, active = plus unused span
-// space, resident = everything mapped and not returned), used_memory_peak
+// space, resident = everything mapped and not returned) plus the arena
+// pages mapped outside it, used_memory_peak
 // is the highest used_memory seen by the 100 ms sampler or a reader, and
 // mem_fragmentation_ratio is rss / used_memory: garbage awaiting
 // collection, heap slack and the binary's own pages.
@@ -263,9 +264,12 @@ func (e *Env) Memory(owner int64) MemoryReport {
 	// What lies outside the keyspace counts towards maxmemory too; the
 	// shards add their own dataset figures to it on every admission check.
 	e.Store.SetOverhead(nonData + r.Runtime)
-	r.HeapObjects = m.heapObjects
-	r.HeapActive = m.heapObjects + m.heapUnused
-	r.HeapResident = m.total - m.heapReleased
+	// The arena pages outside the Go heap (keyspace.PagePool) are the
+	// allocator's too: allocated, active and resident alike.
+	off := e.Store.OffHeapBytes()
+	r.HeapObjects = m.heapObjects + off
+	r.HeapActive = m.heapObjects + m.heapUnused + off
+	r.HeapResident = m.total - m.heapReleased + off
 	r.RSS = readRSS()
 	r.Peak = e.State.notePeak(r.Used)
 	return r

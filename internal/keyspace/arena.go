@@ -3,6 +3,7 @@ package keyspace
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unsafe"
 )
 
@@ -27,7 +28,8 @@ func (l loc) off() uint32  { return uint32(l) & offMask }
 type page struct {
 	buf    []byte
 	live   int
-	victim bool // being emptied by the running compaction pass
+	victim bool   // being emptied by the running compaction pass
+	gen    uint32 // tells a page from an earlier one at the same index (holes.go)
 }
 
 // arena is a log of records in pages. Records are appended to the current
@@ -51,6 +53,15 @@ type arena struct {
 	// the collector's work and room for a megabyte of garbage per page.
 	spare []sparePage
 	holds *uint64
+	// pool gives full-size pages from outside the Go heap and takes them
+	// back (pages.go); nil: pages come from the Go heap.
+	pool *PagePool
+	// holes files dead records by size class for reuse (holes.go);
+	// gens numbers the pages made.
+	holes       []holeList
+	nholes      int
+	gens        uint32
+	holesReused int64
 }
 
 type sparePage struct {
@@ -60,10 +71,16 @@ type sparePage struct {
 
 // maxSpare bounds the pages kept for reuse (per database of a shard):
 // enough for the pages a churning cache drops between two allocations of
-// a new one, few enough that a shrinking dataset is not held back.
-const maxSpare = 4
+// a new one, few enough that a shrinking dataset is not held back. With a
+// pool the spares beyond it go back to the pool once their hold is over
+// (trim), and a page from the pool costs its page faults on first write,
+// so one spare is kept.
+const (
+	maxSpare     = 4
+	maxPoolSpare = 1
+)
 
-func (a *arena) init(holds *uint64) { a.cur, a.holds = -1, holds }
+func (a *arena) init(holds *uint64, pool *PagePool) { a.cur, a.holds, a.pool = -1, holds, pool }
 
 // A record's first uvarint is its key length shifted left by two, with
 // whether it has an expiry and a handle in the low bits: the entry's flags
@@ -108,7 +125,9 @@ func uvarintLen(x uint64) int {
 }
 
 // alloc reserves n bytes and returns their location and the slice to fill.
-func (a *arena) alloc(n int) (loc, []byte) {
+// With padded, the slice may be one byte longer (a hole one byte too big,
+// holes.go), for a record that can spread itself over it (put).
+func (a *arena) alloc(n int, padded bool) (loc, []byte) {
 	if n > maxPageSize/4 {
 		// A big record gets its own page, so the current one is not
 		// abandoned half full.
@@ -118,6 +137,20 @@ func (a *arena) alloc(n int) (loc, []byte) {
 		p.live += n
 		a.live += int64(n)
 		return loc(pi << pageBits), p.buf
+	}
+	if l, size, ok := a.takeHole(n, padded); ok {
+		if padded && size-n <= maxPad {
+			n = size
+		}
+		p := &a.pages[l.page()]
+		p.live += n
+		a.live += int64(n)
+		a.holesReused++
+		b := p.buf[l.off() : int(l.off())+size : int(l.off())+size]
+		if size > n {
+			writeFiller(b[n:])
+		}
+		return l, b[:n:n]
 	}
 	if a.cur < 0 || cap(a.pages[a.cur].buf)-len(a.pages[a.cur].buf) < n {
 		size := minPageSize
@@ -149,7 +182,8 @@ func (a *arena) newPage(size int) uint32 {
 		pi = uint32(len(a.pages))
 		a.pages = append(a.pages, page{})
 	}
-	a.pages[pi] = page{buf: a.pageBuf(size)}
+	a.gens++
+	a.pages[pi] = page{buf: a.pageBuf(size), gen: a.gens}
 	a.bytes += int64(size)
 	return pi
 }
@@ -167,6 +201,9 @@ func (a *arena) pageBuf(size int) []byte {
 				return sp.buf[:0]
 			}
 		}
+		if a.pool != nil {
+			return a.pool.get()
+		}
 	}
 	return make([]byte, 0, size)
 }
@@ -180,17 +217,62 @@ func (a *arena) free(l loc, n int) {
 	a.live -= int64(n)
 	if p.live == 0 && int(pi) != a.cur {
 		a.drop(pi)
+	} else if !p.victim {
+		a.fileHole(pi, l, n)
 	}
 }
 
 func (a *arena) drop(pi uint32) {
 	buf := a.pages[pi].buf
 	a.bytes -= int64(cap(buf))
-	if cap(buf) == maxPageSize && len(a.spare) < maxSpare {
+	switch {
+	case cap(buf) != maxPageSize:
+	case a.pool != nil:
+		// A pool's page must go back to it, and only after this hold.
+		a.spare = append(a.spare, sparePage{buf: buf[:0], hold: *a.holds})
+		a.trim()
+	case len(a.spare) < maxSpare:
 		a.spare = append(a.spare, sparePage{buf: buf[:0], hold: *a.holds})
 	}
 	a.pages[pi] = page{}
 	a.freePages = append(a.freePages, pi)
+}
+
+// trim returns to the pool the spares beyond maxPoolSpare that were
+// dropped in an earlier hold than this one. Drops call it, and so does
+// Maintain, so that the pages a burst of deletes dropped in one hold go
+// back soon after it even if nothing is dropped later.
+func (a *arena) trim() {
+	if a.pool == nil || len(a.spare) <= maxPoolSpare {
+		return
+	}
+	kept := a.spare[:0]
+	extra := len(a.spare) - maxPoolSpare
+	for _, sp := range a.spare {
+		if extra > 0 && sp.hold != *a.holds {
+			a.pool.put(sp.buf)
+			extra--
+			continue
+		}
+		kept = append(kept, sp)
+	}
+	clear(a.spare[len(kept):])
+	a.spare = kept
+}
+
+// pooledPages lists every full-size page of a, records and spares: what
+// goes back to the pool when the arena is dropped (DB.Clear).
+func (a *arena) pooledPages() [][]byte {
+	var bufs [][]byte
+	for _, p := range a.pages {
+		if cap(p.buf) == maxPageSize {
+			bufs = append(bufs, p.buf[:0])
+		}
+	}
+	for _, sp := range a.spare {
+		bufs = append(bufs, sp.buf)
+	}
+	return bufs
 }
 
 // rec is a decoded record header.
@@ -291,9 +373,9 @@ func uvarint(b []byte) (uint64, int) {
 // The value is v1 followed by v2 (APPEND writes old value and suffix).
 func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, hasHandle bool) (loc, int) {
 	n := recSize(len(key), len(v1)+len(v2), hasExp, handle, hasHandle)
-	l, b := a.alloc(n)
+	l, b := a.alloc(slotSize(n), true)
 	i := binary.PutUvarint(b, keyHeader(len(key), hasExp, hasHandle))
-	i += binary.PutUvarint(b[i:], uint64(len(v1)+len(v2)))
+	i += putUvarintPadded(b[i:], uint64(len(v1)+len(v2)), len(b)-n)
 	if hasExp {
 		binary.LittleEndian.PutUint64(b[i:], uint64(exp))
 		i += 8
@@ -304,7 +386,45 @@ func (a *arena) put(key, v1, v2 []byte, exp int64, hasExp bool, handle int32, ha
 	i += copy(b[i:], key)
 	i += copy(b[i:], v1)
 	copy(b[i:], v2)
-	return l, n
+	return l, len(b)
+}
+
+// putUvarintPadded writes x as a uvarint made pad bytes (at most maxPad)
+// longer than it needs: continuation bits, then a zero byte, which
+// binary.Uvarint reads as the same number. A record spreads itself over
+// its whole slot that way (slotSize), or over a hole a byte or a few
+// bigger than itself, where no filler would fit.
+func putUvarintPadded(b []byte, x uint64, pad int) int {
+	i := binary.PutUvarint(b, x)
+	if pad == 0 {
+		return i
+	}
+	b[i-1] |= 0x80
+	for ; pad > 1; pad-- {
+		b[i] = 0x80
+		i++
+	}
+	b[i] = 0
+	return i + 1
+}
+
+// maxPad is the most padding a record's value length takes: a value's
+// length (under 2^21, inline values being at most 16 KiB) needs at most
+// three of a uvarint's ten bytes.
+const maxPad = 7
+
+// slotSize rounds a record's size up to its granule: none under 128
+// bytes, then 2, 4 and from 512 bytes 8 (at most 1/64 of the record),
+// written as padding. Records whose sizes differ by a few bytes (keys of
+// one more digit, values of a few more characters) then fit each other's
+// holes (holes.go) exactly, as jemalloc's size classes let Redis reuse
+// them.
+func slotSize(n int) int {
+	if n < 128 {
+		return n
+	}
+	g := 1 << min(3, bits.Len(uint(n))-7)
+	return (n + g - 1) &^ (g - 1)
 }
 
 // viewString returns b as a string without copying. A record's key bytes

@@ -61,6 +61,7 @@ func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	d.packStep(slots, &st)
 	d.compactStep(slots, moveBytes, &st)
 	d.sweepExp(slots / 4)
+	d.arena.trim()
 	st.Compacting = d.maint.passing
 	return st
 }
@@ -217,7 +218,7 @@ func (d *DB) compactStep(slots, moveBytes int, st *MaintainStats) {
 			if r == noRef {
 				continue
 			}
-			l, b := a.alloc(size)
+			l, b := a.alloc(size, false)
 			copy(b, a.at(old)[:size])
 			d.ent(r).loc = l
 			before := len(a.freePages)

@@ -5,6 +5,7 @@ import (
 	"github.com/damselfly-db/damselfly/internal/bigcopy"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"unsafe"
 
 	"github.com/damselfly-db/damselfly/internal/value"
@@ -39,6 +40,9 @@ type Clock struct {
 	// releases the lock): an arena page dropped in one hold is reused
 	// only in a later one (arena.go).
 	Holds uint64
+	// Pages, when set, gives the arenas their full-size pages from
+	// outside the Go heap (pages.go); it must be set before New.
+	Pages *PagePool
 }
 
 // Values past these sizes live out of line, in DB.bigs: a SET of a big
@@ -138,7 +142,7 @@ const initialBuckets = 4
 // New returns an empty DB that hashes with seed and reads time from clock.
 func New(seed maphash.Seed, clock *Clock) *DB {
 	d := &DB{seed: seed, clock: clock, free: noRef, rehashIdx: -1, rnd: 0x9E3779B97F4A7C15}
-	d.arena.init(&clock.Holds)
+	d.arena.init(&clock.Holds, clock.Pages)
 	return d
 }
 
@@ -819,6 +823,10 @@ func (d *DB) Clear() {
 			}
 		}
 	}
+	var pooled [][]byte
+	if d.arena.pool != nil {
+		pooled = d.arena.pooledPages()
+	}
 	if s := d.snap; s != nil {
 		// A running snapshot keeps walking the old entries, which
 		// nothing else references from now on.
@@ -827,11 +835,27 @@ func (d *DB) Clear() {
 		old.Events, old.OnAdd = nil, nil
 		d.snap = nil
 		s.saver.Cleared(d, old)
+		if pool := d.arena.pool; pool != nil {
+			// Its pages go back to the pool once the snapshot has let
+			// go of it.
+			runtime.AddCleanup(old, func(bufs [][]byte) {
+				for _, b := range bufs {
+					pool.put(b)
+				}
+			}, pooled)
+			pooled = nil
+		}
 	}
 	*d = DB{seed: d.seed, clock: d.clock, free: noRef, rehashIdx: -1, rnd: d.rnd, ExpiredKeys: d.ExpiredKeys, OnAdd: d.OnAdd, Index: d.Index, Events: d.Events}
-	// A fresh arena: the old one's dropped pages stay with it, readable
-	// by a snapshot still walking it (Saver.Cleared), never reused.
-	d.arena.init(&d.clock.Holds)
+	// A fresh arena. Without a snapshot, the old one's pages become its
+	// spares, dropped in this hold: views taken in it stay readable, and
+	// trim returns them to the pool after it. With one, they stay with
+	// the old arena, readable by the snapshot (Saver.Cleared), never
+	// reused.
+	d.arena.init(&d.clock.Holds, d.clock.Pages)
+	for _, b := range pooled {
+		d.arena.spare = append(d.arena.spare, sparePage{buf: b, hold: d.clock.Holds})
+	}
 }
 
 func (d *DB) growIfNeeded() {

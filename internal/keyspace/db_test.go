@@ -7,7 +7,16 @@ import (
 	"testing"
 )
 
+// newDB returns a DB whose full-size arena pages come from a page pool
+// outside the Go heap, as a shard's do.
 func newDB() (*DB, *Clock) {
+	c := &Clock{Ms: 1_000_000, Pages: NewPagePool()}
+	return New(maphash.MakeSeed(), c), c
+}
+
+// newHeapDB returns a DB whose arena pages all come from the Go heap, as
+// where the system maps none (pages_other.go).
+func newHeapDB() (*DB, *Clock) {
 	c := &Clock{Ms: 1_000_000}
 	return New(maphash.MakeSeed(), c), c
 }

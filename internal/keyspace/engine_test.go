@@ -349,7 +349,7 @@ func TestSameSizeOverwriteInPlace(t *testing.T) {
 func TestRecordEncoding(t *testing.T) {
 	var a arena
 	var holds uint64
-	a.init(&holds)
+	a.init(&holds, NewPagePool())
 	rng := rand.New(rand.NewPCG(3, 4))
 	type want struct {
 		l                 loc
@@ -400,7 +400,7 @@ func TestRecordEncoding(t *testing.T) {
 		if !bytes.Equal(a.keyAt(w.l, w.hasExp, w.hasHandle), w.key) {
 			t.Fatalf("record %d: keyAt", i)
 		}
-		if w.size != recSize(len(w.key), len(w.val), w.hasExp, w.handle, w.hasHandle) {
+		if w.size != slotSize(recSize(len(w.key), len(w.val), w.hasExp, w.handle, w.hasHandle)) {
 			t.Fatalf("record %d: size", i)
 		}
 	}
@@ -538,6 +538,11 @@ func TestTightCompactionKeepsFewerDeadBytes(t *testing.T) {
 // old bytes until then. Afterwards new pages come from the spares instead
 // of new memory.
 func TestDroppedPagesReusedInLaterHolds(t *testing.T) {
+	t.Run("pool", func(t *testing.T) { droppedPagesReusedInLaterHolds(t, newDB) })
+	t.Run("heap", func(t *testing.T) { droppedPagesReusedInLaterHolds(t, newHeapDB) })
+}
+
+func droppedPagesReusedInLaterHolds(t *testing.T, newDB func() (*DB, *Clock)) {
 	d, c := newDB()
 	val := bytes.Repeat([]byte("v"), 1000)
 	const n = 20000 // ~20 MB: pages grow to full size past 8 MB

@@ -26,6 +26,28 @@ import (
 // ops/s against 127 k at 108 %.
 const goLimitPermille = 1080
 
+// setGoLimit gives the Go runtime its memory limit: the share of
+// maxmemory left once the binary's pages and the arena pages held outside
+// the Go heap (keyspace.PagePool) are taken off. The off-heap part moves
+// with the data, so returnFreeMemory calls it again when that has moved by
+// more than offHeapStep.
+func (s *Server) setGoLimit() {
+	base := s.goLimitBase.Load()
+	if base == 0 {
+		return
+	}
+	off := s.env.Store.OffHeapBytes()
+	if last := s.goLimitOffHeap.Load(); last >= 0 && off > last-offHeapStep && off < last+offHeapStep {
+		return
+	}
+	s.goLimitOffHeap.Store(off)
+	debug.SetMemoryLimit(max(base-off, minGoLimit))
+}
+
+// offHeapStep is how far the off-heap pages may move before the Go limit
+// follows.
+const offHeapStep = 1 << 20
+
 // floorGrowth is what RSS gains outside the Go runtime after start (the
 // binary's pages first touched under load: eviction, compaction...), which
 // the floor measured at start misses.
@@ -55,8 +77,12 @@ func (s *Server) applyMemory() {
 	s.env.Store.SetMemoryPolicy(limit, p, int(s.cfg.MaxMemorySamples.Get()))
 	s.env.Store.SetRSSDenyRatio(s.cfg.RSSOOMDenyRatio.Get())
 	if limit > 0 {
-		debug.SetMemoryLimit(max(limit/1000*goLimitPermille-s.rssFloor-floorGrowth, minGoLimit))
+		s.goLimitBase.Store(limit/1000*goLimitPermille - s.rssFloor - floorGrowth)
+	} else {
+		s.goLimitBase.Store(0)
 	}
+	s.goLimitOffHeap.Store(-1)
+	s.setGoLimit()
 	if os.Getenv("GOGC") == "" {
 		gc := 100
 		if p.Evicts() {
@@ -147,6 +173,7 @@ func (s *Server) returnFreeMemory(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		s.setGoLimit()
 		lim := s.cfg.MaxMemory.Get()
 		if lim > 0 && s.env.Store.Policy().Evicts() {
 			metrics.Read(m)

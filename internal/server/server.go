@@ -82,7 +82,11 @@ type Server struct {
 	// rssFloor is the RSS outside the Go runtime, measured at start
 	// (memory.go).
 	rssFloor int64
-	serveErr error
+	// goLimitBase is the Go memory limit before the off-heap pages are
+	// taken off (0: none), goLimitOffHeap the off-heap bytes it was last
+	// applied with (-1: apply anew). setGoLimit, memory.go.
+	goLimitBase, goLimitOffHeap atomic.Int64
+	serveErr                    error
 
 	// The event loops (--event_loop, eventloop.go) and their watchdog.
 	loops              []*loop

@@ -188,7 +188,14 @@ type Store struct {
 	mem    memState
 	// readySeq orders keys marked ready across shards (ReadyKey).
 	readySeq atomic.Uint64
+	// pages is the arenas' source of full-size pages outside the Go heap
+	// (nil where the system has none).
+	pages *keyspace.PagePool
 }
+
+// OffHeapBytes is the memory of the arena pages held outside the Go heap:
+// RSS the Go runtime does not see.
+func (st *Store) OffHeapBytes() int64 { return st.pages.Resident() }
 
 // AccessPolicy is the access-tracking policy (LRU or LFU) every shard's
 // entries follow; the server sets it from maxmemory-policy and the lfu-*
@@ -225,10 +232,11 @@ func NewStore(n, dbs int) *Store {
 	if n > MaxShards {
 		n = MaxShards
 	}
-	st := &Store{seed: maphash.MakeSeed(), policy: keyspace.NewPolicy()}
+	st := &Store{seed: maphash.MakeSeed(), policy: keyspace.NewPolicy(), pages: keyspace.NewPagePool()}
 	for i := 0; i < n; i++ {
 		sh := &Shard{ID: i, blockedDBs: make([]int, dbs), pool: evict.NewPool(uint64(i)*0x9E3779B97F4A7C15 + 1), readySeq: &st.readySeq}
 		sh.clock.Policy = st.policy
+		sh.clock.Pages = st.pages
 		for j := 0; j < dbs; j++ {
 			db := keyspace.New(st.seed, &sh.clock)
 			db.Index = j
