@@ -48,16 +48,17 @@ const (
 	// lowWater is the share of the limit the heartbeat brings usage back
 	// to, so that writes seldom have to evict themselves.
 	lowWaterPermille = 985
-	// rssTargetPermille is the RSS the watch steers to. RSS swings with
-	// Go's collection cycle (dropped arena pages and dead records are
-	// garbage until the next one), so the target leaves room under the
-	// 1.1 x bound the issue sets (Redis itself runs at 1.14 x its cap,
-	// counting only used_memory). At 95 % a 100 MB cache held 60 k keys of
-	// 1000 bytes against Redis's 93 k; at 102 %, with the Go limit above it
-	// (server/memory.go) and tight compaction near the limit, 71-73 k, with
-	// peaks of 1.04-1.05 x (bench/hitratio.sh) and 1.06-1.07 x at a 64 MB
-	// cap (TestCacheModeRSSBounded, which fails above 1.1 x).
-	rssTargetPermille = 1020
+	// rssTargetPermille is the RSS the watch steers to, leaving room
+	// under the 1.1 x bound the issue sets (Redis itself runs at 1.14 x
+	// its cap, counting only used_memory) for a fast writer's overshoot
+	// between two looks. At 95 % a 100 MB cache held 60 k keys of 1000
+	// bytes against Redis's 93 k; at 102 %, 71-73 k while arena pages
+	// were Go heap (RSS swung with the collection cycle, peaks 1.04-1.05 x
+	// in bench/hitratio.sh, 1.06-1.07 x in TestCacheModeRSSBounded). With
+	// the pages outside the heap and dead records reused (keyspace
+	// pages.go, holes.go) RSS holds steady: at 104.5 % it held 86-87 k
+	// keys, peaks 1.04-1.07 x in both.
+	rssTargetPermille = 1045
 	// rssPriorPermille is the garbage room the RSS watch starts with: the
 	// first fill overshoots before the watch has measured anything, so it
 	// starts with 30 % of the limit and lets the data grow back from
