@@ -33,11 +33,13 @@ type page struct {
 }
 
 // arena is a log of records in pages. Records are appended to the current
-// page and never moved afterwards (a string value of unchanged length is
-// rewritten in place, DB.overwriteInPlace); a page emptied by deletes or
-// compaction is dropped (its slot in pages reused for a new page), and its
-// memory kept as a spare for a later lock hold, so views handed out over
-// it stay unchanged for the rest of the hold they were taken in.
+// page, or written into the hole a dead record left (holes.go), and never
+// moved afterwards but by compaction (a string value of unchanged length
+// is rewritten in place, DB.overwriteInPlace); a page emptied by deletes
+// or compaction is dropped (its slot in pages reused for a new page), and
+// its memory kept as a spare, or given back to the pool, in a later lock
+// hold, so views handed out over it stay unchanged for the rest of the
+// hold they were taken in.
 type arena struct {
 	pages     []page
 	freePages []uint32 // dropped page indices, for reuse

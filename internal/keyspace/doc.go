@@ -22,13 +22,18 @@
 //     and flags (raw, probation, has-expiry, out-of-line string,
 //     listed-for-expiry).
 //   - The arena (arena.go): log-structured pages of 4 KiB growing to 1 MiB,
-//     allocated one at a time. A record is a uvarint of the key length
-//     shifted left by two with has-expiry and has-handle in the low bits
-//     (so a page can be walked without the entries), a uvarint value
-//     length, the expiry (8 bytes, only when the key has one), a uvarint
-//     side-table handle (only for complex and out-of-line values), the key
-//     and the value. A location is page:offset in 32 bits, which
-//     caps one database of one shard at 4096 pages (4 GiB of records).
+//     allocated one at a time; full-size pages are mapped outside the Go
+//     heap (pages.go, one PagePool per store), so the collector neither
+//     scans nor holds room for them, and a page that empties gives its
+//     memory back at once (a lock hold later). A record is a uvarint of
+//     the key length shifted left by two with has-expiry and has-handle in
+//     the low bits (so a page can be walked without the entries), a
+//     uvarint value length (padded with continuation bytes up to the
+//     record's granule: at most 1/64 of it, 8 bytes from 512 bytes), the
+//     expiry (8 bytes, only when the key has one), a uvarint side-table
+//     handle (only for complex and out-of-line values), the key and the
+//     value. A location is page:offset in 32 bits, which caps one
+//     database of one shard at 4096 pages (4 GiB of records).
 //   - Side tables (side.go), the only parts holding pointers: out-of-line
 //     strings ([]byte: values over 16 KiB, strings grown by APPEND past
 //     4 KiB, which then grow in place with amortised doubling, and strings
@@ -53,15 +58,22 @@
 // current page; bench/memory.sh measures 135 (used_memory and RSS) where
 // Redis 7.0 spends 184.
 //
-// # Compaction
+// # Holes and compaction
 //
 // A string value overwritten by one of the same length (with an expiry
 // only if it had one: a cache's SETs, INCR of a counter within its digit
 // count) is written over the old value's bytes, expiry included, and its
 // record stays. Any other change, of the value or of the expiry, is a new
-// record in the current page and the old one becomes dead
-// bytes, counted per page (and in Bytes until reclaimed). A page whose live
-// bytes drop to zero is dropped at once. Sparser pages are compacted only
+// record and the old one becomes dead bytes, counted per page (and in
+// Bytes until reclaimed). A dead record becomes a hole (holes.go), filed
+// by size class: a new record of its size, or a little smaller (the rest
+// becomes a filler record no entry owns), takes it in a later lock hold,
+// as a slab allocator reuses a freed slot; so a cache at its cap, which
+// deletes a record for every one it writes, keeps its pages full (dead
+// bytes at a 100 MB cap: 11-15 MB before holes, 1-2 MB with them). A
+// page whose live bytes drop to zero is dropped at once. What holes do not
+// reclaim (sizes that no longer come) is left to compaction: sparse pages
+// are compacted only
 // by Maintain and Compact, never inside a command: the shard's heartbeat
 // calls Maintain with a bounded budget of slots examined and bytes copied
 // per tick, in slices of about 30 µs with the lock released between them,
@@ -85,13 +97,15 @@
 // # String views
 //
 // Key returns a string made with unsafe.String over the arena, and Str a
-// slice of it (or of an out-of-line value). Views are memory-safe for as
-// long as they are kept (pages are Go memory), but their bytes are only
-// theirs for the shard lock hold they were taken in: a record's key bytes
-// are never overwritten, and a page that empties (the key deleted,
-// changed or compacted away) is kept for reuse by a later hold only
-// (arena.go, spare pages), so within the hold a view stays unchanged even
-// after its key changes, is deleted or compacted. Anything that outlives
+// slice of it (or of an out-of-line value). Their bytes are only theirs
+// for the shard lock hold they were taken in: a live record's key bytes
+// are never overwritten, and a dead record's bytes (a hole) and a page
+// that empties (the key deleted, changed or compacted away) are reused,
+// or the page's memory given back, in a later hold only (arena.go,
+// holes.go), so within the hold a view stays unchanged even after its key
+// changes, is deleted or compacted. Views never fault: pages are never
+// unmapped (a page given back reads as zeros until reused), so a view
+// kept too long by mistake reads wrong bytes, never freed memory. Anything that outlives
 // the hold must be copied: KEYS, SCAN and RANDOMKEY gather keys across
 // shards and copy them; tables of blocked keys, client tracking and the
 // eviction pool clone theirs. A value view is good only until the key is
