@@ -61,6 +61,7 @@ type arena struct {
 	// holes files dead records by size class for reuse (holes.go);
 	// gens numbers the pages made.
 	holes       []holeList
+	holeBytes   int64 // the memory of the hole file (holeList slices)
 	nholes      int
 	gens        uint32
 	holesReused int64

@@ -1,6 +1,9 @@
 package keyspace
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // Holes: the bytes of dead records, reused by new records that fit.
 //
@@ -66,9 +69,12 @@ func (a *arena) fileHole(pi uint32, l loc, n int) {
 	}
 	if a.holes == nil {
 		a.holes = make([]holeList, holeClasses)
+		a.holeBytes = holeClasses * int64(unsafe.Sizeof(holeList{}))
 	}
 	hl := &a.holes[holeClass(n)]
+	c := cap(hl.h)
 	hl.h = append(hl.h, hole{l: l, size: uint32(n), gen: a.pages[pi].gen, hold: uint32(*a.holds)})
+	a.holeBytes += int64(cap(hl.h)-c) * int64(unsafe.Sizeof(hole{}))
 	a.nholes++
 }
 
