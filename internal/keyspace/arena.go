@@ -128,8 +128,8 @@ func uvarintLen(x uint64) int {
 }
 
 // alloc reserves n bytes and returns their location and the slice to fill.
-// With padded, the slice may be one byte longer (a hole one byte too big,
-// holes.go), for a record that can spread itself over it (put).
+// With padded, the slice may be up to maxPad bytes longer (a hole a little
+// too big, holes.go), for a record that spreads itself over it (put).
 func (a *arena) alloc(n int, padded bool) (loc, []byte) {
 	if n > maxPageSize/4 {
 		// A big record gets its own page, so the current one is not

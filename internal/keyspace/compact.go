@@ -66,6 +66,12 @@ func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	return st
 }
 
+// TrimPages gives back to the page pool the emptied arena pages kept
+// beyond the one spare (arena.trim), once the hold that emptied them is
+// over. Maintain does it too; the heartbeat calls this for databases with
+// nothing else to maintain, where a FLUSHDB left all its pages as spares.
+func (d *DB) TrimPages() { d.arena.trim() }
+
 // Compact is Maintain's compaction alone: it looks at up to slots
 // records and copies up to moveBytes of live ones out of sparse pages.
 // The shard runs it after a write's command when the heartbeat left part

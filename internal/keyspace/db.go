@@ -170,8 +170,8 @@ func (d *DB) EntryBytes(r Ref) (key, val int64) {
 }
 
 // Bytes is what the DB's data costs: the index, the slab, the arena
-// (dead bytes not yet compacted included, and the file of its holes), out-of-line strings and complex
-// values.
+// (dead bytes not yet compacted included, and the file of its holes),
+// out-of-line strings and complex values.
 func (d *DB) Bytes() int64 {
 	return int64(d.Capacity())*4 + d.slabBytes() + d.arena.bytes + int64(cap(d.arena.pages))*32 + d.arena.holeBytes +
 		d.exp.bytes() + d.bigs.slotBytes(24) + d.objs.slotBytes(16) + d.bigBytes + d.objBytes

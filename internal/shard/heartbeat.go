@@ -151,6 +151,7 @@ func (sh *Shard) maintain(db int, deadline time.Time) {
 	sh.Lock(time.Now().UnixMilli())
 	d := sh.dbs[db]
 	if d.Slots() == 0 {
+		d.TrimPages()
 		sh.Unlock()
 		return
 	}
