@@ -14,8 +14,10 @@ import (
 
 // goLimitPermille is the share of maxmemory the Go runtime may map (its
 // soft limit, debug.SetMemoryLimit), before taking off what RSS holds
-// outside the runtime (the binary's pages, measured at start). It is a
-// backstop, above the RSS watch's target (102 %, shard/memory.go): held
+// outside the runtime (the binary's pages, measured at start, and the
+// arena pages mapped outside the heap, setGoLimit). It is a backstop,
+// above the RSS watch's target (104.5 %, shard/memory.go; 102 % when the
+// figures below were taken, with the arena on the heap): held
 // under the target, the limit was what stopped a full cache's heap, so the
 // collector ran back to back (about a hundred cycles a second at a 100 MB
 // cap under a 1:4 SET:GET load, a third of the CPU, and a third of the
