@@ -30,6 +30,7 @@ type page struct {
 	live   int
 	victim bool   // being emptied by the running compaction pass
 	gen    uint32 // tells a page from an earlier one at the same index (holes.go)
+	holes  uint32 // holes filed on the page and not taken (holes.go)
 }
 
 // arena is a log of records in pages. Records are appended to the current
@@ -63,6 +64,7 @@ type arena struct {
 	holes       []holeList
 	holeBytes   int64 // the memory of the hole file (holeList slices)
 	nholes      int
+	stale       int // filed holes whose page was dropped since
 	gens        uint32
 	holesReused int64
 }
@@ -228,6 +230,7 @@ func (a *arena) free(l loc, n int) {
 func (a *arena) drop(pi uint32) {
 	buf := a.pages[pi].buf
 	a.bytes -= int64(cap(buf))
+	a.stale += int(a.pages[pi].holes)
 	switch {
 	case cap(buf) != maxPageSize:
 	case a.pool != nil:

@@ -62,6 +62,7 @@ func (d *DB) Maintain(slots, moveBytes int) MaintainStats {
 	d.compactStep(slots, moveBytes, &st)
 	d.sweepExp(slots / 4)
 	d.arena.trim()
+	d.arena.purgeHoles()
 	st.Compacting = d.maint.passing
 	return st
 }

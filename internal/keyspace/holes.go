@@ -76,6 +76,7 @@ func (a *arena) fileHole(pi uint32, l loc, n int) {
 	hl.h = append(hl.h, hole{l: l, size: uint32(n), gen: a.pages[pi].gen, hold: uint32(*a.holds)})
 	a.holeBytes += int64(cap(hl.h)-c) * int64(unsafe.Sizeof(hole{}))
 	a.nholes++
+	a.pages[pi].holes++
 }
 
 // takeHole returns a hole of at least n bytes, n itself, n+1 when padded
@@ -92,18 +93,29 @@ func (a *arena) takeHole(n int, padded bool) (loc, int, bool) {
 	for k := c; k <= c+1 && k < holeClasses; k++ {
 		hl := &a.holes[k]
 	scan:
-		for i := hl.head; i < len(hl.h) && i < hl.head+holeLook; i++ {
+		for i, gone := hl.head, 0; i < len(hl.h) && i < hl.head+holeLook; i++ {
 			h := hl.h[i]
 			p := &a.pages[h.l.page()]
 			switch {
-			case p.buf == nil || p.gen != h.gen || p.victim:
+			case p.buf == nil || p.gen != h.gen:
+				// The page was dropped: counted stale then.
+				a.stale--
+				fallthrough
+			case p.victim:
 				// Gone, or compaction will free it.
+				if p.buf != nil && p.gen == h.gen {
+					p.holes--
+				}
 				hl.h[i] = hl.h[hl.head]
 				a.popHole(hl)
+				if gone++; gone == holeLook {
+					break scan // purgeHoles does the bulk
+				}
 				i = hl.head - 1
 			case h.hold == now:
 				break scan // the rest are as new
 			case int(h.size) == n || int(h.size) >= n+minFiller || padded && int(h.size)-n <= maxPad && int(h.size) > n:
+				p.holes--
 				hl.h[i] = hl.h[hl.head]
 				a.popHole(hl)
 				return h.l, int(h.size), true
@@ -129,6 +141,40 @@ func (a *arena) popHole(hl *holeList) {
 		hl.h, hl.head = hl.h[:k], 0
 	}
 }
+
+// purgeHoles drops the holes of pages dropped since they were filed, once
+// they are most of the file: a page that empties leaves its holes behind
+// (drop counts them in stale), and takeHole only meets those at the head
+// of a class, so after a burst of deletes (a TTL churn expiring) the file
+// would keep them, and its memory, for good. Maintain calls it, outside
+// commands: it costs a pass over the file.
+func (a *arena) purgeHoles() {
+	if a.stale < purgeMin || a.stale*2 < a.nholes {
+		return
+	}
+	a.nholes = 0
+	a.holeBytes = holeClasses * int64(unsafe.Sizeof(holeList{}))
+	for k := range a.holes {
+		hl := &a.holes[k]
+		kept := hl.h[:0]
+		for _, h := range hl.h[hl.head:] {
+			if p := &a.pages[h.l.page()]; p.buf != nil && p.gen == h.gen {
+				kept = append(kept, h)
+			}
+		}
+		if cap(kept) > 2*len(kept)+64 {
+			kept = append([]hole(nil), kept...)
+		}
+		clear(hl.h[len(kept):cap(hl.h)])
+		hl.h, hl.head = kept, 0
+		a.nholes += len(kept)
+		a.holeBytes += int64(cap(kept)) * int64(unsafe.Sizeof(hole{}))
+	}
+	a.stale = 0
+}
+
+// purgeMin is the fewest stale holes worth a pass over the file.
+const purgeMin = 1024
 
 // minFiller is the smallest filler: a zero key header and a zero value
 // length.

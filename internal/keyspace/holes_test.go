@@ -34,6 +34,28 @@ func walkAll(t *testing.T, d *DB) {
 			t.Fatalf("page %d: %d live bytes found, %d accounted", pi, live, p.live)
 		}
 	}
+	// The hole file's counts: entries on dropped pages are the stale ones,
+	// each page counts its own.
+	stale, total := 0, 0
+	perPage := map[uint32]uint32{}
+	for _, hl := range a.holes {
+		for _, h := range hl.h[hl.head:] {
+			total++
+			if p := &a.pages[h.l.page()]; p.buf == nil || p.gen != h.gen {
+				stale++
+			} else {
+				perPage[h.l.page()]++
+			}
+		}
+	}
+	if total != a.nholes || stale != a.stale {
+		t.Fatalf("hole file: %d entries (%d counted), %d stale (%d counted)", total, a.nholes, stale, a.stale)
+	}
+	for pi := range a.pages {
+		if p := &a.pages[pi]; p.buf != nil && p.holes != perPage[uint32(pi)] {
+			t.Fatalf("page %d counts %d holes, the file has %d", pi, p.holes, perPage[uint32(pi)])
+		}
+	}
 }
 
 // TestFiller: a filler of any size spans exactly its bytes and reads as a
@@ -197,4 +219,44 @@ func TestModelHolesAndCompaction(t *testing.T) {
 	if d.arena.holesReused < 1000 {
 		t.Fatalf("only %d records went into holes", d.arena.holesReused)
 	}
+}
+
+// TestStaleHolesPurged: holes left on pages that were dropped since (a
+// burst of deletes emptying whole pages, as a TTL churn's expiry does) are
+// purged from the hole file by maintenance, with the file's memory.
+func TestStaleHolesPurged(t *testing.T) {
+	d, c := newDB()
+	val := bytes.Repeat([]byte("t"), 100)
+	const n = 200000
+	key := func(i int) []byte { return []byte(fmt.Sprintf("ttl:%07d", i)) }
+	for i := 0; i < n; i++ {
+		d.SetString(key(i), val, 0, false)
+	}
+	c.Holds++
+	for i := 0; i < n; i += 2 {
+		d.Delete(key(i)) // holes on every page
+	}
+	filed, fileBytes := d.arena.nholes, d.arena.holeBytes
+	if filed < 50000 {
+		t.Fatalf("only %d holes filed", filed)
+	}
+	for i := 1; i < n; i += 2 {
+		d.Delete(key(i)) // the pages empty and drop: their holes go stale
+	}
+	if d.arena.stale < filed/2 {
+		t.Fatalf("%d stale holes counted of %d filed", d.arena.stale, filed)
+	}
+	c.Holds++
+	d.Maintain(1024, 1<<20)
+	if d.arena.nholes != 0 || d.arena.stale != 0 {
+		t.Fatalf("after maintenance %d holes filed, %d stale", d.arena.nholes, d.arena.stale)
+	}
+	if d.arena.holeBytes > fileBytes/10 {
+		t.Fatalf("the hole file still takes %d bytes (%d with %d holes)", d.arena.holeBytes, fileBytes, filed)
+	}
+	// The arena still works: new records, holes, reuse.
+	for i := 0; i < 1000; i++ {
+		d.SetString(key(i), val, 0, false)
+	}
+	walkAll(t, d)
 }

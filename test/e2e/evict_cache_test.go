@@ -264,7 +264,10 @@ func cacheRSSBounded(t *testing.T, value func(int) string) {
 // TestTTLChurnBounded: a stream of short-lived keys (SET ... PX 50) for a
 // few seconds leaves almost nothing behind, because expired keys are
 // reclaimed actively; with active expiry switched off (the control) they
-// pile up.
+// pile up (80-90 MB here). "Almost nothing" is under 8 MB: what the
+// keyspace keeps sized for the peak of live keys (slab chunks, expiry
+// list) and the Go runtime's metadata for the peak heap measure 3.6-4.1
+// MB after 1.4-1.6 M keys, and a faster machine writes more.
 func TestTTLChurnBounded(t *testing.T) {
 	churn := func(t *testing.T, activeExpire bool) (written, left int64, usedGrowth int64) {
 		s := Start(t)
@@ -290,7 +293,7 @@ func TestTTLChurnBounded(t *testing.T) {
 	}
 	written, left, growth := churn(t, true)
 	t.Logf("active expiry: wrote %d keys, %d left, used_memory grew %d bytes", written, left, growth)
-	if left > written/20 || growth > 4<<20 {
+	if left > written/20 || growth > 8<<20 {
 		t.Errorf("TTL churn left %d of %d keys and grew used_memory by %d bytes", left, written, growth)
 	}
 	cw, cleft, cgrowth := churn(t, false)
