@@ -79,10 +79,10 @@ func (a *arena) fileHole(pi uint32, l loc, n int) {
 	a.pages[pi].holes++
 }
 
-// takeHole returns a hole of at least n bytes, n itself, n+1 when padded
-// (the record pads itself, arena.put) or enough more to write a filler in
-// (minFiller), made in an earlier hold, on a page that is neither dropped
-// nor being compacted. It looks at the oldest few holes of n's class, then
+// takeHole returns a hole of at least n bytes, n itself, up to maxPad
+// more when padded (the record pads itself, arena.put) or enough more to
+// write a filler in (minFiller), made in an earlier hold, on a page that
+// is neither dropped nor being compacted. It looks at the oldest few holes of n's class, then
 // of the next one up.
 func (a *arena) takeHole(n int, padded bool) (loc, int, bool) {
 	if a.nholes == 0 {

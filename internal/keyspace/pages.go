@@ -13,9 +13,9 @@ import (
 // Why outside the heap: a cache at its cap turns its pages over (evictions
 // and compaction empty them, new records need new ones), and a Go heap page
 // is only freed by a collection, then kept by the runtime until its
-// scavenger hands it back. So about a tenth of a full cache's RSS was
-// garbage room and free spans (bench/memory.md), memory the RSS watch
-// had to take from the data. A mapped page costs RSS exactly while it is
+// scavenger hands it back. So ~5 MB of a 100 MB cache's RSS was garbage
+// room and free spans (bench/README.md, "Arena pages off the Go heap"),
+// memory the RSS watch had to take from the data. A mapped page costs RSS exactly while it is
 // in an arena, and the collector never scans or frees it.
 //
 // Why kept mapped: views of the arena (doc.go, "String views") are plain
