@@ -1031,18 +1031,22 @@ func (d *DB) randomEntry() Ref {
 		if b == noRef {
 			continue
 		}
-		n := 0
-		for r := b; r != noRef; r = d.ent(r).next() {
-			n++
-		}
-		k := int(d.random() % uint64(n))
-		r := b
-		for ; k > 0; k-- {
-			r = d.ent(r).next()
-		}
-		return r
+		return d.chainPick(b)
 	}
 	return noRef
+}
+
+// chainPick returns a random entry of the chain that starts at b.
+func (d *DB) chainPick(b Ref) Ref {
+	n := 0
+	for r := b; r != noRef; r = d.ent(r).next() {
+		n++
+	}
+	r := b
+	for k := d.random() % uint64(n); k > 0; k-- {
+		r = d.ent(r).next()
+	}
+	return r
 }
 
 // randomVolatile picks a random entry with an expiry, dropping from the
@@ -1170,13 +1174,7 @@ func (d *DB) sampleRun(out []Ref) int {
 			if steps == 0 && r != noRef {
 				// Start the run anywhere in the first chain, or a key
 				// deep in a long chain would never be reached.
-				n := 0
-				for x := r; x != noRef; x = d.ent(x).next() {
-					n++
-				}
-				for skip := d.random() % uint64(n); skip > 0; skip-- {
-					r = d.ent(r).next()
-				}
+				r = d.chainPick(r)
 			}
 			for ; r != noRef && k < len(out); r = d.ent(r).next() {
 				out[k] = r

@@ -96,15 +96,15 @@ func (a *arena) takeHole(n int, padded bool) (loc, int, bool) {
 		for i, gone := hl.head, 0; i < len(hl.h) && i < hl.head+holeLook; i++ {
 			h := hl.h[i]
 			p := &a.pages[h.l.page()]
+			onPage := p.buf != nil && p.gen == h.gen
 			switch {
-			case p.buf == nil || p.gen != h.gen:
-				// The page was dropped: counted stale then.
-				a.stale--
-				fallthrough
-			case p.victim:
-				// Gone, or compaction will free it.
-				if p.buf != nil && p.gen == h.gen {
+			case !onPage || p.victim:
+				// Gone (counted stale when its page dropped), or
+				// compaction will free it.
+				if onPage {
 					p.holes--
+				} else {
+					a.stale--
 				}
 				hl.h[i] = hl.h[hl.head]
 				a.popHole(hl)
