@@ -66,6 +66,8 @@ type Script struct {
 	Body  string
 	Flags Flags
 	proto *lua.FunctionProto
+	// bounded: the script runs without its Run's context (bounded.go).
+	bounded bool
 }
 
 // Caller runs the commands of a script (redis.call, redis.pcall). The
@@ -200,7 +202,7 @@ func (e *Engine) Load(body []byte) (*Script, error) {
 	}
 	proto = compileHoisted(body[shebang:], "user_script", proto)
 	e.Compilations.Add(1)
-	s := &Script{SHA: sha, Body: string(body), Flags: flags, proto: proto}
+	s := &Script{SHA: sha, Body: string(body), Flags: flags, proto: proto, bounded: bounded(proto)}
 	e.mu.Lock()
 	if old := e.scripts[sha]; old != nil {
 		s = old
@@ -552,7 +554,7 @@ func (e *Engine) Eval(s *Script, r *Run) {
 		fn.Env = st.env
 		st.fns[s] = fn
 	}
-	st.begin(r)
+	st.begin(r, !s.bounded)
 	st.keys.fill(st, "KEYS", r.Keys)
 	st.argv.fill(st, "ARGV", r.Args)
 	st.L.Push(fn)

@@ -309,7 +309,7 @@ func (e *Engine) CallFunction(f *Function, r *Run) {
 	fs := &e.fn
 	fs.vmMu.Lock()
 	st := e.functionsVM()
-	st.begin(r)
+	st.begin(r, true)
 	L := st.L
 	L.Push(f.fn)
 	L.Push(st.array(r.Keys))

@@ -57,6 +57,8 @@ type state struct {
 	smallInts [256]lua.LValue
 	load      *loadCtx          // FUNCTION LOAD in progress
 	sources   map[string]string // loadstring chunk names (see debugSource)
+	// polled: the running script has the run's context (begin).
+	polled bool
 }
 
 func newState(e *Engine, kind int) *state {
@@ -557,19 +559,22 @@ func (st *state) array(items [][]byte) *lua.LTable {
 	return t
 }
 
-// begin prepares the state for a run.
-func (st *state) begin(r *Run) {
+// begin prepares the state for a run; poll: the interpreter stops when
+// r.Ctx is done (see bounded.go for runs that need not).
+func (st *state) begin(r *Run, poll bool) {
 	st.run = r
 	st.resp = 2
-	if r.Ctx != nil {
+	st.polled = poll && r.Ctx != nil
+	if st.polled {
 		st.L.SetContext(r.Ctx)
 	}
 }
 
 // end clears what the run left.
 func (st *state) end() {
-	if st.run != nil && st.run.Ctx != nil {
+	if st.polled {
 		st.L.RemoveContext()
+		st.polled = false
 	}
 	// KEYS and ARGV stay set until the next run, as in Redis (clearing
 	// them costs two map deletions per run).
