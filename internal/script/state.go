@@ -57,8 +57,6 @@ type state struct {
 	smallInts [256]lua.LValue
 	load      *loadCtx          // FUNCTION LOAD in progress
 	sources   map[string]string // loadstring chunk names (see debugSource)
-	// polled: the running script has the run's context (begin).
-	polled bool
 }
 
 func newState(e *Engine, kind int) *state {
@@ -564,17 +562,15 @@ func (st *state) array(items [][]byte) *lua.LTable {
 func (st *state) begin(r *Run, poll bool) {
 	st.run = r
 	st.resp = 2
-	st.polled = poll && r.Ctx != nil
-	if st.polled {
+	if poll && r.Ctx != nil {
 		st.L.SetContext(r.Ctx)
 	}
 }
 
 // end clears what the run left.
 func (st *state) end() {
-	if st.polled {
+	if st.L.Context() != nil {
 		st.L.RemoveContext()
-		st.polled = false
 	}
 	// KEYS and ARGV stay set until the next run, as in Redis (clearing
 	// them costs two map deletions per run).
