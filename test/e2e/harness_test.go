@@ -6,11 +6,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -128,7 +130,42 @@ func StartRedis(t testing.TB, extra ...string) *Server {
 
 func startProcess(t testing.TB, path string, args []string, port int, dir string) *Server {
 	t.Helper()
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, log: &lockedBuffer{}, Dir: dir}
+	// A free port can be taken by another test's server between freePort
+	// and our server's bind: ours then fails to start while the other one
+	// answers our PING. So the server that answers must report our PID,
+	// or we start again on another port.
+	for attempt := 0; ; attempt++ {
+		s, owned := startOnce(t, path, args, port, dir)
+		if owned {
+			return s
+		}
+		s.Stop()
+		if attempt == 4 {
+			t.Fatalf("server %s: port %d kept answering as another process", path, port)
+		}
+		next := freePort(t)
+		args = withPort(args, port, next)
+		port = next
+	}
+}
+
+// withPort is args with the value of --port old replaced by new.
+func withPort(args []string, old, new int) []string {
+	out := append([]string(nil), args...)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] == "--port" && out[i+1] == fmt.Sprint(old) {
+			out[i+1] = fmt.Sprint(new)
+		}
+	}
+	return out
+}
+
+// startOnce starts the server and waits until its port answers; owned
+// reports whether the answer came from this process (unknown, so taken
+// as yes, when a password keeps INFO from us).
+func startOnce(t testing.TB, path string, args []string, port int, dir string) (s *Server, owned bool) {
+	t.Helper()
+	s = &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, log: &lockedBuffer{}, Dir: dir}
 	s.cmd = exec.Command(path, args...)
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
@@ -145,19 +182,49 @@ func startProcess(t testing.TB, path string, args []string, port int, dir string
 	for {
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
 		if err == nil {
-			fmt.Fprintf(c, "PING\r\n")
+			fmt.Fprintf(c, "PING\r\nINFO server\r\n")
 			c.SetReadDeadline(time.Now().Add(time.Second))
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") {
-				return s
+			r := bufio.NewReader(c)
+			line, _ := r.ReadString('\n')
+			switch {
+			case strings.HasPrefix(line, "-NOAUTH"):
+				c.Close()
+				return s, true
+			case strings.HasPrefix(line, "+PONG"):
+				pid, ok := infoPID(r)
+				c.Close()
+				return s, !ok || pid == s.cmd.Process.Pid
 			}
+			c.Close()
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("server %s did not start: %s", path, s.log.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// infoPID reads an INFO reply from r and returns its process_id.
+func infoPID(r *bufio.Reader) (int, bool) {
+	head, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	body := make([]byte, n+2)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "process_id:"); ok {
+			pid, err := strconv.Atoi(v)
+			return pid, err == nil
+		}
+	}
+	return 0, false
 }
 
 // Stop ends the process we started, by PID.
@@ -185,4 +252,33 @@ func Ctx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestHarnessChecksOwner: a server whose port another process holds is
+// not taken for the one answering there (the port-race flake of
+// parallel tests: a fresh oracle that already had another test's data).
+func TestHarnessChecksOwner(t *testing.T) {
+	d := Start(t)
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, owned := startOnce(t, path, []string{"--port", fmt.Sprint(d.Port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""}, d.Port, dir)
+	s.Stop()
+	if owned {
+		t.Fatal("the damselfly answering on the port was taken for the redis-server started on it")
+	}
+	for _, srv := range []*Server{d, StartRedis(t)} {
+		c, err := net.Dial("tcp", srv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "INFO server\r\n")
+		pid, ok := infoPID(bufio.NewReader(c))
+		c.Close()
+		if !ok || pid != srv.cmd.Process.Pid {
+			t.Fatalf("%s: INFO process_id %d (%v), want %d", srv.cmd.Path, pid, ok, srv.cmd.Process.Pid)
+		}
+	}
 }
